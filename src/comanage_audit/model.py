@@ -1,0 +1,240 @@
+"""The shared vocabulary: statuses, severities, verdicts, source kinds and the result model.
+
+Every stage speaks these types, so a writer never has to guess what an ingest step meant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+class Status(StrEnum):
+    """Outcome of one check for one device."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    UNKNOWN = "unknown"
+    NA = "n/a"
+    SUPPRESSED = "suppressed"
+
+
+class Severity(StrEnum):
+    """`fail` blocks co-management; `warn` advises and never changes the verdict."""
+
+    FAIL = "fail"
+    WARN = "warn"
+
+
+class Scope(StrEnum):
+    DEVICE = "device"
+    TENANT = "tenant"
+
+
+class Verdict(StrEnum):
+    """Per-device readiness, in the order the engine tries them (first that applies wins)."""
+
+    OUT_OF_SCOPE = "out-of-scope"
+    CO_MANAGED = "co-managed"
+    UPGRADE_REQUIRED = "upgrade-required"
+    ACTION_REQUIRED = "action-required"
+    INSUFFICIENT_DATA = "insufficient-data"
+    READY = "ready"
+
+
+class SourceKind(StrEnum):
+    """The exports the tool understands."""
+
+    CONFIGMGR = "configmgr"
+    INTUNE = "intune"
+    ENTRA = "entra"
+    USERS = "users"
+    LICENSING = "licensing"
+    ROLES = "roles"
+
+    @property
+    def label(self) -> str:
+        return SOURCE_LABELS[self]
+
+
+SOURCE_LABELS: dict[SourceKind, str] = {
+    SourceKind.CONFIGMGR: "Configuration Manager devices",
+    SourceKind.INTUNE: "Intune devices",
+    SourceKind.ENTRA: "Microsoft Entra devices",
+    SourceKind.USERS: "Microsoft 365 users with licences",
+    SourceKind.LICENSING: "Microsoft licensing catalogue",
+    SourceKind.ROLES: "Admin roles",
+}
+
+DEVICE_SOURCES: tuple[SourceKind, ...] = (
+    SourceKind.CONFIGMGR,
+    SourceKind.INTUNE,
+    SourceKind.ENTRA,
+)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One sheet or CSV exactly as read: every cell text, headers as written.
+
+    `rows` holds the 1-based row number of each record in the file as a person would
+    find it (the Excel row, or the CSV record counting the header as 1).
+    """
+
+    path: Path
+    sheet: str | None
+    frame: pd.DataFrame
+    rows: pd.Series
+    sha256: str
+    member: str | None = None
+    rejected: pd.DataFrame | None = None
+
+    @property
+    def name(self) -> str:
+        """The file as the user knows it (`export.zip!inner.csv` for a zipped export)."""
+        return f"{self.path}!{self.member}" if self.member else str(self.path)
+
+    @property
+    def where(self) -> str:
+        return self.name + (f", sheet {self.sheet!r}" if self.sheet else "")
+
+    @property
+    def rows_rejected(self) -> int:
+        return 0 if self.rejected is None else len(self.rejected)
+
+
+@dataclass
+class SourceTable:
+    """A recognised export: canonical typed columns plus the original columns, row-aligned.
+
+    `canonical` columns are the names in `ingest.sources.ALIASES[kind]` (typed by parse);
+    `original` keeps every column as read, for the annotated workbook.
+    """
+
+    kind: SourceKind
+    raw: RawTable
+    canonical: pd.DataFrame
+    original: pd.DataFrame
+    matched_headers: dict[str, str] = field(default_factory=dict)
+    rows_rejected: int = 0
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.raw.frame)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A prerequisite, declared once: metadata plus one vectorised predicate.
+
+    Device checks: `predicate(fleet, ctx)` returns a nullable boolean Series, True where the
+    prerequisite is met, NA where the data needed is missing (-> unknown); `applies(fleet,
+    ctx)` is False where the check is irrelevant (-> n/a); `message(fleet, ctx)` gives the
+    per-device reason for a non-pass. `requires` lists the exports any one of which makes
+    the check evaluable; `needs(ctx)` returns why it cannot run (a missing policy fact).
+    Tenant checks: `predicate(ctx)` returns (status, detail).
+    """
+
+    id: str
+    area: str
+    scope: Scope
+    severity: Severity
+    title: str
+    why: str
+    fix: str
+    link: str
+    predicate: Callable[..., Any]
+    requires: tuple[SourceKind, ...] = ()
+    applies: Callable[..., pd.Series] | None = None
+    message: Callable[..., pd.Series] | None = None
+    unknown: str = "the exports do not say"
+    needs: Callable[..., str | None] | None = None
+    columns: tuple[str, ...] = ()
+
+
+@dataclass
+class DataIssues:
+    """Collects problems found in the data: unparseable values, duplicates, unmatched rows."""
+
+    frames: list[pd.DataFrame] = field(default_factory=list)
+
+    COLUMNS = ("file", "sheet", "row", "column", "value", "issue")
+
+    def add(self, frame: pd.DataFrame) -> None:
+        if len(frame):
+            self.frames.append(frame.loc[:, list(self.COLUMNS)])
+
+    def add_one(self, file: str, sheet: str | None, issue: str, column: str = "") -> None:
+        self.add(
+            pd.DataFrame(
+                {
+                    "file": [file],
+                    "sheet": [sheet or ""],
+                    "row": [pd.NA],
+                    "column": [column],
+                    "value": [""],
+                    "issue": [issue],
+                }
+            )
+        )
+
+    def table(self) -> pd.DataFrame:
+        if not self.frames:
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in self.COLUMNS})
+        return pd.concat(self.frames, ignore_index=True)
+
+
+@dataclass
+class InputRecord:
+    """How one input table was accounted for: rows read = linked + duplicate + rejected."""
+
+    path: str
+    sheet: str | None
+    kind: SourceKind
+    sha256: str
+    rows_read: int
+    rows_linked: int = 0
+    rows_duplicate: int = 0
+    rows_rejected: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "sheet": self.sheet,
+            "kind": self.kind.value,
+            "sha256": self.sha256,
+            "rows_read": self.rows_read,
+            "rows_linked": self.rows_linked,
+            "rows_duplicate": self.rows_duplicate,
+            "rows_rejected": self.rows_rejected,
+        }
+
+
+@dataclass
+class AuditResult:
+    """Everything the writers need, computed once.
+
+    devices: one row per device, identity + verdict columns, one status column per check
+        (named by check id), then original source columns prefixed `ConfigMgr: ` etc.
+    findings: one row per device x non-pass check.
+    """
+
+    as_of: date
+    devices: pd.DataFrame
+    findings: pd.DataFrame
+    checks: list[CheckSpec]
+    check_summary: pd.DataFrame
+    tenant: pd.DataFrame
+    inputs: list[InputRecord]
+    data_issues: pd.DataFrame
+    licences: pd.DataFrame
+    not_evaluated: dict[str, str]
+    original_columns: dict[SourceKind, list[str]] = field(default_factory=dict)
+    title: str = ""
