@@ -1,0 +1,1 @@
+"""Reading export files and turning their text into typed canonical columns."""

@@ -1,0 +1,1 @@
+"""Reference tables the checks compare against: Windows and ConfigMgr releases, licence SKUs."""
