@@ -1,0 +1,354 @@
+"""Link the device exports into one row per device, and account for every input row.
+
+Order of trust for matching records of one device across sources: the Microsoft Entra
+device id (Intune `Microsoft Entra Device ID`, Entra `deviceId`, ConfigMgr `AADDeviceID`),
+then the serial number, then the normalised name. A key is only used where it is unique
+on both sides, so two iPhones called "iPhone" never merge. Duplicate records within one
+source (stale Entra objects, re-enrolled Intune records, obsolete ConfigMgr records) keep
+the most recently active record; the others are reported, never dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from comanage_audit.model import DataIssues, InputRecord, SourceKind, SourceTable
+
+K = SourceKind
+
+# Per source: canonical column holding the "last active" time, and the keys to link on.
+ACTIVITY = {K.CONFIGMGR: "last_active", K.INTUNE: "last_checkin", K.ENTRA: "last_sign_in"}
+LINK_KEYS = {
+    K.ENTRA: ("entra_device_id", "name_key"),
+    K.INTUNE: ("entra_device_id", "serial", "name_key"),
+    K.CONFIGMGR: ("entra_device_id", "serial", "name_key"),
+}
+# Which records of one source are the same device (applied in order).
+DUPLICATE_KEYS = {
+    K.ENTRA: ("entra_device_id", "windows_name"),
+    K.INTUNE: ("entra_device_id", "serial", "windows_name"),
+    K.CONFIGMGR: ("entra_device_id", "name_key"),
+}
+PREFIX = {K.CONFIGMGR: "cm_", K.INTUNE: "intune_", K.ENTRA: "entra_"}
+
+
+@dataclass
+class Fleet:
+    """One row per device: `device` (0..n-1), per-source record positions and columns."""
+
+    devices: pd.DataFrame
+    sources: dict[SourceKind, pd.DataFrame]
+    tables: dict[SourceKind, list[SourceTable]]
+    users: pd.DataFrame | None
+    supplied: set[SourceKind] = field(default_factory=set)
+
+
+def combine(tables: list[SourceTable]) -> pd.DataFrame:
+    """Stack tables of one kind; `_table` and `_row` say where each record came from."""
+    frames = []
+    for index, table in enumerate(tables):
+        frame = table.canonical.copy()
+        frame["_table"] = index
+        frames.append(frame)
+    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return combined
+
+
+def dedupe(
+    kind: SourceKind, records: pd.DataFrame, tables: list[SourceTable], issues: DataIssues
+) -> pd.DataFrame:
+    """Mark records that duplicate a more recently active record of the same device.
+
+    Adds `_duplicate_of` (position of the kept record, or -1). Records are ranked by
+    activity (newest first), then enabled/not obsolete first.
+    """
+    records = records.copy()
+    records["_duplicate_of"] = -1
+    if records.empty:
+        return records
+    if "os_family" in records:
+        is_windows = records["os_family"].astype("string").str.startswith("windows").fillna(False)
+        records["windows_name"] = records["name_key"].where(is_windows)
+    rank = _recency_rank(kind, records)
+    for key in DUPLICATE_KEYS[kind]:
+        if key not in records:
+            continue
+        live = records["_duplicate_of"].eq(-1) & records[key].notna()
+        candidates = records.loc[live, [key]].assign(_rank=rank[live])
+        candidates = candidates.sort_values([key, "_rank"], kind="stable")
+        position = candidates.index.to_series()
+        best = position.groupby(candidates[key].to_numpy(), sort=False).transform("first")
+        duplicate = best.ne(position)
+        records.loc[duplicate[duplicate].index, "_duplicate_of"] = best[duplicate]
+    dupes = records.index[records["_duplicate_of"].ge(0)]
+    if len(dupes):
+        kept = records.loc[records.loc[dupes, "_duplicate_of"].to_numpy()]
+        issues.add(
+            pd.DataFrame(
+                {
+                    "file": _file_names(tables, records.loc[dupes, "_table"]),
+                    "sheet": _sheet_names(tables, records.loc[dupes, "_table"]),
+                    "row": records.loc[dupes, "_row"].to_numpy(),
+                    "column": "",
+                    "value": records.loc[dupes, "name"].astype("string").fillna("").to_numpy(),
+                    "issue": (
+                        f"duplicate {kind.label} record of the same device; kept the more "
+                        "recently active record at row "
+                        + kept["_row"].astype("string").fillna("?").to_numpy()
+                    ),
+                }
+            )
+        )
+    return records
+
+
+def _recency_rank(kind: SourceKind, records: pd.DataFrame) -> pd.Series:
+    """0 = best record: newest activity, then enabled, then not obsolete, then file order."""
+    order = pd.DataFrame(index=records.index)
+    activity = ACTIVITY.get(kind)
+    if activity in records:
+        order["activity"] = records[activity]
+    else:
+        order["activity"] = pd.NaT
+    for column, good in (("account_enabled", True), ("obsolete", False), ("client", True)):
+        if column in records:
+            order[column] = records[column].eq(good).fillna(False)
+    columns = list(order.columns)
+    ascending = [False] * len(columns)
+    ranked = order.sort_values(columns, ascending=ascending, na_position="last", kind="stable")
+    return pd.Series(np.arange(len(ranked)), index=ranked.index).reindex(records.index)
+
+
+def _file_names(tables: list[SourceTable], positions: pd.Series) -> np.ndarray:
+    names = np.array([t.raw.name for t in tables], dtype=object)
+    return names[positions.to_numpy(dtype=int)]
+
+
+def _sheet_names(tables: list[SourceTable], positions: pd.Series) -> np.ndarray:
+    names = np.array([t.raw.sheet or "" for t in tables], dtype=object)
+    return names[positions.to_numpy(dtype=int)]
+
+
+def _unique_key(frame: pd.DataFrame, key: str) -> pd.Series:
+    """The key where it is unique within the frame, NA elsewhere (ambiguous keys don't link)."""
+    values = frame[key]
+    counts = values.map(values.value_counts())
+    return values.where(counts.eq(1))
+
+
+def link(
+    tables: dict[SourceKind, list[SourceTable]], issues: DataIssues
+) -> tuple[pd.DataFrame, dict[SourceKind, pd.DataFrame]]:
+    """Assign every non-duplicate device record to a device number, source by source.
+
+    Returns the device key table (`device` plus known keys) and, per source, its records
+    with `_device` (the device number, -1 for duplicates).
+    """
+    keys = pd.DataFrame(
+        {
+            "device": pd.Series(dtype="int64"),
+            "entra_device_id": pd.Series(dtype="string"),
+            "serial": pd.Series(dtype="string"),
+            "name_key": pd.Series(dtype="string"),
+        }
+    )
+    linked: dict[SourceKind, pd.DataFrame] = {}
+    for kind in (K.ENTRA, K.INTUNE, K.CONFIGMGR):
+        if kind not in tables:
+            continue
+        records = dedupe(kind, combine(tables[kind]), tables[kind], issues)
+        records["_device"] = -1
+        live = records["_duplicate_of"].eq(-1)
+        for key in LINK_KEYS[kind]:
+            if key not in records or keys.empty:
+                continue
+            pending = live & records["_device"].eq(-1) & records[key].notna()
+            if not pending.any():
+                continue
+            left = records.loc[pending, [key]]
+            left = left.assign(_key=_unique_key(left, key)).dropna(subset=["_key"])
+            right = keys[["device", key]].dropna(subset=[key])
+            right = right.assign(_key=_unique_key(right, key)).dropna(subset=["_key"])
+            # A device already matched by this source must not be matched twice.
+            taken = records.loc[records["_device"].ge(0), "_device"]
+            right = right[~right["device"].isin(taken)]
+            hits = left.reset_index().merge(right[["_key", "device"]], on="_key", how="inner")
+            records.loc[hits["index"].to_numpy(), "_device"] = hits["device"].to_numpy()
+        new = live & records["_device"].eq(-1)
+        start = len(keys)
+        records.loc[new, "_device"] = np.arange(start, start + int(new.sum()))
+        keys = _merge_keys(keys, records[live])
+        linked[kind] = records
+    return keys, linked
+
+
+def _merge_keys(keys: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """Add new devices and fill keys the new source knows that the device table lacked."""
+    columns = [c for c in ("entra_device_id", "serial", "name_key") if c in records]
+    incoming = records[["_device", *columns]].rename(columns={"_device": "device"})
+    incoming = incoming.drop_duplicates("device").set_index("device")
+    merged = keys.set_index("device")
+    merged = merged.combine_first(incoming) if len(merged) else incoming
+    for column in ("entra_device_id", "serial", "name_key"):
+        if column not in merged:
+            merged[column] = pd.NA
+        merged[column] = merged[column].astype("string")
+    return merged.reset_index().rename(columns={"index": "device"})
+
+
+def account(
+    tables: dict[SourceKind, list[SourceTable]], linked: dict[SourceKind, pd.DataFrame]
+) -> list[InputRecord]:
+    """rows read = linked + duplicate + rejected, for every device table."""
+    records: list[InputRecord] = []
+    for kind, kind_tables in tables.items():
+        frame = linked.get(kind)
+        for index, table in enumerate(kind_tables):
+            record = InputRecord(
+                path=table.raw.name,
+                sheet=table.raw.sheet,
+                kind=kind,
+                sha256=table.raw.sha256,
+                rows_read=len(table.canonical) + table.rows_rejected,
+                rows_rejected=table.rows_rejected,
+            )
+            if frame is not None:
+                mine = frame[frame["_table"].eq(index)]
+                record.rows_duplicate = int(mine["_duplicate_of"].ge(0).sum())
+                record.rows_linked = int(mine["_device"].ge(0).sum())
+            else:
+                record.rows_linked = len(table.canonical)
+            records.append(record)
+    return records
+
+
+def _first(*columns: pd.Series) -> pd.Series:
+    """Element-wise first non-missing value across columns (source order = trust order)."""
+    result = columns[0]
+    for column in columns[1:]:
+        result = (
+            result.fillna(column) if result.dtype == column.dtype else result.combine_first(column)
+        )
+    return result
+
+
+def assemble(
+    keys: pd.DataFrame,
+    linked: dict[SourceKind, pd.DataFrame],
+    users: pd.DataFrame | None,
+    domain_upn_suffix: dict[str, str],
+) -> pd.DataFrame:
+    """One row per device with each source's columns prefixed and consolidated facts.
+
+    Consolidated columns (what the checks read): device_name, os_family, os_build,
+    edition, join_type, entra_enabled, cm_client, cm_client_build, management, mdm,
+    primary_upn, last_seen, site_code, domain, in_configmgr/in_intune/in_entra, and the
+    primary user's licence columns when a users export was given.
+    """
+    devices = keys.set_index("device").sort_index()
+    devices.index.name = "device"
+    for kind in PREFIX:
+        devices[f"in_{kind.value}"] = False
+    for kind, records in linked.items():
+        kept = records[records["_device"].ge(0)].set_index("_device")
+        kept = kept.drop(columns=["_duplicate_of", "windows_name"], errors="ignore")
+        kept = kept.add_prefix(PREFIX[kind])
+        devices = devices.join(kept, how="left")
+        devices[f"in_{kind.value}"] = devices[f"{PREFIX[kind]}_row"].notna()
+
+    def col(name: str, dtype: str = "string") -> pd.Series:
+        if name in devices:
+            return devices[name]
+        return pd.Series(pd.NA, index=devices.index, dtype=dtype)
+
+    devices["device_name"] = _first(col("intune_name"), col("cm_name"), col("entra_name"))
+    devices["os_family"] = _first(
+        col("cm_os_family").astype("string"),
+        col("intune_os_family").astype("string"),
+        col("entra_os_family").astype("string"),
+    )
+    builds = pd.concat(
+        [col(f"{p}os_build", "Int64").astype("Int64") for p in ("cm_", "intune_", "entra_")],
+        axis=1,
+    )
+    devices["os_build"] = builds.max(axis=1, skipna=True).astype("Int64")
+    devices["edition"] = _first(
+        col("cm_edition").astype("string"), col("intune_edition").astype("string")
+    )
+    devices["join_type"] = _first(
+        col("entra_join_type").astype("string"), col("intune_join_type").astype("string")
+    )
+    devices["entra_enabled"] = col("entra_account_enabled", "boolean").astype("boolean")
+    devices["management"] = col("intune_managed_by").astype("string")
+    devices["mdm"] = col("entra_mdm")
+    devices["cm_client"] = _cm_client(devices, K.CONFIGMGR in linked)
+    devices["cm_client_build"] = col("cm_client_build", "Int64").astype("Int64")
+    devices["site_code"] = col("cm_site_code")
+    devices["domain"] = col("cm_domain")
+    activity = pd.concat(
+        [
+            col(f"{PREFIX[k]}{c}", "datetime64[ns, UTC]").astype("datetime64[ns, UTC]")
+            for k, c in ACTIVITY.items()
+        ],
+        axis=1,
+    )
+    devices["last_seen"] = activity.max(axis=1, skipna=True)
+    devices["primary_upn"] = _first(
+        col("intune_upn"),
+        _configmgr_upn(col("cm_user_domain"), col("cm_user_name"), domain_upn_suffix),
+        _first_upn(col("entra_user_names")),
+    )
+    devices = _join_users(devices, users)
+    return devices.reset_index()
+
+
+def _cm_client(devices: pd.DataFrame, configmgr_supplied: bool) -> pd.Series:
+    """Has a ConfigMgr client: ConfigMgr says so; else Intune sees a ConfigMgr agent."""
+    client = devices.get("cm_client", pd.Series(pd.NA, index=devices.index)).astype("boolean")
+    management = devices.get("intune_managed_by", pd.Series(pd.NA, index=devices.index))
+    agent = management.astype("string").isin(["co-managed", "configmgr"])
+    client = client.mask(client.isna() & agent, True)
+    if configmgr_supplied:
+        # A supplied ConfigMgr inventory that does not list the device: no client.
+        absent = ~devices["in_configmgr"].astype(bool)
+        client = client.mask(client.isna() & absent, False)
+    return client
+
+
+def _configmgr_upn(domain: pd.Series, user: pd.Series, suffixes: dict[str, str]) -> pd.Series:
+    """`CONTOSO\\jdoe` becomes `jdoe@contoso.com` only where the policy maps that domain."""
+    if not suffixes:
+        return pd.Series(pd.NA, index=user.index, dtype="string")
+    user = user.astype("string").str.strip()
+    split = user.str.extract(r"^(?:(?P<d>[^\\]+)\\)?(?P<u>.+)$")
+    dom = split["d"].fillna(domain.astype("string")).str.upper()
+    suffix = dom.map({k.upper(): v for k, v in suffixes.items()}).astype("string")
+    upn = (split["u"].str.lower() + "@" + suffix.str.lower()).astype("string")
+    return upn.where(suffix.notna() & split["u"].notna())
+
+
+def _first_upn(names: pd.Series) -> pd.Series:
+    first = names.astype("string").str.extract(r"([^\s,;]+@[^\s,;]+)", expand=False)
+    return first.str.lower()
+
+
+USER_COLUMNS = ("display_name", "department", "office", "blocked", "licence_products")
+
+
+def _join_users(devices: pd.DataFrame, users: pd.DataFrame | None) -> pd.DataFrame:
+    if users is None:
+        return devices
+    table = users.set_index("upn")
+    wanted = [c for c in table.columns if not c.startswith("_")]
+    joined = table[wanted].add_prefix("user_")
+    devices = devices.join(joined, on="primary_upn", how="left")
+    devices["user_found"] = (
+        devices["primary_upn"]
+        .isin(table.index)
+        .where(devices["primary_upn"].notna())
+        .astype("boolean")
+    )
+    return devices
