@@ -1,0 +1,88 @@
+"""Microsoft Intune: automatic enrollment reaches the device's user; no third-party MDM (seed: "Microsoft Intune")."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from comanage_audit.checks.registry import Context, device_check
+from comanage_audit.checks.windows import windows_client
+from comanage_audit.model import Severity, SourceKind
+
+K = SourceKind
+THIRD_PARTY_MDM = r"workspace one|airwatch|vmware|mobileiron|ivanti|jamf|citrix|meraki|maas360|soti|kandji|hexnode|google"
+
+
+def _scope_needs(ctx: Context) -> str | None:
+    if ctx.policy.mdm_user_scope is None:
+        return "set intune.mdm_user_scope (all, some or none) in the policy file"
+    if ctx.policy.mdm_user_scope == "some" and not ctx.mdm_scope_users:
+        return "list the scoped users (intune.mdm_scope_users or intune.mdm_scope_group_csv)"
+    return None
+
+
+def _scope_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
+    if ctx.policy.mdm_user_scope == "none":
+        text = "Automatic enrollment is off (MDM user scope None)"
+    else:
+        text = "The primary user is not in the MDM user scope group"
+    return pd.Series(text, index=fleet.index, dtype="string")
+
+
+@device_check(
+    id="INT-001",
+    area="Microsoft Intune",
+    severity=Severity.FAIL,
+    title="Automatic enrollment covers the device's user",
+    why="Co-management enrolls the device into Intune through Windows automatic enrollment, which "
+    "only works for users inside the MDM user scope (All, or Some and in the group).",
+    fix="Set the MDM user scope to All, or add the user to the scoped group "
+    "(Intune admin center > Devices > Enrollment > Windows > Automatic Enrollment).",
+    link="https://learn.microsoft.com/intune/intune-service/enrollment/windows-enroll#enable-windows-automatic-enrollment",
+    requires=(K.CONFIGMGR, K.INTUNE, K.ENTRA),
+    applies=windows_client,
+    message=_scope_message,
+    unknown="the device has no known primary user",
+    needs=_scope_needs,
+    columns=("primary_upn",),
+)
+def enrollment_scope(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
+    scope = ctx.policy.mdm_user_scope
+    if scope == "all":
+        return pd.Series(True, index=fleet.index, dtype="boolean")
+    if scope == "none":
+        return pd.Series(False, index=fleet.index, dtype="boolean")
+    upn = fleet["primary_upn"].astype("string")
+    in_scope = upn.isin(list(ctx.mdm_scope_users)).astype("boolean")
+    return in_scope.mask(upn.isna(), pd.NA)
+
+
+def third_party(fleet: pd.DataFrame) -> pd.Series:
+    by_entra = fleet["mdm"].astype("string").str.contains(THIRD_PARTY_MDM, case=False, regex=True)
+    by_intune = fleet["management"].astype("string").eq("third-party")
+    return by_entra.fillna(False).astype(bool) | by_intune.fillna(False).astype(bool)
+
+
+@device_check(
+    id="INT-002",
+    area="Microsoft Intune",
+    severity=Severity.FAIL,
+    title="Not enrolled in a third-party MDM",
+    why="A device managed by another MDM (Workspace ONE, MobileIron, ...) cannot also enroll in "
+    "Intune; ConfigMgr plus a third-party MDM is coexistence, not co-management.",
+    fix="Plan the move from the third-party MDM: unenroll it, then let co-management enroll it.",
+    link="https://learn.microsoft.com/intune/configmgr/comanage/coexistence",
+    requires=(K.ENTRA, K.INTUNE),
+    applies=windows_client,
+    message=lambda fleet, ctx: (
+        "Managed by a third-party MDM (" + fleet["mdm"].astype("string").fillna("per Intune") + ")"
+    ),
+    unknown="no export reports the device's MDM",
+    columns=("mdm", "management"),
+)
+def no_third_party_mdm(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
+    # Any MDM enrollment registers the device in Entra, so a device missing from a supplied
+    # Entra export has none; without that export only the Intune records can tell.
+    known = fleet["in_intune"].astype(bool) | fleet["in_entra"].astype(bool)
+    if K.ENTRA in ctx.supplied:
+        known |= True
+    return (~third_party(fleet)).astype("boolean").where(known, pd.NA)

@@ -1,0 +1,265 @@
+"""Run every check over the whole fleet at once and turn the results into verdicts and waves.
+
+Statuses come from three vectorised facts per check: applies (else n/a), the predicate
+(True pass, False fail/warn, NA unknown) and the user's suppressions. A check whose
+exports were not supplied, or whose policy fact is missing, is "not evaluated" for the
+whole run rather than unknown on every device.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from comanage_audit.checks import Context, device_checks, tenant_checks
+from comanage_audit.model import CheckSpec, Severity, Status, Verdict
+from comanage_audit.reference import configmgr as cm_reference
+from comanage_audit.reference import windows as windows_reference
+
+STATUS_DTYPE = pd.CategoricalDtype([s.value for s in Status])
+
+# Waves of the upgrade plan, in the order a planner works through them.
+WAVES = (
+    "1 Already co-managed",
+    "2 Ready now",
+    "3 Licence or enrollment fixes",
+    "4 Identity or client fixes",
+    "5 Windows upgrade",
+    "6 Investigate",
+    "7 Intune standalone",
+)
+LICENCE_OR_ENROLLMENT = ("LIC-", "INT-001")
+
+
+@dataclass
+class Evaluation:
+    statuses: pd.DataFrame  # device x check id -> status
+    messages: dict[str, pd.Series]  # check id -> per-device reason (for non-pass)
+    not_evaluated: dict[str, str]  # check id -> why
+
+
+def why_not_evaluated(spec: CheckSpec, ctx: Context) -> str | None:
+    if spec.requires and not set(spec.requires) & ctx.supplied:
+        wanted = " or ".join(kind.label for kind in spec.requires)
+        return f"needs the {wanted} export"
+    if spec.needs is not None:
+        return spec.needs(ctx)
+    return None
+
+
+def evaluate(fleet: pd.DataFrame, ctx: Context) -> Evaluation:
+    statuses: dict[str, pd.Series] = {}
+    messages: dict[str, pd.Series] = {}
+    not_evaluated: dict[str, str] = {}
+    for spec in device_checks():
+        reason = why_not_evaluated(spec, ctx)
+        if reason:
+            not_evaluated[spec.id] = reason
+            continue
+        applies = (
+            spec.applies(fleet, ctx).fillna(False).astype(bool)
+            if spec.applies
+            else pd.Series(True, index=fleet.index)
+        )
+        met = spec.predicate(fleet, ctx).astype("boolean")
+        failed = Status.FAIL if spec.severity is Severity.FAIL else Status.WARN
+        status = np.select(
+            [~applies.to_numpy(), met.isna().to_numpy(), met.fillna(False).to_numpy(dtype=bool)],
+            [Status.NA.value, Status.UNKNOWN.value, Status.PASS.value],
+            default=failed.value,
+        )
+        statuses[spec.id] = pd.Series(status, index=fleet.index, dtype=STATUS_DTYPE)
+        message = (
+            spec.message(fleet, ctx) if spec.message else pd.Series(spec.title, index=fleet.index)
+        )
+        unknown = "Not enough data: " + spec.unknown
+        messages[spec.id] = (
+            message.astype("string")
+            .fillna(spec.title)
+            .where(statuses[spec.id].ne(Status.UNKNOWN.value), unknown)
+        )
+    frame = pd.DataFrame(statuses, index=fleet.index)
+    return Evaluation(frame, messages, not_evaluated)
+
+
+def suppress(
+    statuses: pd.DataFrame, names: pd.Series, ctx: Context
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the policy's suppressions; returns statuses and (check, device row, reason) applied."""
+    applied = []
+    names = names.astype("string").fillna("")
+    for rule in ctx.policy.suppressions:
+        if rule.check not in statuses:
+            continue
+        if rule.expires is not None and rule.expires < ctx.as_of:
+            continue
+        pattern = "|".join(fnmatch.translate(p) for p in rule.devices)
+        hit = names.str.match(pattern, case=False) if pattern else names.ne(names)
+        waived = hit & statuses[rule.check].isin([Status.FAIL.value, Status.WARN.value])
+        statuses.loc[waived, rule.check] = Status.SUPPRESSED.value
+        applied.append(
+            pd.DataFrame(
+                {"check_id": rule.check, "row": waived[waived].index, "reason": rule.reason}
+            )
+        )
+    table = pd.concat(applied) if applied else pd.DataFrame(columns=["check_id", "row", "reason"])
+    return statuses, table
+
+
+def enrich(fleet: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """Columns several checks and messages share: release names, servicing dates, labels."""
+    fleet = fleet.copy()
+    release = windows_reference.release_for_builds(fleet["os_build"].astype("Int64"))
+    edition = fleet["edition"].astype("string")
+    ltsc = edition.eq("ltsc").fillna(False)
+    enterprise = edition.eq("enterprise-education").fillna(False)
+    home_pro = ~(ltsc | enterprise)
+    end = release["end_home_pro"].where(home_pro)
+    end = end.fillna(release["end_enterprise"].where(enterprise))
+    end = end.fillna(release["end_ltsc"].where(ltsc))
+    fleet["servicing_end"] = pd.to_datetime(end).dt.tz_localize("UTC")
+    fleet["servicing_basis"] = np.select(
+        [ltsc.to_numpy(), enterprise.to_numpy(), edition.isna().to_numpy()],
+        ["LTSC", "Enterprise/Education", "Home/Pro dates; edition not reported"],
+        default="Home/Pro",
+    )
+    build = fleet["os_build"].astype("Int64").astype("string")
+    named = release["product"].astype("string") + " " + release["version"].astype("string")
+    legacy = _legacy_windows_name(fleet["os_build"])
+    name = named.fillna(legacy).fillna("Windows")
+    fleet["os_release"] = named.fillna(legacy)
+    fleet["os_label"] = (name + " (build " + build + ")").fillna(
+        fleet["os_family"].astype("string").fillna("Unknown OS")
+    )
+    cm = cm_reference.release_for_client_builds(fleet["cm_client_build"].astype("Int64"))
+    fleet["cm_release"] = cm["version"].astype("string")
+    fleet["cm_support_end"] = pd.to_datetime(cm["support_end"]).dt.tz_localize("UTC")
+    return fleet
+
+
+def _legacy_windows_name(build: pd.Series) -> pd.Series:
+    build = build.astype("Int64")
+    names = pd.Series(pd.NA, index=build.index, dtype="string")
+    for low, high, name in (
+        (7600, 7602, "Windows 7"),
+        (9200, 9201, "Windows 8"),
+        (9600, 9601, "Windows 8.1"),
+    ):
+        names = names.mask(build.ge(low) & build.le(high), name)
+    return names
+
+
+def verdicts(fleet: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
+    """First that applies: out-of-scope, co-managed, upgrade-required, action-required,
+    insufficient-data, ready. Warnings and suppressed findings never change it."""
+
+    def status_is(check: str, status: Status) -> np.ndarray:
+        if check not in statuses:
+            return np.zeros(len(fleet), dtype=bool)
+        return statuses[check].eq(status.value).to_numpy()
+
+    any_fail = statuses.eq(Status.FAIL.value).any(axis=1).to_numpy()
+    any_unknown = statuses.eq(Status.UNKNOWN.value).any(axis=1).to_numpy()
+    co_managed = fleet["management"].astype("string").eq("co-managed").fillna(False)
+    if "cm_co_managed" in fleet:
+        co_managed |= fleet["cm_co_managed"].astype("boolean").fillna(False)
+    choice = np.select(
+        [
+            status_is("WIN-001", Status.FAIL),
+            co_managed.to_numpy(dtype=bool),
+            status_is("WIN-002", Status.FAIL),
+            any_fail,
+            any_unknown,
+        ],
+        [v.value for v in list(Verdict)[:5]],
+        default=Verdict.READY.value,
+    )
+    return pd.Series(
+        choice, index=fleet.index, dtype=pd.CategoricalDtype([v.value for v in Verdict])
+    )
+
+
+def checks_with(statuses: pd.DataFrame, status: Status) -> pd.Series:
+    """Per device, the ids of checks with this status joined by `;` (empty when none)."""
+    joined = pd.Series("", index=statuses.index, dtype="string")
+    for check in statuses.columns:
+        hit = statuses[check].eq(status.value)
+        joined = joined.mask(hit, joined.where(joined.eq(""), joined + ";") + check)
+    return joined
+
+
+def join_texts(
+    statuses: pd.DataFrame, texts: dict[str, pd.Series], wanted: tuple[Status, ...]
+) -> pd.Series:
+    """Per device, the texts of checks whose status is in `wanted`, joined with ` | `."""
+    joined = pd.Series("", index=statuses.index, dtype="string")
+    values = [s.value for s in wanted]
+    for check, text in texts.items():
+        hit = statuses[check].isin(values) & text.notna()
+        joined = joined.mask(hit, joined.where(joined.eq(""), joined + " | ") + text.fillna(""))
+    return joined
+
+
+def waves(
+    verdict: pd.Series,
+    statuses: pd.DataFrame,
+    fleet: pd.DataFrame,
+    wave_by: str | None = None,
+    wave_size: int | None = None,
+) -> pd.Series:
+    """The upgrade-plan wave of each device (DESIGN.md), optionally split by a column and size."""
+    failed = statuses.eq(Status.FAIL.value)
+    licence_only = pd.Series(False, index=statuses.index)
+    if failed.shape[1]:
+        licence_cols = [c for c in failed.columns if c.startswith(LICENCE_OR_ENROLLMENT)]
+        other_cols = [c for c in failed.columns if c not in licence_cols]
+        licence_only = failed[licence_cols].any(axis=1) & ~failed[other_cols].any(axis=1)
+    stale = statuses["ENTRA-003"].eq(Status.WARN.value) if "ENTRA-003" in statuses else False
+    v = verdict.astype("string")
+    wave = np.select(
+        [
+            v.eq(Verdict.CO_MANAGED.value),
+            v.eq(Verdict.OUT_OF_SCOPE.value),
+            v.eq(Verdict.INSUFFICIENT_DATA.value) | (v.eq(Verdict.READY.value) & stale),
+            v.eq(Verdict.READY.value),
+            v.eq(Verdict.UPGRADE_REQUIRED.value),
+            v.eq(Verdict.ACTION_REQUIRED.value) & licence_only,
+        ],
+        [WAVES[0], WAVES[6], WAVES[5], WAVES[1], WAVES[4], WAVES[2]],
+        default=WAVES[3],
+    )
+    wave = pd.Series(wave, index=verdict.index, dtype="string")
+    if wave_by:
+        group = fleet[wave_by].astype("string").fillna("(none)") if wave_by in fleet else None
+        if group is not None:
+            wave = wave + " · " + group
+    if wave_size:
+        position = wave.groupby(wave.to_numpy(), sort=False).cumcount()
+        counts = wave.map(wave.value_counts())
+        part = (position // wave_size + 1).astype("string")
+        parts = ((counts - 1) // wave_size + 1).astype("string")
+        wave = wave.where(counts.le(wave_size), wave + " · part " + part + "/" + parts)
+    return wave
+
+
+def tenant_results(ctx: Context) -> pd.DataFrame:
+    rows = []
+    for spec in tenant_checks():
+        status, detail = spec.predicate(ctx)
+        if status is Status.FAIL and spec.severity is Severity.WARN:
+            status = Status.WARN
+        rows.append(
+            {
+                "check_id": spec.id,
+                "area": spec.area,
+                "title": spec.title,
+                "status": status.value,
+                "detail": detail,
+                "fix": spec.fix if status in (Status.FAIL, Status.WARN) else "",
+                "link": spec.link,
+            }
+        )
+    return pd.DataFrame(rows)

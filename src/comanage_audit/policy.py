@@ -1,0 +1,205 @@
+"""The policy file (TOML): tenant facts the exports cannot show, thresholds, suppressions.
+
+Exports tell us about devices; only the admin knows the ConfigMgr site version, the MDM
+user scope or whether Software Assurance applies. Every key is validated: an unknown key
+or a wrong type is an error naming the key and its line, because a silently ignored typo
+would change verdicts.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from comanage_audit.errors import ConfigError
+
+MDM_SCOPES = ("all", "some", "none")
+
+
+@dataclass(frozen=True)
+class Admin:
+    upn: str
+    roles: tuple[str, ...]
+    scope: str = ""
+
+
+@dataclass(frozen=True)
+class Suppression:
+    check: str
+    devices: tuple[str, ...]
+    reason: str
+    expires: date | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    tenant_name: str = ""
+    software_assurance: bool = False
+    cloud_management_gateway: bool | None = None
+    site_versions: tuple[str, ...] = ()
+    hierarchies: int | None = None
+    mdm_user_scope: str | None = None
+    mdm_scope_users: tuple[str, ...] = ()
+    mdm_scope_group_csv: Path | None = None
+    stale_days: int = 90
+    min_build: int = 16299
+    domains: dict[str, str] = field(default_factory=dict)
+    admins: tuple[Admin, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+    source: Path | None = None
+
+
+# section -> key -> (python type(s), Policy field)
+SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
+    "tenant": {
+        "name": ((str,), "tenant_name"),
+        "software_assurance": ((bool,), "software_assurance"),
+        "cloud_management_gateway": ((bool,), "cloud_management_gateway"),
+    },
+    "configmgr": {
+        "site_versions": ((list,), "site_versions"),
+        "hierarchies": ((int,), "hierarchies"),
+    },
+    "intune": {
+        "mdm_user_scope": ((str,), "mdm_user_scope"),
+        "mdm_scope_users": ((list,), "mdm_scope_users"),
+        "mdm_scope_group_csv": ((str,), "mdm_scope_group_csv"),
+    },
+    "thresholds": {
+        "stale_days": ((int,), "stale_days"),
+        "min_build": ((int,), "min_build"),
+    },
+}
+TABLES = {"domains", "admins", "suppress"}
+
+
+def load_policy(path: Path | None) -> Policy:
+    if path is None:
+        return Policy()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"Policy file {path} cannot be read: {exc.strerror or exc}.") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Policy file {path} is not valid TOML: {exc}.") from exc
+    return parse_policy(data, text, path)
+
+
+def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
+    values: dict[str, Any] = {"source": path}
+
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(f"Policy file {path}, {_line_of(text, key)}key {key!r}: {problem}.")
+
+    for section, content in data.items():
+        if section in TABLES:
+            continue
+        if section not in SCHEMA:
+            known = ", ".join(sorted([*SCHEMA, *TABLES]))
+            raise fail(section, f"unknown section; the known sections are {known}")
+        if not isinstance(content, dict):
+            raise fail(section, "must be a [section] table")
+        for key, value in content.items():
+            if key not in SCHEMA[section]:
+                known = ", ".join(SCHEMA[section])
+                raise fail(f"{section}.{key}", f"unknown key; [{section}] takes {known}")
+            types, attribute = SCHEMA[section][key]
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+                wanted = " or ".join(t.__name__ for t in types)
+                raise fail(f"{section}.{key}", f"must be a {wanted}, not {value!r}")
+            values[attribute] = value
+
+    scope = values.get("mdm_user_scope")
+    if scope is not None:
+        if scope.lower() not in MDM_SCOPES:
+            raise fail("intune.mdm_user_scope", f"must be one of {', '.join(MDM_SCOPES)}")
+        values["mdm_user_scope"] = scope.lower()
+    for key in ("site_versions", "mdm_scope_users"):
+        if key in values:
+            items = values[key]
+            if not all(isinstance(v, str) for v in items):
+                raise fail(key, "must be a list of strings")
+            values[key] = tuple(v.strip().lower() if key == "mdm_scope_users" else v for v in items)
+    if "mdm_scope_group_csv" in values:
+        group = Path(values["mdm_scope_group_csv"])
+        values["mdm_scope_group_csv"] = group if group.is_absolute() else path.parent / group
+    if values.get("stale_days", 1) <= 0:
+        raise fail("thresholds.stale_days", "must be a positive number of days")
+
+    domains = data.get("domains", {})
+    if not isinstance(domains, dict) or not all(isinstance(v, str) for v in domains.values()):
+        raise fail(
+            "domains", 'must map NetBIOS domain names to UPN suffixes: CONTOSO = "contoso.com"'
+        )
+    values["domains"] = {k.upper(): v.lower().lstrip("@") for k, v in domains.items()}
+    values["admins"] = tuple(_admins(data.get("admins", []), fail))
+    values["suppressions"] = tuple(_suppressions(data.get("suppress", []), fail))
+    return Policy(**values)
+
+
+def _admins(items: Any, fail: Any) -> list[Admin]:
+    if not isinstance(items, list):
+        raise fail("admins", "must be a list of [[admins]] tables")
+    admins = []
+    for item in items:
+        unknown = set(item) - {"upn", "roles", "scope"}
+        if unknown:
+            raise fail(
+                f"admins.{sorted(unknown)[0]}", "unknown key; [[admins]] takes upn, roles, scope"
+            )
+        upn, roles = item.get("upn"), item.get("roles", [])
+        if not isinstance(upn, str) or "@" not in upn:
+            raise fail("admins.upn", "must be a user principal name such as admin@contoso.com")
+        if isinstance(roles, str):
+            roles = [roles]
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise fail("admins.roles", "must be a list of role names")
+        admins.append(Admin(upn.lower(), tuple(roles), str(item.get("scope", ""))))
+    return admins
+
+
+def _suppressions(items: Any, fail: Any) -> list[Suppression]:
+    if not isinstance(items, list):
+        raise fail("suppress", "must be a list of [[suppress]] tables")
+    rules = []
+    for item in items:
+        unknown = set(item) - {"check", "devices", "reason", "expires"}
+        if unknown:
+            raise fail(
+                f"suppress.{sorted(unknown)[0]}",
+                "unknown key; [[suppress]] takes check, devices, reason, expires",
+            )
+        check, devices, reason = item.get("check"), item.get("devices", "*"), item.get("reason")
+        if not isinstance(check, str) or not re.fullmatch(r"[A-Z]+-\d{3}", check.upper()):
+            raise fail("suppress.check", "must be a check id such as WIN-003")
+        if not isinstance(reason, str) or not reason.strip():
+            raise fail("suppress.reason", f"is required for {check}: say why it is waived")
+        if isinstance(devices, str):
+            devices = [devices]
+        if not isinstance(devices, list) or not all(isinstance(d, str) for d in devices):
+            raise fail("suppress.devices", "must be a device name, a pattern, or a list of them")
+        expires = item.get("expires")
+        if expires is not None and not isinstance(expires, date):
+            raise fail("suppress.expires", "must be a date such as 2027-01-31 (no quotes)")
+        rules.append(Suppression(check.upper(), tuple(devices), reason.strip(), expires))
+    return rules
+
+
+def _line_of(text: str, dotted: str) -> str:
+    key = dotted.split(".")[-1]
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*(\[+\s*)?{re.escape(key)}\b", line):
+            return f"line {number}, "
+    return ""
+
+
+def template() -> str:
+    """The commented policy template `comanage-audit init` writes."""
+    return resources.files("comanage_audit").joinpath("templates/policy.toml").read_text("utf-8")

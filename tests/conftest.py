@@ -1,0 +1,91 @@
+"""Shared fixtures: a fleet factory for check tests, a fixed audit date, the sample folder."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from comanage_audit import engine
+from comanage_audit.checks import Context
+from comanage_audit.model import SourceKind
+from comanage_audit.policy import Policy
+
+AS_OF = date(2026, 11, 26)
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_inventories"
+SHARED = ROOT.parent / "shared"
+ALL_SOURCES = frozenset(SourceKind)
+
+# A device that passes every check on AS_OF: a hybrid-joined Windows 11 24H2 Enterprise
+# ConfigMgr 2509 client, with a fully licensed primary user.
+READY_DEVICE: dict[str, object] = {
+    "device_name": "PC-READY",
+    "os_family": "windows-client",
+    "os_build": 26100,
+    "edition": "enterprise-education",
+    "join_type": "hybrid-joined",
+    "in_entra": True,
+    "in_intune": False,
+    "in_configmgr": True,
+    "entra_enabled": True,
+    "management": None,
+    "mdm": None,
+    "cm_client": True,
+    "cm_client_build": 9141,
+    "cm_client_version": "5.0.9141.1000",
+    "primary_upn": "user@contoso.com",
+    "user_found": True,
+    "user_entra_p1": True,
+    "user_intune_full": True,
+    "last_seen": pd.Timestamp("2026-11-25", tz="UTC"),
+}
+DTYPES = {
+    "os_build": "Int64",
+    "cm_client_build": "Int64",
+    "entra_enabled": "boolean",
+    "cm_client": "boolean",
+    "user_found": "boolean",
+    "user_entra_p1": "boolean",
+    "user_intune_full": "boolean",
+    "device_name": "string",
+    "os_family": "string",
+    "edition": "string",
+    "join_type": "string",
+    "management": "string",
+    "mdm": "string",
+    "primary_upn": "string",
+    "cm_client_version": "string",
+}
+
+
+def make_fleet(*overrides: dict[str, object]) -> pd.DataFrame:
+    """One row per override dict, each starting from READY_DEVICE."""
+    rows = [{**READY_DEVICE, **o} for o in (overrides or ({},))]
+    frame = pd.DataFrame(rows)
+    for column, dtype in DTYPES.items():
+        frame[column] = frame[column].astype(dtype)
+    frame["last_seen"] = pd.to_datetime(frame["last_seen"], utc=True)
+    return frame
+
+
+def make_context(
+    policy: Policy | None = None,
+    supplied: frozenset[SourceKind] = ALL_SOURCES,
+    **kwargs: object,
+) -> Context:
+    return Context(
+        as_of=AS_OF, policy=policy or Policy(mdm_user_scope="all"), supplied=supplied, **kwargs
+    )
+
+
+def evaluate(fleet: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    enriched = engine.enrich(fleet, ctx)
+    return engine.evaluate(enriched, ctx).statuses
+
+
+@pytest.fixture
+def as_of() -> date:
+    return AS_OF
