@@ -1,0 +1,361 @@
+"""The pipeline: read → identify → normalise → link → check → verdicts, into one AuditResult.
+
+Writers only ever see the AuditResult, so nothing is computed twice and every output agrees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from comanage_audit import directory, engine, fleet
+from comanage_audit.checks import Context, device_checks, tenant_checks
+from comanage_audit.errors import ConfigError, InputError
+from comanage_audit.ingest import read, sources
+from comanage_audit.ingest.normalise import normalise
+from comanage_audit.model import (
+    DEVICE_SOURCES,
+    AuditResult,
+    DataIssues,
+    InputRecord,
+    SourceKind,
+    SourceTable,
+    Status,
+)
+from comanage_audit.options import AuditOptions
+from comanage_audit.policy import Policy, load_policy
+from comanage_audit.reference.licences import (
+    entitlements_from_catalogue,
+    load_licence_table,
+    merge_licence_tables,
+)
+
+Progress = Callable[[str], None]
+
+IDENTITY_COLUMNS = (
+    "device_id",
+    "device_name",
+    "readiness",
+    "wave",
+    "failed_checks",
+    "warnings",
+    "unknown_checks",
+    "reasons",
+    "fixes",
+)
+FACT_COLUMNS = {
+    "os_label": "OS",
+    "os_family": "Platform",
+    "edition": "Edition",
+    "join_type": "Join type",
+    "management": "Managed by",
+    "cm_client_version": "ConfigMgr client",
+    "primary_upn": "Primary user",
+    "last_seen": "Last seen",
+    "site_code": "Site",
+    "domain": "Domain",
+    "in_configmgr": "In ConfigMgr",
+    "in_intune": "In Intune",
+    "in_entra": "In Entra",
+}
+SOURCE_TITLES = {
+    SourceKind.CONFIGMGR: "ConfigMgr",
+    SourceKind.INTUNE: "Intune",
+    SourceKind.ENTRA: "Entra",
+    SourceKind.USERS: "User",
+}
+
+
+def load_sources(
+    options: AuditOptions, issues: DataIssues, progress: Progress
+) -> dict[SourceKind, list[SourceTable]]:
+    """Read and recognise every input table; a table nobody recognises stops the run."""
+    forced = {path.resolve(): kind for kind, path in options.forced}
+    paths = read.discover(
+        [*options.inputs, *(p for _, p in options.forced)],
+        skip=[options.out_dir / "comanage-audit.xlsx"],
+    )
+    seen: set[Path] = set()
+    tables: dict[SourceKind, list[SourceTable]] = {}
+    for path in paths:
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        progress(f"reading {path.name}")
+        for raw in read.read_tables(path, sources.header_score):
+            match = sources.identify(raw, forced.get(path.resolve()))
+            if raw.rejected is not None:
+                issues.add(
+                    raw.rejected.assign(
+                        file=raw.name,
+                        sheet=raw.sheet or "",
+                        column="",
+                        value="",
+                        issue="record rejected: " + raw.rejected["reason"],
+                    )
+                )
+            tables.setdefault(match.kind, []).append(normalise(raw, match, issues))
+    if not paths:
+        raise InputError(
+            ", ".join(str(p) for p in options.inputs),
+            "holds no CSV, XLSX or zip files",
+            expected="the exports to audit (ConfigMgr, Intune, Entra, Microsoft 365 users)",
+        )
+    if not any(kind in tables for kind in DEVICE_SOURCES):
+        names = ", ".join(t.raw.name for ts in tables.values() for t in ts)
+        raise InputError(
+            names,
+            "none of the inputs is a device export",
+            expected="at least one ConfigMgr, Intune or Microsoft Entra devices export",
+        )
+    return tables
+
+
+def licence_table(
+    options: AuditOptions, tables: dict[SourceKind, list[SourceTable]]
+) -> pd.DataFrame:
+    """The project's SKU table, replaced by a Microsoft catalogue when one is given."""
+    catalogues = [t.original for t in tables.get(SourceKind.LICENSING, [])]
+    if options.licence_catalogue is not None:
+        raw = read.read_tables(options.licence_catalogue, sources.header_score)
+        catalogues.extend(t.frame for t in raw)
+    if not catalogues:
+        return load_licence_table()
+    derived = entitlements_from_catalogue(pd.concat(catalogues, ignore_index=True))
+    # The newer catalogue wins; the packaged table still knows retired and renamed products.
+    return merge_licence_tables(derived, load_licence_table())
+
+
+def scope_users(policy: Policy) -> frozenset[str]:
+    users = set(policy.mdm_scope_users)
+    group = policy.mdm_scope_group_csv
+    if group is not None:
+        for raw in read.read_tables(group, sources.header_score):
+            mapping = sources.map_headers(SourceKind.USERS, list(raw.frame.columns))
+            column = mapping.get("upn")
+            if column is None:
+                raise ConfigError(
+                    f"MDM scope group file {group} has no user principal name column "
+                    f"(headers: {', '.join(raw.frame.columns[:8])}); expected a column such as "
+                    "'User principal name' or 'userPrincipalName'."
+                )
+            users.update(raw.frame[column].str.strip().str.lower().dropna())
+    return frozenset(u for u in users if u)
+
+
+def run(options: AuditOptions, progress: Progress = lambda _: None) -> AuditResult:
+    policy = load_policy(options.config)
+    issues = DataIssues()
+    tables = load_sources(options, issues, progress)
+    supplied = frozenset(tables)
+
+    progress("linking devices")
+    keys, linked = fleet.link({k: v for k, v in tables.items() if k in DEVICE_SOURCES}, issues)
+    inputs: list[InputRecord] = fleet.account(
+        {k: v for k, v in tables.items() if k in DEVICE_SOURCES}, linked
+    )
+    users = None
+    if SourceKind.USERS in tables:
+        users, records = directory.load_users(
+            tables[SourceKind.USERS], licence_table(options, tables), issues
+        )
+        inputs.extend(records)
+    roles, role_records = directory.load_roles(tables.get(SourceKind.ROLES, []), policy)
+    inputs.extend(role_records)
+    for table in tables.get(SourceKind.LICENSING, []):
+        record = directory._record(table)
+        record.rows_linked = len(table.canonical)
+        inputs.append(record)
+
+    devices = fleet.assemble(keys, linked, users, policy.domains)
+    ctx = Context(
+        as_of=options.as_of,
+        policy=policy,
+        supplied=supplied,
+        mdm_scope_users=scope_users(policy),
+        roles=roles,
+        users=users,
+        fleet=devices,
+    )
+    progress("checking prerequisites")
+    devices = engine.enrich(devices, ctx)
+    evaluation = engine.evaluate(devices, ctx)
+    statuses, suppressed = engine.suppress(evaluation.statuses, devices["device_name"], ctx)
+    verdict = engine.verdicts(devices, statuses)
+    wave = engine.waves(verdict, statuses, devices, options.wave_by, options.wave_size)
+    result_devices = _device_table(devices, statuses, evaluation, verdict, wave, tables)
+    findings = _findings(result_devices, statuses, evaluation, suppressed)
+    return AuditResult(
+        as_of=options.as_of,
+        devices=result_devices,
+        findings=findings,
+        checks=[*device_checks(), *tenant_checks()],
+        check_summary=_check_summary(statuses, evaluation),
+        tenant=engine.tenant_results(ctx),
+        inputs=inputs,
+        data_issues=issues.table(),
+        licences=users if users is not None else pd.DataFrame(),
+        not_evaluated=evaluation.not_evaluated,
+        title=options.title or policy.tenant_name,
+    )
+
+
+def _device_ids(devices: pd.DataFrame) -> pd.Series:
+    """Stable ids: the Entra device id where known, else the best source id, else the name."""
+
+    def col(name: str) -> pd.Series:
+        return (
+            devices[name].astype("string")
+            if name in devices
+            else pd.Series(pd.NA, index=devices.index, dtype="string")
+        )
+
+    ids = col("entra_device_id")
+    ids = ids.fillna("intune:" + col("intune_intune_device_id"))
+    ids = ids.fillna("configmgr:" + col("cm_resource_id"))
+    ids = ids.fillna("name:" + col("name_key"))
+    position = devices.index.to_series().astype("string")
+    ids = ids.fillna("device:" + position)
+    repeat = ids.duplicated(keep="first")
+    return ids.mask(repeat, ids + "#" + position)
+
+
+def _device_table(
+    devices: pd.DataFrame,
+    statuses: pd.DataFrame,
+    evaluation: engine.Evaluation,
+    verdict: pd.Series,
+    wave: pd.Series,
+    tables: dict[SourceKind, list[SourceTable]],
+) -> pd.DataFrame:
+    fixes = {
+        spec.id: pd.Series(spec.fix, index=devices.index, dtype="string")
+        for spec in device_checks()
+        if spec.id in statuses
+    }
+    blocking = (Status.FAIL,)
+    table = pd.DataFrame(
+        {
+            "device_id": _device_ids(devices),
+            "device_name": devices["device_name"].astype("string"),
+            "readiness": verdict,
+            "wave": wave,
+            "failed_checks": engine.checks_with(statuses, Status.FAIL),
+            "warnings": engine.checks_with(statuses, Status.WARN),
+            "unknown_checks": engine.checks_with(statuses, Status.UNKNOWN),
+            "reasons": engine.join_texts(
+                statuses, evaluation.messages, (Status.FAIL, Status.WARN, Status.UNKNOWN)
+            ),
+            "fixes": engine.join_texts(statuses, fixes, blocking),
+        },
+        index=devices.index,
+    )
+    table = pd.concat([table, statuses.astype("string")], axis=1)
+    facts = pd.DataFrame({label: devices[c] for c, label in FACT_COLUMNS.items() if c in devices})
+    originals = _original_columns(devices, tables)
+    return pd.concat([table, facts, originals], axis=1)
+
+
+def _original_columns(
+    devices: pd.DataFrame, tables: dict[SourceKind, list[SourceTable]]
+) -> pd.DataFrame:
+    """Each device's original export columns, prefixed by source (`ConfigMgr: Name0`)."""
+    frames = []
+    for kind, title in SOURCE_TITLES.items():
+        prefix = fleet.PREFIX.get(kind)
+        kind_tables = tables.get(kind)
+        if not kind_tables or prefix is None:
+            continue
+        original = pd.concat(
+            [
+                t.original.assign(_table=i, _row=t.raw.rows.to_numpy())
+                for i, t in enumerate(kind_tables)
+            ],
+            ignore_index=True,
+        )
+        keys = devices[[f"{prefix}_table", f"{prefix}_row"]].astype("Int64")
+        keys.columns = ["_table", "_row"]
+        joined = keys.merge(original, on=["_table", "_row"], how="left").drop(
+            columns=["_table", "_row"]
+        )
+        joined.index = devices.index
+        frames.append(joined.add_prefix(f"{title}: "))
+    return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=devices.index)
+
+
+def _findings(
+    devices: pd.DataFrame,
+    statuses: pd.DataFrame,
+    evaluation: engine.Evaluation,
+    suppressed: pd.DataFrame,
+) -> pd.DataFrame:
+    specs = {s.id: s for s in device_checks()}
+    frames = []
+    for check in statuses.columns:
+        keep = ~statuses[check].isin([Status.PASS.value, Status.NA.value])
+        if not keep.any():
+            continue
+        spec = specs[check]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "device_id": devices.loc[keep, "device_id"],
+                    "device_name": devices.loc[keep, "device_name"],
+                    "check_id": check,
+                    "status": statuses.loc[keep, check].astype("string"),
+                    "severity": spec.severity.value,
+                    "message": evaluation.messages[check][keep],
+                    "fix": spec.fix,
+                    "link": spec.link,
+                }
+            )
+        )
+    columns = [
+        "device_id",
+        "device_name",
+        "check_id",
+        "status",
+        "severity",
+        "message",
+        "fix",
+        "link",
+    ]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    findings = pd.concat(frames).rename_axis("_device").reset_index()
+    if len(suppressed):
+        reasons = suppressed.rename(columns={"row": "_device", "reason": "suppression"})
+        findings = findings.merge(reasons, on=["_device", "check_id"], how="left")
+        waived = findings["suppression"].notna()
+        findings.loc[waived, "message"] = (
+            findings.loc[waived, "message"]
+            + " (suppressed: "
+            + findings.loc[waived, "suppression"]
+            + ")"
+        )
+    return findings.sort_values(["_device", "check_id"], kind="stable")[columns].reset_index(
+        drop=True
+    )
+
+
+def _check_summary(statuses: pd.DataFrame, evaluation: engine.Evaluation) -> pd.DataFrame:
+    rows = []
+    for spec in device_checks():
+        row: dict[str, object] = {
+            "check_id": spec.id,
+            "title": spec.title,
+            "severity": spec.severity.value,
+        }
+        if spec.id in statuses:
+            counts = statuses[spec.id].value_counts()
+            row.update({s.value: int(counts.get(s.value, 0)) for s in Status})
+            row["evaluated"] = True
+            row["reason"] = ""
+        else:
+            row.update({s.value: 0 for s in Status})
+            row["evaluated"] = False
+            row["reason"] = evaluation.not_evaluated.get(spec.id, "")
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,293 @@
+"""Command line: parse options, call the pipeline, pick writers, map outcomes to exit codes.
+
+Exit codes: 0 audit written; 1 audit written and the --fail-on threshold reached;
+2 usage or input error (nothing written).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from comanage_audit import __version__
+from comanage_audit.errors import EXIT_THRESHOLD, EXIT_USER_ERROR, ConfigError, UserError
+from comanage_audit.model import SourceKind, Verdict
+from comanage_audit.options import AuditOptions, FailOn, OutputFormat
+
+app = typer.Typer(
+    name="comanage-audit",
+    help="Which devices can be co-managed, which cannot, and what must change first.\n\n"
+    "Reads the ConfigMgr, Intune, Microsoft Entra and Microsoft 365 exports you already have "
+    "and writes an annotated Excel workbook plus CSV and JSON.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+checks_app = typer.Typer(help="Show the prerequisite catalogue.", no_args_is_help=True)
+app.add_typer(checks_app, name="checks")
+stderr = Console(stderr=True)
+
+FAIL_ON_VERDICTS = {
+    FailOn.NEVER: set(),
+    FailOn.UPGRADE_REQUIRED: {Verdict.UPGRADE_REQUIRED.value},
+    FailOn.ACTION_REQUIRED: {Verdict.UPGRADE_REQUIRED.value, Verdict.ACTION_REQUIRED.value},
+    FailOn.ANY: {
+        Verdict.UPGRADE_REQUIRED.value,
+        Verdict.ACTION_REQUIRED.value,
+        Verdict.INSUFFICIENT_DATA.value,
+    },
+}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"comanage-audit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """comanage-audit."""
+
+
+def _parse_source(values: list[str]) -> tuple[tuple[SourceKind, Path], ...]:
+    forced = []
+    kinds = ", ".join(k.value for k in SourceKind)
+    for value in values:
+        kind, sep, path = value.partition("=")
+        if not sep or kind.strip().lower() not in {k.value for k in SourceKind}:
+            raise ConfigError(f"--source {value!r} must be KIND=PATH where KIND is one of {kinds}.")
+        forced.append((SourceKind(kind.strip().lower()), Path(path)))
+    return tuple(forced)
+
+
+def _parse_formats(value: str) -> frozenset[OutputFormat]:
+    names = [v.strip().lower() for v in value.split(",") if v.strip()]
+    valid = {f.value for f in OutputFormat}
+    bad = [n for n in names if n not in valid]
+    if bad or not names:
+        raise ConfigError(
+            f"--format {value!r}: use a comma-separated list of {', '.join(sorted(valid))}."
+        )
+    return frozenset(OutputFormat(n) for n in names)
+
+
+def _parse_date(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise ConfigError(
+            f"--as-of {value!r} must be a date as YYYY-MM-DD, e.g. 2026-11-26."
+        ) from exc
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  comanage-audit audit sample_inventories\n\n"
+    "  comanage-audit audit exports/ --config policy.toml --out report --title 'Contoso'\n\n"
+    "  comanage-audit audit cm.xlsx --source intune=DevicesWithInventory.zip --fail-on action-required\n\n"
+    "Exit codes: 0 written; 1 written and --fail-on reached; 2 input or usage error."
+)
+def audit(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Export files or folders (every csv/xlsx/zip inside).", show_default=False
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path(
+        "output"
+    ),
+    source: Annotated[
+        list[str],
+        typer.Option(
+            "--source",
+            help="Force a file's kind: KIND=PATH (configmgr, intune, entra, users, licensing, roles).",
+        ),
+    ] = [],  # noqa: B006
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="Policy file (TOML); `comanage-audit init` writes one."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Audit date YYYY-MM-DD (default today) for servicing and staleness."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Outputs to write: xlsx,csv,json.")
+    ] = "xlsx,csv,json",
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when any device has this verdict or worse.")
+    ] = FailOn.NEVER,
+    title: Annotated[
+        str, typer.Option("--title", help="Customer or tenant name for the workbook title.")
+    ] = "",
+    wave_by: Annotated[
+        str | None,
+        typer.Option(
+            "--wave-by", help="Split upgrade waves by a device column, e.g. site_code or domain."
+        ),
+    ] = None,
+    wave_size: Annotated[
+        int | None, typer.Option("--wave-size", min=1, help="Maximum devices per wave.")
+    ] = None,
+    pivot: Annotated[
+        list[str],
+        typer.Option("--pivot", help="Extra pivot: verdict by this Devices column (repeatable)."),
+    ] = [],  # noqa: B006
+    licence_catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            "--licence-catalogue", help="Microsoft's licensing CSV, to know newer products."
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress or summary output.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    """Audit exports for co-management readiness and write the annotated workbook."""
+    try:
+        options = AuditOptions(
+            inputs=tuple(inputs),
+            out_dir=out,
+            forced=_parse_source(source),
+            config=config,
+            as_of=_parse_date(as_of),
+            formats=_parse_formats(fmt),
+            fail_on=fail_on,
+            title=title,
+            wave_by=wave_by,
+            wave_size=wave_size,
+            pivots=tuple(pivot),
+            licence_catalogue=licence_catalogue,
+            quiet=quiet,
+        )
+        code = _run(options)
+    except UserError as error:
+        if debug:
+            raise
+        stderr.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    raise typer.Exit(code)
+
+
+def _run(options: AuditOptions) -> int:
+    from comanage_audit import audit as pipeline
+    from comanage_audit.report.writers import write_all
+
+    console = Console(stderr=True, quiet=options.quiet)
+    with console.status("reading exports") as status:
+        result = pipeline.run(options, progress=lambda text: status.update(text))
+        status.update("writing outputs")
+        written = write_all(result, options)
+    from comanage_audit.report.console import print_summary
+
+    print_summary(result, written, console)
+    verdicts = set(result.devices["readiness"].astype("string").unique())
+    return EXIT_THRESHOLD if verdicts & FAIL_ON_VERDICTS[options.fail_on] else 0
+
+
+@checks_app.command("list")
+def checks_list() -> None:
+    """List every check: id, severity, title."""
+    from comanage_audit.checks import all_checks
+
+    console = Console()
+    for spec in all_checks():
+        console.print(
+            f"{spec.id:<10} {spec.scope.value:<7} {spec.severity.value:<5} {spec.title}",
+            highlight=False,
+        )
+
+
+@checks_app.command("explain")
+def checks_explain(
+    check_id: Annotated[str, typer.Argument(help="A check id such as WIN-002.")],
+) -> None:
+    """Explain one check: what, why, how to fix, and Microsoft's documentation."""
+    from comanage_audit.checks import REGISTRY, get
+
+    spec = get(check_id)
+    if spec is None:
+        stderr.print(f"[bold red]error:[/] no check {check_id!r}; known: {', '.join(REGISTRY)}")
+        raise typer.Exit(EXIT_USER_ERROR)
+    console = Console()
+    console.print(f"[bold]{spec.id}[/] {spec.title}", highlight=False)
+    console.print(
+        f"Area: {spec.area}   Scope: {spec.scope.value}   Severity: {spec.severity.value}"
+    )
+    if spec.requires:
+        console.print("Needs: " + " or ".join(k.label for k in spec.requires) + " export")
+    console.print(
+        f"\n[bold]Why[/]\n{spec.why}\n\n[bold]Fix[/]\n{spec.fix}\n\n[bold]Reference[/]\n{spec.link}",
+        highlight=False,
+    )
+
+
+@checks_app.command("docs")
+def checks_docs() -> None:
+    """Print the catalogue as Markdown (the source of docs/checks.md)."""
+    from comanage_audit.report.catalogue import catalogue_markdown
+
+    sys.stdout.write(catalogue_markdown())
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the policy template.")] = Path(
+        "policy.toml"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented policy template (tenant facts, thresholds, suppressions)."""
+    from comanage_audit.policy import template
+
+    if path.exists() and not force:
+        stderr.print(f"[bold red]error:[/] {path} exists; use --force to overwrite it.")
+        raise typer.Exit(EXIT_USER_ERROR)
+    path.write_text(template(), encoding="utf-8")
+    typer.echo(f"Wrote {path}")
+
+
+@app.command()
+def sample(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the generated exports.")
+    ] = Path("sample"),
+    devices: Annotated[
+        int, typer.Option("--devices", "-n", min=1, help="Number of devices.")
+    ] = 300,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 7,
+    configmgr_format: Annotated[
+        str, typer.Option("--configmgr-format", help="xlsx or csv.")
+    ] = "xlsx",
+) -> None:
+    """Generate realistic synthetic exports (for trying the tool and for benchmarks)."""
+    from comanage_audit.sample import write_sample
+
+    if configmgr_format not in ("xlsx", "csv"):
+        stderr.print("[bold red]error:[/] --configmgr-format must be xlsx or csv.")
+        raise typer.Exit(EXIT_USER_ERROR)
+    for path in write_sample(out, devices=devices, seed=seed, configmgr_format=configmgr_format):  # type: ignore[arg-type]
+        typer.echo(f"Wrote {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

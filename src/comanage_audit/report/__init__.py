@@ -1,0 +1,1 @@
+"""Writers: each reads only the AuditResult and writes one format atomically."""

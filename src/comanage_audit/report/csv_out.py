@@ -1,0 +1,37 @@
+"""devices.csv and findings.csv, exactly as DESIGN.md's Outputs section lists their columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from comanage_audit.model import AuditResult, Scope
+from comanage_audit.report.atomic import atomic_path
+from comanage_audit.report.safety import defuse_csv
+
+DEVICE_COLUMNS = (
+    "device_id",
+    "device_name",
+    "readiness",
+    "wave",
+    "failed_checks",
+    "warnings",
+    "unknown_checks",
+)
+FINDING_COLUMNS = ("device_id", "device_name", "check_id", "status", "severity", "message", "fix")
+
+
+def write_csv(result: AuditResult, out_dir: Path) -> list[Path]:
+    # Every device check gets a column, so the schema is stable; empty = not evaluated this run.
+    check_ids = [c.id for c in result.checks if c.scope is Scope.DEVICE]
+    devices = result.devices.reindex(columns=[*DEVICE_COLUMNS, *check_ids])
+    devices = devices.astype("string").fillna("")
+    findings = result.findings.loc[:, list(FINDING_COLUMNS)]
+    written = []
+    for name, frame in (("devices.csv", devices), ("findings.csv", findings)):
+        target = out_dir / name
+        with atomic_path(target) as temporary:
+            defuse_csv(frame).to_csv(
+                temporary, index=False, encoding="utf-8-sig", lineterminator="\r\n"
+            )
+        written.append(target)
+    return written

@@ -1,0 +1,25 @@
+"""Choose and run the writers for the requested formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from comanage_audit.model import AuditResult
+from comanage_audit.options import AuditOptions, OutputFormat
+from comanage_audit.report.atomic import prepare_folder
+from comanage_audit.report.csv_out import write_csv
+from comanage_audit.report.json_out import write_json
+
+
+def write_all(result: AuditResult, options: AuditOptions) -> list[Path]:
+    prepare_folder(options.out_dir)
+    written: list[Path] = []
+    if OutputFormat.XLSX in options.formats:
+        from comanage_audit.report.xlsx import write_workbook
+
+        written.extend(write_workbook(result, options))
+    if OutputFormat.CSV in options.formats:
+        written.extend(write_csv(result, options.out_dir))
+    if OutputFormat.JSON in options.formats:
+        written.extend(write_json(result, options.out_dir))
+    return written

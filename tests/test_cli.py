@@ -1,0 +1,201 @@
+"""The command line end to end: outputs as DESIGN.md specifies, exit codes, clear errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from comanage_audit import __version__
+from comanage_audit.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "small_fleet"
+runner = CliRunner()
+DEVICE_CHECKS = [
+    "WIN-001", "WIN-002", "WIN-003", "ENTRA-001", "ENTRA-002", "ENTRA-003",
+    "CM-001", "CM-002", "CM-003", "INT-001", "INT-002", "LIC-001", "LIC-002",
+]  # fmt: skip
+
+
+def audit(tmp_path: Path, *args: str, files: tuple[str, ...] = ()) -> tuple[int, str, Path]:
+    inputs = tmp_path / "in"
+    inputs.mkdir(exist_ok=True)
+    for name in files or ("intune.csv", "entra.csv", "cm.csv", "users.csv"):
+        shutil.copy(FIXTURES / name, inputs / name)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["audit", str(inputs), "--out", str(out), "--as-of", "2026-11-26", "--quiet", *args]
+    )
+    return result.exit_code, result.output, out
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
+    code, output, out = audit(tmp_path, "--format", "csv,json")
+    assert code == 0, output
+    devices = read_csv(out / "devices.csv")
+    assert list(devices[0]) == [
+        "device_id", "device_name", "readiness", "wave", "failed_checks", "warnings",
+        "unknown_checks", *DEVICE_CHECKS,
+    ]  # fmt: skip
+    by_name = {d["device_name"]: d for d in devices}
+    assert by_name["PC9"]["readiness"] == "upgrade-required"
+    assert by_name["PC9"]["failed_checks"] == "WIN-002;CM-002"
+    assert by_name["PC9"]["wave"] == "5 Windows upgrade"
+    assert by_name["IPHONE"]["readiness"] == "out-of-scope"
+    assert by_name["PC1"]["INT-001"] == ""  # not evaluated: no MDM scope in a policy
+    # A device named =1+1 must stay text when the CSV is opened in Excel.
+    assert "'=1+1" in by_name and "=1+1" not in by_name
+
+    findings = read_csv(out / "findings.csv")
+    assert list(findings[0]) == [
+        "device_id",
+        "device_name",
+        "check_id",
+        "status",
+        "severity",
+        "message",
+        "fix",
+    ]
+    pc9 = [f for f in findings if f["device_name"] == "PC9" and f["check_id"] == "WIN-002"]
+    assert (
+        pc9[0]["message"]
+        == "Windows 10 1607 (build 14393) is older than Windows 10 1709 (build 16299)"
+    )
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["tool"] == "comanage-audit" and summary["as_of"] == "2026-11-26"
+    assert summary["devices"] == 6
+    assert sum(summary["readiness"].values()) == 6
+    assert summary["checks"]["INT-001"] == {
+        "evaluated": False,
+        "reason": "set intune.mdm_user_scope (all, some or none) in the policy file",
+    }
+    assert summary["checks"]["WIN-002"]["fail"] == 2
+    for record in summary["inputs"]:
+        assert (
+            record["rows_read"]
+            == record["rows_linked"] + record["rows_duplicate"] + record["rows_rejected"]
+        )
+        assert len(record["sha256"]) == 64
+    assert {t["check_id"] for t in summary["tenant"]} == {f"TEN-00{n}" for n in range(1, 10)}
+    assert not (out / "comanage-audit.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    ("files", "not_evaluated"),
+    [
+        (("cm.csv",), {"ENTRA-001", "ENTRA-002", "INT-001", "INT-002", "LIC-001", "LIC-002"}),
+        (
+            ("intune.csv", "entra.csv"),
+            {"CM-001", "CM-002", "CM-003", "INT-001", "LIC-001", "LIC-002"},
+        ),
+        (("intune.csv", "entra.csv", "cm.csv", "users.csv"), {"INT-001"}),
+    ],
+    ids=["configmgr-only", "intune-and-entra", "all-four"],
+)
+def test_any_subset_of_exports(
+    tmp_path: Path, files: tuple[str, ...], not_evaluated: set[str]
+) -> None:
+    code, output, out = audit(tmp_path, "--format", "json", files=files)
+    assert code == 0, output
+    summary = json.loads((out / "summary.json").read_text())
+    skipped = {c for c, v in summary["checks"].items() if v.get("evaluated") is False}
+    assert skipped == not_evaluated
+
+
+def test_policy_makes_int_001_evaluable(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[intune]\nmdm_user_scope = "none"\n')
+    code, output, out = audit(tmp_path, "--format", "csv", "--config", str(policy))
+    assert code == 0, output
+    by_name = {d["device_name"]: d for d in read_csv(out / "devices.csv")}
+    assert by_name["PC1"]["INT-001"] == "fail"
+    assert by_name["PC1"]["readiness"] == "action-required"
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"),
+    [("never", 0), ("upgrade-required", 1), ("action-required", 1), ("any", 1)],
+)
+def test_fail_on_sets_exit_code_but_still_writes(tmp_path: Path, fail_on: str, code: int) -> None:
+    exit_code, output, out = audit(tmp_path, "--format", "json", "--fail-on", fail_on)
+    assert exit_code == code, output
+    assert (out / "summary.json").exists()
+
+
+def test_unrecognised_file_is_exit_2_with_one_clear_paragraph(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "notes.csv").write_text("Colour,Size\nred,3\n")
+    result = runner.invoke(app, ["audit", str(inputs), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "notes.csv" in result.output and "is not a recognised export" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "26/11/2026"], "--as-of '26/11/2026' must be a date"),
+        (["--format", "pdf"], "--format 'pdf'"),
+        (["--source", "printer=x.csv"], "must be KIND=PATH"),
+    ],
+)
+def test_bad_options_are_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["audit", str(FIXTURES), "--out", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_forced_source_kind(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "odd.csv").write_text("Computer,Client Version,Site Code\nPC1,5.00.9141.1000,P01\n")
+    result = runner.invoke(
+        app,
+        ["audit", "--source", f"configmgr={inputs / 'odd.csv'}", "--out", str(tmp_path / "o"),
+         "--format", "csv", "--quiet", str(FIXTURES / "entra.csv")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    names = {d["device_name"] for d in read_csv(tmp_path / "o" / "devices.csv")}
+    assert "PC1" in names
+
+
+def test_checks_list_and_explain() -> None:
+    listed = runner.invoke(app, ["checks", "list"])
+    assert listed.exit_code == 0
+    assert all(check in listed.output for check in DEVICE_CHECKS)
+    explained = runner.invoke(app, ["checks", "explain", "win-002"])
+    assert explained.exit_code == 0 and "16299" in explained.output
+    assert runner.invoke(app, ["checks", "explain", "NOPE-1"]).exit_code == 2
+
+
+def test_docs_checks_md_is_generated_from_the_registry() -> None:
+    from comanage_audit.report.catalogue import catalogue_markdown
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "checks.md"
+    assert docs.read_text(encoding="utf-8") == catalogue_markdown(), (
+        "docs/checks.md is stale: run `comanage-audit checks docs > docs/checks.md`"
+    )
+
+
+def test_init_writes_the_template_once(tmp_path: Path) -> None:
+    target = tmp_path / "policy.toml"
+    assert runner.invoke(app, ["init", str(target)]).exit_code == 0
+    assert "mdm_user_scope" in target.read_text()
+    assert runner.invoke(app, ["init", str(target)]).exit_code == 2

@@ -1,0 +1,90 @@
+"""Linking exports into one row per device, resolving duplicates, and accounting for every row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from comanage_audit import audit
+from comanage_audit.options import AuditOptions
+from tests.conftest import AS_OF
+
+ID1 = "11111111-1111-1111-1111-111111111111"
+ID2 = "22222222-2222-2222-2222-222222222222"
+ID3 = "33333333-3333-3333-3333-333333333333"
+STALE = "44444444-4444-4444-4444-444444444444"
+
+INTUNE = f"""Device ID,Device name,Last check-in,Microsoft Entra Device ID,OS version,Serial number,Primary user UPN,Managed by,OS
+i1,PC1,2026-11-20 10:00:00.0000000,{ID1},10.0.26100.1,SN1,JDoe@Contoso.com,Intune,Windows
+i2,iPhone,2026-11-20 10:00:00.0000000,{ID2},18.1,F2LX1,jdoe@contoso.com,Intune,iOS/iPadOS
+i3,iPhone,2026-11-19 10:00:00.0000000,{ID3},18.1,F2LX2,amy@contoso.com,Intune,iOS/iPadOS
+i4,PC5,2026-11-21 10:00:00.0000000,,10.0.26100.1,SN5,amy@contoso.com,Co-managed,Windows
+i0,PC5,2025-01-01 10:00:00.0000000,,10.0.19045.1,SN5,amy@contoso.com,Intune,Windows
+"""
+ENTRA = f"""displayName,accountEnabled,operatingSystem,operatingSystemVersion,joinType (trustType),deviceId,objectId,approximateLastSignInDateTime
+PC1,True,Windows,10.0.26100.1,Microsoft Entra hybrid joined,{ID1},o1,2026-11-20T00:00:00Z
+PC1,False,Windows,10.0.19045.1,Microsoft Entra hybrid joined,{STALE},o2,2024-01-01T00:00:00Z
+iPhone,True,iOS,18.1,Microsoft Entra registered,{ID2},o3,2026-11-20T00:00:00Z
+iPhone,True,iOS,18.1,Microsoft Entra registered,{ID3},o4,2026-11-19T00:00:00Z
+"""
+CONFIGMGR = f"""ResourceID,Name0,Operating_System_Name_and0,Build01,Client0,Client_Version0,AADDeviceID,SerialNumber0,User_Domain0,User_Name0
+1,PC1.contoso.local,Microsoft Windows NT Workstation 10.0,10.0.26100,1,5.00.9141.1000,{{{ID1.upper()}}},SN1,CONTOSO,jdoe
+2,PC5,Microsoft Windows NT Workstation 10.0,10.0.26100,1,5.00.9141.1000,,sn5,CONTOSO,amy
+3,LAB9,Microsoft Windows NT Workstation 10.0,10.0.26100,1,5.00.9141.1000,,,CONTOSO,amy
+"""
+
+
+def run(tmp_path: Path, **files: str):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return audit.run(AuditOptions(inputs=(folder,), as_of=AS_OF))
+
+
+def test_one_row_per_device_across_sources(tmp_path: Path) -> None:
+    result = run(tmp_path, intune=INTUNE, entra=ENTRA, configmgr=CONFIGMGR)
+    devices = result.devices.set_index("device_id")
+    # PC1 in all three (Entra id, braces and upper case in ConfigMgr), two distinct iPhones,
+    # PC5 in Intune + ConfigMgr by serial (case-insensitive), LAB9 only in ConfigMgr.
+    assert len(devices) == 5
+    pc1 = devices.loc[ID1]
+    assert pc1["device_name"] == "PC1"
+    assert bool(pc1["In ConfigMgr"]) and bool(pc1["In Intune"]) and bool(pc1["In Entra"])
+    assert pc1["ConfigMgr: Name0"] == "PC1.contoso.local"
+    assert devices.loc[ID2, "device_name"] == devices.loc[ID3, "device_name"] == "iPhone"
+    pc5 = devices[devices["device_name"].eq("PC5")].iloc[0]
+    assert pc5["ConfigMgr: ResourceID"] == "2" and pc5["Intune: Device ID"] == "i4"
+    assert pc5["readiness"] == "co-managed"
+
+
+def test_duplicates_keep_the_most_recent_record_and_are_reported(tmp_path: Path) -> None:
+    result = run(tmp_path, intune=INTUNE, entra=ENTRA)
+    devices = result.devices.set_index("device_id")
+    assert devices.loc[ID1, "Entra: objectId"] == "o1"  # not the stale, disabled o2
+    issues = result.data_issues
+    stale = issues[issues["file"].str.endswith("entra.csv")]
+    assert stale["row"].tolist() == [3]
+    assert "kept the more recently active record at row 2" in stale["issue"].iloc[0]
+    reenrolled = issues[issues["file"].str.endswith("intune.csv")]
+    assert reenrolled["row"].tolist() == [6]
+    pc5 = devices[devices["device_name"].eq("PC5")].iloc[0]
+    assert pc5["Intune: Device ID"] == "i4"
+
+
+def test_every_input_row_is_accounted_for(tmp_path: Path) -> None:
+    result = run(tmp_path, intune=INTUNE, entra=ENTRA, configmgr=CONFIGMGR)
+    by_file = {Path(r.path).name: r for r in result.inputs}
+    assert (by_file["entra.csv"].rows_read, by_file["entra.csv"].rows_duplicate) == (4, 1)
+    assert (by_file["intune.csv"].rows_read, by_file["intune.csv"].rows_duplicate) == (5, 1)
+    for record in result.inputs:
+        assert record.rows_read == record.rows_linked + record.rows_duplicate + record.rows_rejected
+
+
+def test_primary_user_links_case_insensitively(tmp_path: Path) -> None:
+    users = "User principal name,Licenses\njdoe@contoso.com,Microsoft 365 E3\namy@contoso.com,Office 365 E3\n"
+    result = run(tmp_path, intune=INTUNE, entra=ENTRA, users=users)
+    devices = result.devices.set_index("device_id")
+    assert devices.loc[ID1, "Primary user"] == "jdoe@contoso.com"
+    assert devices.loc[ID1, "LIC-001"] == "pass"
+    pc5 = devices[devices["device_name"].eq("PC5")].iloc[0]
+    assert pc5["LIC-001"] == "fail" and pc5["LIC-002"] == "fail"

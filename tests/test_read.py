@@ -1,0 +1,163 @@
+"""Reading exports as text: encodings, delimiters, quoting, title rows, xlsx and zip."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from comanage_audit.errors import InputError
+from comanage_audit.ingest.read import discover, make_unique, read_tables, sniff_delimiter
+from comanage_audit.ingest.sources import header_score
+
+HEADER = ["Device name", "OS", "OS version", "Primary user UPN"]
+ROWS = [
+    ["Café-PC", "Windows", "10.0.19045.6036", "zoë@contoso.com"],
+    ["PC,2", "Windows", "10.0.22631.1", ""],
+]
+
+
+def csv_text(delimiter: str = ",") -> str:
+    def quote(cell: str) -> str:
+        return f'"{cell}"' if delimiter in cell or '"' in cell or "\n" in cell else cell
+
+    lines = [delimiter.join(quote(c) for c in row) for row in [HEADER, *ROWS]]
+    return "\r\n".join(lines) + "\r\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [
+        ("utf-8", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("cp1252", b""),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16-le", "utf-16-be", "cp1252"],
+)
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"], ids=["comma", "semicolon", "tab"])
+def test_csv_encodings_and_delimiters(
+    tmp_path: Path, encoding: str, prefix: bytes, delimiter: str
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(prefix + csv_text(delimiter).encode(encoding))
+    [table] = read_tables(path, header_score)
+    assert list(table.frame.columns) == HEADER
+    assert table.frame["Device name"].tolist() == ["Café-PC", "PC,2"]
+    assert table.frame["Primary user UPN"].tolist() == ["zoë@contoso.com", ""]
+    assert table.rows.tolist() == [2, 3]
+    assert len(table.sha256) == 64
+
+
+def test_quoted_fields_with_delimiters_and_newlines(tmp_path: Path) -> None:
+    path = tmp_path / "quoted.csv"
+    path.write_text(
+        'Device name,Notes\r\n"PC ""7""","line one\nline, two"\r\nPC8,x\r\n', encoding="utf-8"
+    )
+    [table] = read_tables(path, header_score)
+    assert table.frame["Device name"].tolist() == ['PC "7"', "PC8"]
+    assert table.frame["Notes"].tolist() == ["line one\nline, two", "x"]
+
+
+def test_title_rows_above_the_header_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "report.csv"
+    path.write_text(
+        "All Systems report\r\nGenerated 2026-11-20\r\n\r\nName0,Client0\r\nPC1,1\r\n",
+        encoding="utf-8",
+    )
+    [table] = read_tables(path, header_score)
+    assert list(table.frame.columns) == ["Name0", "Client0"]
+    assert table.frame["Name0"].tolist() == ["PC1"]
+    assert table.rows.tolist() == [5]
+
+
+def test_row_with_too_many_fields_is_rejected_with_its_row_number(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text("Name0,Client0\r\nPC1,1\r\nPC2,1,extra\r\nPC3,0\r\n", encoding="utf-8")
+    [table] = read_tables(path, header_score)
+    assert table.frame["Name0"].tolist() == ["PC1", "PC3"]
+    assert table.rows.tolist() == [2, 4]
+    assert table.rejected["row"].tolist() == [3]
+    assert "3 fields but the header has 2" in table.rejected["reason"].iloc[0]
+
+
+def test_blank_lines_are_not_records_but_keep_numbering(tmp_path: Path) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_text("Name0,Client0\r\nPC1,1\r\n\r\nPC3,0\r\n,\r\n", encoding="utf-8")
+    [table] = read_tables(path, header_score)
+    assert table.frame["Name0"].tolist() == ["PC1", "PC3"]
+    assert table.rows.tolist() == [2, 4]
+
+
+def test_xlsx_title_rows_every_sheet_and_typed_cells(tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = tmp_path / "cm.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("Devices")
+    sheet.write(0, 0, "All Systems - Co-management readiness")
+    sheet.write_row(2, 0, ["Name0", "Client0", "Creation_Date0", "ResourceID", ""])
+    sheet.write_row(3, 0, ["PC1", 1, None, 16777220])
+    sheet.write_datetime(
+        3, 2, dt.datetime(2024, 5, 1, 13, 45), book.add_format({"num_format": "yyyy-mm-dd"})
+    )
+    sheet.write_row(4, 0, ["PC2", 0, None, 16777221.0])
+    book.add_worksheet("Empty")
+    other = book.add_worksheet("Users")
+    other.write_row(0, 0, ["User principal name", "Licenses"])
+    other.write_row(1, 0, ["a@contoso.com", "Microsoft 365 E3"])
+    book.close()
+    tables = read_tables(path, header_score)
+    assert [t.sheet for t in tables] == ["Devices", "Users"]
+    devices = tables[0]
+    assert list(devices.frame.columns) == ["Name0", "Client0", "Creation_Date0", "ResourceID"]
+    assert devices.frame["Client0"].tolist() == ["1", "0"]
+    assert devices.frame["ResourceID"].tolist() == ["16777220", "16777221"]
+    assert devices.frame["Creation_Date0"].tolist() == ["2024-05-01 13:45:00", ""]
+    assert devices.rows.tolist() == [4, 5]
+
+
+def test_zip_from_the_intune_admin_center(tmp_path: Path) -> None:
+    path = tmp_path / "DevicesWithInventory_1234.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("DevicesWithInventory_1234.csv", "\ufeff" + csv_text())
+    [table] = read_tables(path, header_score)
+    assert table.member == "DevicesWithInventory_1234.csv"
+    assert table.name.endswith(".zip!DevicesWithInventory_1234.csv")
+    assert table.frame["Device name"].tolist() == ["Café-PC", "PC,2"]
+
+
+def test_binary_file_named_csv_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "report.csv"
+    path.write_bytes(b"%PDF-1.7\n\x00\x01\x02binary")
+    with pytest.raises(InputError, match=r"report\.csv: is not a text table"):
+        read_tables(path, header_score)
+
+
+def test_empty_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(InputError, match=r"empty\.csv: is empty"):
+        read_tables(path, header_score)
+
+
+def test_discover_expands_folders_and_skips_lock_files(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    for name in ("a.csv", "sub/b.xlsx", "~$b.xlsx", "notes.md", "c.zip"):
+        (tmp_path / name).write_text("x")
+    found = discover([tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.csv", "c.zip", "sub/b.xlsx"]
+    with pytest.raises(InputError, match="no such file or folder"):
+        discover([tmp_path / "missing"])
+
+
+def test_duplicate_and_blank_headers_stay_distinct() -> None:
+    assert make_unique(["Name", "name", "", "OS"]) == ["Name", "name (2)", "Column 3", "OS"]
+
+
+def test_sniffer_prefers_the_consistent_delimiter() -> None:
+    assert sniff_delimiter(["a;b;c", "1;2,5;3"]) == ";"
+    assert sniff_delimiter(["a,b", "1,2"]) == ","
