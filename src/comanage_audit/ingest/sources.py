@@ -20,7 +20,15 @@ K = SourceKind
 # canonical column -> header spellings (compared after `header_key`).
 ALIASES: dict[SourceKind, dict[str, tuple[str, ...]]] = {
     K.CONFIGMGR: {
-        "name": ("Name0", "Name", "Device Name", "Computer Name", "ComputerName", "Device"),
+        "name": (
+            "Name0",
+            "Name",
+            "Device Name",
+            "Computer Name",
+            "ComputerName",
+            "Computer",
+            "Device",
+        ),
         "netbios_name": ("Netbios_Name0", "NetbiosName", "NetBIOS Name"),
         "resource_id": ("ResourceID", "Resource ID", "ResourceId", "MachineID"),
         "domain": (
