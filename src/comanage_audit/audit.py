@@ -31,6 +31,7 @@ from comanage_audit.reference.licences import (
     load_licence_table,
     merge_licence_tables,
 )
+from comanage_audit.timing import Phases
 
 Progress = Callable[[str], None]
 
@@ -69,14 +70,16 @@ SOURCE_TITLES = {
 
 
 def load_sources(
-    options: AuditOptions, issues: DataIssues, progress: Progress
+    options: AuditOptions, issues: DataIssues, progress: Progress, phases: Phases
 ) -> dict[SourceKind, list[SourceTable]]:
     """Read and recognise every input table; a table nobody recognises stops the run."""
     forced = {path.resolve(): kind for kind, path in options.forced}
-    paths = read.discover(
-        [*options.inputs, *(p for _, p in options.forced)],
-        skip=[options.out_dir / "comanage-audit.xlsx"],
-    )
+    named = [*options.inputs, *(p for _, p in options.forced)]
+    paths = read.discover(named)
+    # Our own outputs inside an input folder are not inputs (files named explicitly still are).
+    out_dir = options.out_dir.resolve()
+    explicit = {p.resolve() for p in named}
+    paths = [p for p in paths if p.resolve() in explicit or out_dir not in p.resolve().parents]
     seen: set[Path] = set()
     tables: dict[SourceKind, list[SourceTable]] = {}
     for path in paths:
@@ -84,8 +87,11 @@ def load_sources(
             continue
         seen.add(path.resolve())
         progress(f"reading {path.name}")
-        for raw in read.read_tables(path, sources.header_score):
-            match = sources.identify(raw, forced.get(path.resolve()))
+        with phases("read"):
+            raws = read.read_tables(path, sources.header_score)
+        for raw in raws:
+            with phases("identify/normalise"):
+                match = sources.identify(raw, forced.get(path.resolve()))
             if raw.rejected is not None:
                 issues.add(
                     raw.rejected.assign(
@@ -96,7 +102,8 @@ def load_sources(
                         issue="record rejected: " + raw.rejected["reason"],
                     )
                 )
-            tables.setdefault(match.kind, []).append(normalise(raw, match, issues))
+            with phases("identify/normalise"):
+                tables.setdefault(match.kind, []).append(normalise(raw, match, issues))
     if not paths:
         raise InputError(
             ", ".join(str(p) for p in options.inputs),
@@ -145,55 +152,60 @@ def scope_users(policy: Policy) -> frozenset[str]:
     return frozenset(u for u in users if u)
 
 
-def run(options: AuditOptions, progress: Progress = lambda _: None) -> AuditResult:
+def run(
+    options: AuditOptions, progress: Progress = lambda _: None, phases: Phases | None = None
+) -> AuditResult:
+    """The whole audit, timed per phase when `phases` is given."""
+    phases = phases or Phases()
     policy = load_policy(options.config)
     issues = DataIssues()
-    tables = load_sources(options, issues, progress)
-    supplied = frozenset(tables)
+    tables = load_sources(options, issues, progress, phases)
+    device_tables = {k: v for k, v in tables.items() if k in DEVICE_SOURCES}
 
     progress("linking devices")
-    keys, linked = fleet.link({k: v for k, v in tables.items() if k in DEVICE_SOURCES}, issues)
-    inputs: list[InputRecord] = fleet.account(
-        {k: v for k, v in tables.items() if k in DEVICE_SOURCES}, linked
-    )
-    users = None
-    if SourceKind.USERS in tables:
-        users, records = directory.load_users(
-            tables[SourceKind.USERS], licence_table(options, tables), issues
-        )
-        inputs.extend(records)
-    roles, role_records = directory.load_roles(tables.get(SourceKind.ROLES, []), policy)
-    inputs.extend(role_records)
-    for table in tables.get(SourceKind.LICENSING, []):
-        record = directory._record(table)
-        record.rows_linked = len(table.canonical)
-        inputs.append(record)
+    with phases("link"):
+        keys, linked = fleet.link(device_tables, issues)
+        inputs: list[InputRecord] = fleet.account(device_tables, linked)
+        users = None
+        if SourceKind.USERS in tables:
+            users, records = directory.load_users(
+                tables[SourceKind.USERS], licence_table(options, tables), issues
+            )
+            inputs.extend(records)
+        roles, role_records = directory.load_roles(tables.get(SourceKind.ROLES, []), policy)
+        inputs.extend(role_records)
+        inputs.extend(directory.catalogue_records(tables.get(SourceKind.LICENSING, [])))
+        devices = fleet.assemble(keys, linked, users, policy.domains)
 
-    devices = fleet.assemble(keys, linked, users, policy.domains)
-    ctx = Context(
-        as_of=options.as_of,
-        policy=policy,
-        supplied=supplied,
-        mdm_scope_users=scope_users(policy),
-        roles=roles,
-        users=users,
-        fleet=devices,
-    )
     progress("checking prerequisites")
-    devices = engine.enrich(devices, ctx)
-    evaluation = engine.evaluate(devices, ctx)
-    statuses, suppressed = engine.suppress(evaluation.statuses, devices["device_name"], ctx)
-    verdict = engine.verdicts(devices, statuses)
-    wave = engine.waves(verdict, statuses, devices, options.wave_by, options.wave_size)
-    result_devices = _device_table(devices, statuses, evaluation, verdict, wave, tables)
-    findings = _findings(result_devices, statuses, evaluation, suppressed)
+    with phases("checks"):
+        ctx = Context(
+            as_of=options.as_of,
+            policy=policy,
+            supplied=frozenset(tables),
+            mdm_scope_users=scope_users(policy),
+            roles=roles,
+            users=users,
+            fleet=devices,
+        )
+        devices = engine.enrich(devices, ctx)
+        evaluation = engine.evaluate(devices, ctx)
+        statuses, suppressed = engine.suppress(evaluation.statuses, devices["device_name"], ctx)
+
+    with phases("verdicts"):
+        verdict = engine.verdicts(devices, statuses)
+        wave = engine.waves(verdict, statuses, devices, options.wave_by, options.wave_size)
+        result_devices = _device_table(devices, statuses, evaluation, verdict, wave, tables)
+        findings = _findings(result_devices, statuses, evaluation, suppressed)
+        check_summary = _check_summary(statuses, evaluation)
+        tenant = engine.tenant_results(ctx)
     return AuditResult(
         as_of=options.as_of,
         devices=result_devices,
         findings=findings,
         checks=[*device_checks(), *tenant_checks()],
-        check_summary=_check_summary(statuses, evaluation),
-        tenant=engine.tenant_results(ctx),
+        check_summary=check_summary,
+        tenant=tenant,
         inputs=inputs,
         data_issues=issues.table(),
         licences=users if users is not None else pd.DataFrame(),

@@ -61,6 +61,14 @@ def load_users(
     return users.reset_index(drop=True), records
 
 
+def catalogue_records(tables: list[SourceTable]) -> list[InputRecord]:
+    """A licensing catalogue is used whole: every row counts as linked."""
+    records = [_record(table) for table in tables]
+    for record, table in zip(records, tables, strict=True):
+        record.rows_linked = len(table.canonical)
+    return records
+
+
 def _record(table: SourceTable) -> InputRecord:
     return InputRecord(
         path=table.raw.name,

@@ -9,17 +9,24 @@ from comanage_audit.options import AuditOptions, OutputFormat
 from comanage_audit.report.atomic import prepare_folder
 from comanage_audit.report.csv_out import write_csv
 from comanage_audit.report.json_out import write_json
+from comanage_audit.timing import Phases
 
 
-def write_all(result: AuditResult, options: AuditOptions) -> list[Path]:
+def write_all(
+    result: AuditResult, options: AuditOptions, phases: Phases | None = None
+) -> list[Path]:
+    phases = phases or Phases()
     prepare_folder(options.out_dir)
     written: list[Path] = []
     if OutputFormat.XLSX in options.formats:
         from comanage_audit.report.xlsx import write_workbook
 
-        written.extend(write_workbook(result, options))
+        with phases("write xlsx"):
+            written.extend(write_workbook(result, options))
     if OutputFormat.CSV in options.formats:
-        written.extend(write_csv(result, options.out_dir))
+        with phases("write csv"):
+            written.extend(write_csv(result, options.out_dir))
     if OutputFormat.JSON in options.formats:
-        written.extend(write_json(result, options.out_dir))
+        with phases("write json"):
+            written.extend(write_json(result, options.out_dir))
     return written
