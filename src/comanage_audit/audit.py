@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from comanage_audit import directory, engine, fleet
 from comanage_audit.checks import Context, device_checks, tenant_checks
@@ -273,28 +274,32 @@ def _device_table(
 def _original_columns(
     devices: pd.DataFrame, tables: dict[SourceKind, list[SourceTable]]
 ) -> pd.DataFrame:
-    """Each device's original export columns, prefixed by source (`ConfigMgr: Name0`)."""
+    """Each device's original export columns, prefixed by source (`ConfigMgr: Name0`).
+
+    Taken by position from the stacked originals in one Arrow `take`, nulls where the
+    device is not in that export.
+    """
     frames = []
     for kind, title in SOURCE_TITLES.items():
         prefix = fleet.PREFIX.get(kind)
         kind_tables = tables.get(kind)
-        if not kind_tables or prefix is None:
+        if not kind_tables or prefix is None or f"{prefix}_pos" not in devices:
             continue
-        original = pd.concat(
-            [
-                t.original.assign(_table=i, _row=t.raw.rows.to_numpy())
-                for i, t in enumerate(kind_tables)
-            ],
-            ignore_index=True,
+        stacked = pa.concat_tables(
+            [pa.Table.from_pandas(t.original, preserve_index=False) for t in kind_tables],
+            promote_options="permissive",
         )
-        keys = devices[[f"{prefix}_table", f"{prefix}_row"]].astype("Int64")
-        keys.columns = ["_table", "_row"]
-        joined = keys.merge(original, on=["_table", "_row"], how="left").drop(
-            columns=["_table", "_row"]
-        )
-        joined.index = devices.index
-        frames.append(joined.add_prefix(f"{title}: "))
+        positions = pa.array(devices[f"{prefix}_pos"].astype("Int64").array, pa.int64())
+        taken = stacked.take(positions).to_pandas(types_mapper=_arrow_strings)
+        taken.index = devices.index
+        frames.append(taken.add_prefix(f"{title}: "))
     return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=devices.index)
+
+
+def _arrow_strings(arrow_type: pa.DataType) -> pd.StringDtype | None:
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype("pyarrow")
+    return None
 
 
 def _findings(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from comanage_audit.checks import Context, device_checks, tenant_checks
 from comanage_audit.model import CheckSpec, Severity, Status, Verdict
@@ -20,6 +22,7 @@ from comanage_audit.reference import configmgr as cm_reference
 from comanage_audit.reference import windows as windows_reference
 
 STATUS_DTYPE = pd.CategoricalDtype([s.value for s in Status])
+STRING = pd.StringDtype("pyarrow")
 
 # Waves of the upgrade plan, in the order a planner works through them.
 WAVES = (
@@ -182,25 +185,40 @@ def verdicts(fleet: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
     )
 
 
+def _join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Series:
+    """Element-wise join of string arrays, skipping nulls, in one Arrow call.
+
+    A leading empty piece keeps every row non-null: pyarrow 26 drops rows whose pieces are
+    all null under null_handling="skip". Its separator is then sliced off again.
+    """
+    lead = pa.array([""] * length, pa.large_string())
+    pieces = [piece.cast(pa.large_string()) for piece in pieces]
+    sep = pa.scalar(separator, pa.large_string())
+    joined = pc.binary_join_element_wise(lead, *pieces, sep, null_handling="skip")
+    trimmed = pc.utf8_slice_codeunits(joined, len(separator))
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([trimmed])), dtype=STRING)
+
+
 def checks_with(statuses: pd.DataFrame, status: Status) -> pd.Series:
     """Per device, the ids of checks with this status joined by `;` (empty when none)."""
-    joined = pd.Series("", index=statuses.index, dtype="string")
-    for check in statuses.columns:
-        hit = statuses[check].eq(status.value)
-        joined = joined.mask(hit, joined.where(joined.eq(""), joined + ";") + check)
-    return joined
+    pieces = [
+        pa.array(np.where(statuses[check].eq(status.value).to_numpy(), check, None), pa.string())
+        for check in statuses.columns
+    ]
+    return _join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
 
 
 def join_texts(
     statuses: pd.DataFrame, texts: dict[str, pd.Series], wanted: tuple[Status, ...]
 ) -> pd.Series:
     """Per device, the texts of checks whose status is in `wanted`, joined with ` | `."""
-    joined = pd.Series("", index=statuses.index, dtype="string")
     values = [s.value for s in wanted]
+    pieces = []
     for check, text in texts.items():
-        hit = statuses[check].isin(values) & text.notna()
-        joined = joined.mask(hit, joined.where(joined.eq(""), joined + " | ") + text.fillna(""))
-    return joined
+        hit = statuses[check].isin(values).to_numpy()
+        array = pa.array(text.astype(STRING).array)
+        pieces.append(pc.if_else(pa.array(hit), array, pa.scalar(None, array.type)))
+    return _join_where(pieces, " | ", len(statuses)).set_axis(statuses.index)
 
 
 def waves(

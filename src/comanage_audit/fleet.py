@@ -54,6 +54,8 @@ def combine(tables: list[SourceTable]) -> pd.DataFrame:
         frame["_table"] = index
         frames.append(frame)
     combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    # Position in the stacked originals, so original columns can be taken back by position.
+    combined["_pos"] = np.arange(len(combined))
     return combined
 
 
@@ -335,20 +337,13 @@ def _first_upn(names: pd.Series) -> pd.Series:
     return first.str.lower()
 
 
-USER_COLUMNS = ("display_name", "department", "office", "blocked", "licence_products")
-
-
 def _join_users(devices: pd.DataFrame, users: pd.DataFrame | None) -> pd.DataFrame:
     if users is None:
         return devices
     table = users.set_index("upn")
     wanted = [c for c in table.columns if not c.startswith("_")]
-    joined = table[wanted].add_prefix("user_")
+    joined = table[wanted].assign(found=True).add_prefix("user_")
     devices = devices.join(joined, on="primary_upn", how="left")
-    devices["user_found"] = (
-        devices["primary_upn"]
-        .isin(table.index)
-        .where(devices["primary_upn"].notna())
-        .astype("boolean")
-    )
+    found = devices["user_found"].notna()
+    devices["user_found"] = found.astype("boolean").mask(devices["primary_upn"].isna(), pd.NA)
     return devices

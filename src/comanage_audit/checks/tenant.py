@@ -161,7 +161,8 @@ def admin_licensed(ctx: Context) -> TenantOutcome:
     if ctx.users is None:
         return Status.UNKNOWN, "supply a Microsoft 365 users export with licences"
     admins = ctx.roles["upn"].dropna().unique()
-    licensed = ctx.users[ctx.users["upn"].isin(admins) & ctx.users["intune_full"].fillna(False)]
+    licensed = ctx.users[ctx.users["upn"].isin(admins)]
+    licensed = licensed[licensed["intune_full"].fillna(False).astype(bool)]
     if len(licensed):
         return Status.PASS, f"licensed: {_named(licensed)}"
     return Status.FAIL, f"none of the {len(admins)} admin accounts holds an Intune licence"
@@ -241,7 +242,8 @@ def enable_role(ctx: Context) -> TenantOutcome:
         return Status.FAIL, "no Full Administrator with the All scope in the roles given"
     if ctx.users is None:
         return Status.PASS, f"{_named(holders)} (Entra user not confirmed: no users export)"
-    entra = holders[holders["upn"].isin(ctx.users["upn"])]
+    known = ctx.users.loc[ctx.users["upn"].isin(holders["upn"]), "upn"]
+    entra = holders[holders["upn"].isin(known)]
     if entra.empty:
         return Status.FAIL, f"{_named(holders)} not found as Microsoft Entra users"
     return Status.PASS, f"{_named(entra)}"

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
 from comanage_audit.model import AuditResult, Scope
 from comanage_audit.report.atomic import atomic_path
 from comanage_audit.report.safety import defuse_csv
@@ -20,6 +24,14 @@ DEVICE_COLUMNS = (
 FINDING_COLUMNS = ("device_id", "device_name", "check_id", "status", "severity", "message", "fix")
 
 
+def write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """UTF-8 with BOM (so Excel picks the encoding), CRLF, every text value quoted (Arrow)."""
+    table = pa.Table.from_pandas(frame.astype("string"), preserve_index=False)
+    with path.open("wb") as handle:
+        handle.write(b"\xef\xbb\xbf")
+        pacsv.write_csv(table, handle, pacsv.WriteOptions(eol="\r\n", batch_size=65536))
+
+
 def write_csv(result: AuditResult, out_dir: Path) -> list[Path]:
     # Every device check gets a column, so the schema is stable; empty = not evaluated this run.
     check_ids = [c.id for c in result.checks if c.scope is Scope.DEVICE]
@@ -30,8 +42,6 @@ def write_csv(result: AuditResult, out_dir: Path) -> list[Path]:
     for name, frame in (("devices.csv", devices), ("findings.csv", findings)):
         target = out_dir / name
         with atomic_path(target) as temporary:
-            defuse_csv(frame).to_csv(
-                temporary, index=False, encoding="utf-8-sig", lineterminator="\r\n"
-            )
+            write_frame(defuse_csv(frame), temporary)
         written.append(target)
     return written
