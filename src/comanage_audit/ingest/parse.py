@@ -14,10 +14,13 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from comanage_audit.reference.windows import LTSC_RELEASES, WINDOWS_RELEASES
 
 STRING = pd.StringDtype()
+STRING_ARROW = pd.StringDtype("pyarrow")
 UTC_NS = "datetime64[ns, UTC]"
 
 
@@ -159,8 +162,19 @@ def _mapped(u: pd.Series, table: dict[str, str]) -> pd.Series:
 
 
 def clean_text(s: pd.Series) -> pd.Series:
-    """Text with NBSP as space and outer whitespace stripped; blank -> NA."""
-    return _per_distinct(s, lambda u: u)
+    """Text with NBSP as space and outer whitespace stripped; blank -> NA.
+
+    Done over the whole column in Arrow: most text columns (names, ids) are nearly all
+    distinct, so factorizing first would cost more than it saves.
+    """
+    array = pa.chunked_array([pa.array(s.astype(STRING_ARROW).array)]).cast(pa.large_string())
+    for invisible, replacement in (("\u00a0", " "), ("\ufeff", ""), ("\u200b", "")):
+        array = pc.replace_substring(array, invisible, replacement)
+    array = pc.utf8_trim_whitespace(array)
+    array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
+    return pd.Series(
+        pd.arrays.ArrowStringArray(array), index=s.index, name=s.name, dtype=STRING_ARROW
+    )
 
 
 def upn(s: pd.Series) -> pd.Series:
