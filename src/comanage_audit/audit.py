@@ -195,8 +195,11 @@ def run(
 
     with phases("verdicts"):
         verdict = engine.verdicts(devices, statuses)
-        wave = engine.waves(verdict, statuses, devices, options.wave_by, options.wave_size)
-        result_devices = _device_table(devices, statuses, evaluation, verdict, wave, tables)
+        result_devices = _device_table(devices, statuses, evaluation, verdict, tables)
+        group = None
+        if options.wave_by:
+            group = result_devices[resolve_column(options.wave_by, result_devices, "--wave-by")]
+        result_devices["wave"] = engine.waves(verdict, statuses, group, options.wave_size)
         findings = _findings(result_devices, statuses, evaluation, suppressed)
         check_summary = _check_summary(statuses, evaluation)
         tenant = engine.tenant_results(ctx)
@@ -212,6 +215,38 @@ def run(
         licences=users if users is not None else pd.DataFrame(),
         not_evaluated=evaluation.not_evaluated,
         title=options.title or policy.tenant_name,
+    )
+
+
+# Everyday names for the Devices columns people split waves and pivots by.
+COLUMN_ALIASES = {
+    "site": "Site",
+    "site_code": "Site",
+    "site code": "Site",
+    "domain": "Domain",
+    "os": "OS",
+    "platform": "Platform",
+    "department": "User: Department",
+    "office": "User: Office",
+    "city": "User: City",
+    "country": "User: Country/Region",
+    "ad site": "ConfigMgr: AD_Site_Name0",
+    "ad_site": "ConfigMgr: AD_Site_Name0",
+    "verdict": "readiness",
+}
+
+
+def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
+    """A Devices column by its exact name, case-insensitively, or by an everyday alias."""
+    wanted = name.strip()
+    by_key = {str(c).casefold(): str(c) for c in table.columns}
+    for candidate in (wanted, COLUMN_ALIASES.get(wanted.casefold(), "")):
+        if candidate and candidate.casefold() in by_key:
+            return by_key[candidate.casefold()]
+    facts = ", ".join([*FACT_COLUMNS.values(), "User: Department"])
+    raise ConfigError(
+        f"{option} {name!r} is not a column of the Devices sheet. Use one of {facts}, "
+        "or any original column such as 'ConfigMgr: AD_Site_Name0'."
     )
 
 
@@ -240,7 +275,6 @@ def _device_table(
     statuses: pd.DataFrame,
     evaluation: engine.Evaluation,
     verdict: pd.Series,
-    wave: pd.Series,
     tables: dict[SourceKind, list[SourceTable]],
 ) -> pd.DataFrame:
     fixes = {
@@ -254,7 +288,7 @@ def _device_table(
             "device_id": _device_ids(devices),
             "device_name": devices["device_name"].astype("string"),
             "readiness": verdict,
-            "wave": wave,
+            "wave": pd.Series("", index=devices.index, dtype="string"),
             "failed_checks": engine.checks_with(statuses, Status.FAIL),
             "warnings": engine.checks_with(statuses, Status.WARN),
             "unknown_checks": engine.checks_with(statuses, Status.UNKNOWN),

@@ -224,11 +224,10 @@ def join_texts(
 def waves(
     verdict: pd.Series,
     statuses: pd.DataFrame,
-    fleet: pd.DataFrame,
-    wave_by: str | None = None,
+    group: pd.Series | None = None,
     wave_size: int | None = None,
 ) -> pd.Series:
-    """The upgrade-plan wave of each device (DESIGN.md), optionally split by a column and size."""
+    """The upgrade-plan wave of each device (DESIGN.md), optionally split by a group and size."""
     failed = statuses.eq(Status.FAIL.value)
     licence_only = pd.Series(False, index=statuses.index)
     if failed.shape[1]:
@@ -250,10 +249,8 @@ def waves(
         default=WAVES[3],
     )
     wave = pd.Series(wave, index=verdict.index, dtype="string")
-    if wave_by:
-        group = fleet[wave_by].astype("string").fillna("(none)") if wave_by in fleet else None
-        if group is not None:
-            wave = wave + " · " + group
+    if group is not None:
+        wave = wave + " · " + group.astype("string").fillna("(none)").set_axis(wave.index)
     if wave_size:
         position = wave.groupby(wave.to_numpy(), sort=False).cumcount()
         counts = wave.map(wave.value_counts())

@@ -1,0 +1,145 @@
+"""Verdicts, waves, suppressions and readable reasons, on small fleets from the factory."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from comanage_audit import engine
+from comanage_audit.model import Status
+from comanage_audit.policy import parse_policy
+from tests.conftest import make_context, make_fleet
+
+
+def run(*overrides: dict[str, object], policy_text: dict | None = None):
+    policy = parse_policy(policy_text or {"intune": {"mdm_user_scope": "all"}}, "", Path("p.toml"))
+    ctx = make_context(policy)
+    fleet = engine.enrich(make_fleet(*overrides), ctx)
+    evaluation = engine.evaluate(fleet, ctx)
+    statuses, suppressed = engine.suppress(evaluation.statuses, fleet["device_name"], ctx)
+    return fleet, evaluation, statuses, suppressed
+
+
+DEVICES = [
+    {"device_name": "READY"},
+    {"device_name": "IPHONE", "os_family": "ios", "management": "co-managed"},
+    {"device_name": "COMANAGED-OLD", "management": "co-managed", "os_build": 14393},
+    {"device_name": "WIN7", "os_build": 7601, "join_type": "registered"},
+    {"device_name": "UNLICENSED", "user_intune_full": False},
+    {"device_name": "REGISTERED", "join_type": "registered", "user_intune_full": False},
+    {"device_name": "NOUSER", "primary_upn": pd.NA, "user_found": pd.NA},
+    {"device_name": "STALE", "last_seen": pd.Timestamp("2025-01-01", tz="UTC")},
+]
+
+
+def test_verdicts_take_the_first_that_applies() -> None:
+    fleet, _, statuses, _ = run(*DEVICES)
+    verdicts = dict(zip(fleet["device_name"], engine.verdicts(fleet, statuses), strict=True))
+    assert verdicts == {
+        "READY": "ready",
+        "IPHONE": "out-of-scope",  # out of scope beats an Intune co-managed label
+        "COMANAGED-OLD": "co-managed",  # already co-managed beats its old build
+        "WIN7": "upgrade-required",  # the upgrade comes before the join fix
+        "UNLICENSED": "action-required",
+        "REGISTERED": "action-required",
+        "NOUSER": "insufficient-data",
+        "STALE": "ready",  # warnings never change the verdict
+    }
+
+
+def test_waves_group_devices_by_what_they_need() -> None:
+    fleet, _, statuses, _ = run(*DEVICES)
+    verdict = engine.verdicts(fleet, statuses)
+    waves = dict(zip(fleet["device_name"], engine.waves(verdict, statuses), strict=True))
+    assert waves == {
+        "READY": "2 Ready now",
+        "IPHONE": "7 Intune standalone",
+        "COMANAGED-OLD": "1 Already co-managed",
+        "WIN7": "5 Windows upgrade",
+        "UNLICENSED": "3 Licence or enrollment fixes",
+        "REGISTERED": "4 Identity or client fixes",
+        "NOUSER": "6 Investigate",
+        "STALE": "6 Investigate",
+    }
+
+
+def test_waves_split_by_group_and_size() -> None:
+    fleet, _, statuses, _ = run(*[{"device_name": f"PC{i}"} for i in range(5)])
+    verdict = engine.verdicts(fleet, statuses)
+    group = pd.Series(["P01", "P01", "P01", "P02", "P02"])
+    waves = engine.waves(verdict, statuses, group, wave_size=2).tolist()
+    assert waves == [
+        "2 Ready now · P01 · part 1/2",
+        "2 Ready now · P01 · part 1/2",
+        "2 Ready now · P01 · part 2/2",
+        "2 Ready now · P02",
+        "2 Ready now · P02",
+    ]
+
+
+def test_reasons_and_fixes_are_sentences_per_failed_check() -> None:
+    fleet, evaluation, statuses, _ = run({"os_build": 14393, "join_type": "registered"})
+    reasons = engine.join_texts(statuses, evaluation.messages, (Status.FAIL, Status.WARN))
+    assert reasons.iloc[0] == (
+        "Windows 10 1607 (build 14393) is older than Windows 10 1709 (build 16299)"
+        " | Device is only Microsoft Entra registered (workplace joined)"
+    )
+    assert engine.checks_with(statuses, Status.FAIL).iloc[0] == "WIN-002;ENTRA-001"
+    assert engine.checks_with(statuses, Status.UNKNOWN).iloc[0] == ""
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ({"check": "ENTRA-003", "devices": ["LAB-*"], "reason": "lab"}, "suppressed"),
+        ({"check": "ENTRA-003", "devices": "lab-01", "reason": "lab"}, "suppressed"),
+        ({"check": "ENTRA-003", "devices": ["OFFICE-*"], "reason": "x"}, "warn"),
+        (
+            {
+                "check": "ENTRA-003",
+                "devices": ["LAB-*"],
+                "reason": "x",
+                "expires": date(2026, 1, 1),
+            },
+            "warn",
+        ),
+        ({"check": "WIN-002", "devices": ["LAB-*"], "reason": "passes anyway"}, "warn"),
+    ],
+    ids=["pattern", "exact-name-any-case", "other-devices", "expired", "other-check"],
+)
+def test_suppressions_waive_only_what_they_name(rule: dict, expected: str) -> None:
+    policy = {"intune": {"mdm_user_scope": "all"}, "suppress": [rule]}
+    stale = {"device_name": "LAB-01", "last_seen": pd.Timestamp("2025-01-01", tz="UTC")}
+    fleet, _, statuses, suppressed = run(stale, policy_text=policy)
+    assert statuses.loc[0, "ENTRA-003"] == expected
+    assert (len(suppressed) == 1) == (expected == "suppressed")
+    if expected == "suppressed":
+        assert engine.verdicts(fleet, statuses).iloc[0] == "ready"
+
+
+def test_unknown_wave_by_column_is_a_clear_error(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from comanage_audit.cli import app
+    from tests.conftest import SAMPLES
+
+    result = CliRunner().invoke(
+        app,
+        ["audit", str(SAMPLES), "--out", str(tmp_path), "--wave-by", "colour", "--format", "json"],
+    )
+    assert result.exit_code == 2
+    assert "--wave-by 'colour' is not a column of the Devices sheet" in result.output
+    ok = CliRunner().invoke(
+        app, ["audit", str(SAMPLES), "--out", str(tmp_path), "--wave-by", "site", "--wave-size", "20",
+              "--format", "json", "--quiet"],
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    import json
+
+    waves = json.loads((tmp_path / "summary.json").read_text())["waves"]
+    assert any(w.startswith("2 Ready now · P01") for w in waves)
+    assert any(" · part 2/" in w for w in waves)
+    assert all(count <= 20 for count in waves.values())
