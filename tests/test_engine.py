@@ -81,7 +81,7 @@ def test_waves_split_by_group_and_size() -> None:
 
 
 def test_reasons_and_fixes_are_sentences_per_failed_check() -> None:
-    fleet, evaluation, statuses, _ = run({"os_build": 14393, "join_type": "registered"})
+    _, evaluation, statuses, _ = run({"os_build": 14393, "join_type": "registered"})
     reasons = engine.join_texts(statuses, evaluation.messages, (Status.FAIL, Status.WARN))
     assert reasons.iloc[0] == (
         "Windows 10 1607 (build 14393) is older than Windows 10 1709 (build 16299)"
