@@ -6,6 +6,7 @@ Writers only ever see the AuditResult, so nothing is computed twice and every ou
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -89,7 +90,12 @@ def load_sources(
         seen.add(path.resolve())
         progress(f"reading {path.name}")
         with phases("read"):
-            raws = read.read_tables(path, sources.header_score)
+            raws = read.read_tables(
+                path,
+                sources.header_score,
+                max_input_mb=options.max_input_mb,
+                note=issues.add_one,
+            )
         for raw in raws:
             with phases("identify/normalise"):
                 match = sources.identify(raw, forced.get(path.resolve()))
@@ -118,6 +124,14 @@ def load_sources(
             "none of the inputs is a device export",
             expected="at least one ConfigMgr, Intune or Microsoft Entra devices export",
         )
+    device_tables = [t for kind in DEVICE_SOURCES for t in tables.get(kind, [])]
+    if not any(len(t.canonical) for t in device_tables):
+        raise InputError(
+            ", ".join(t.raw.where for t in device_tables),
+            "has a header row but no device records",
+            expected="at least one device in a ConfigMgr, Intune or Microsoft Entra export",
+            fix="Export the devices again; check that the export's filter did not exclude them",
+        )
     return tables
 
 
@@ -127,7 +141,9 @@ def licence_table(
     """The project's SKU table, replaced by a Microsoft catalogue when one is given."""
     catalogues = [t.original for t in tables.get(SourceKind.LICENSING, [])]
     if options.licence_catalogue is not None:
-        raw = read.read_tables(options.licence_catalogue, sources.header_score)
+        raw = read.read_tables(
+            options.licence_catalogue, sources.header_score, max_input_mb=options.max_input_mb
+        )
         catalogues.extend(t.frame for t in raw)
     if not catalogues:
         return load_licence_table()
@@ -153,11 +169,29 @@ def scope_users(policy: Policy) -> frozenset[str]:
     return frozenset(u for u in users if u)
 
 
+@dataclass
+class Linked:
+    """Everything before the checks: the linked fleet, its context and the bookkeeping."""
+
+    options: AuditOptions
+    tables: dict[SourceKind, list[SourceTable]]
+    fleet: pd.DataFrame
+    ctx: Context
+    inputs: list[InputRecord]
+    issues: DataIssues
+    users: pd.DataFrame | None
+
+
 def run(
     options: AuditOptions, progress: Progress = lambda _: None, phases: Phases | None = None
 ) -> AuditResult:
     """The whole audit, timed per phase when `phases` is given."""
     phases = phases or Phases()
+    return check(prepare(options, progress, phases), progress, phases)
+
+
+def prepare(options: AuditOptions, progress: Progress, phases: Phases) -> Linked:
+    """Read, recognise and link the exports into one fleet (everything before the checks)."""
     policy = load_policy(options.config)
     issues = DataIssues()
     tables = load_sources(options, issues, progress, phases)
@@ -177,9 +211,6 @@ def run(
         inputs.extend(role_records)
         inputs.extend(directory.catalogue_records(tables.get(SourceKind.LICENSING, [])))
         devices = fleet.assemble(keys, linked, users, policy.domains)
-
-    progress("checking prerequisites")
-    with phases("checks"):
         ctx = Context(
             as_of=options.as_of,
             policy=policy,
@@ -189,13 +220,21 @@ def run(
             users=users,
             fleet=devices,
         )
-        devices = engine.enrich(devices, ctx)
+    return Linked(options, tables, devices, ctx, inputs, issues, users)
+
+
+def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
+    """Run every check over the linked fleet and build the result the writers read."""
+    options, ctx = linked.options, linked.ctx
+    progress("checking prerequisites")
+    with phases("checks"):
+        devices = engine.enrich(linked.fleet, ctx)
         evaluation = engine.evaluate(devices, ctx)
         statuses, suppressed = engine.suppress(evaluation.statuses, devices["device_name"], ctx)
 
     with phases("verdicts"):
         verdict = engine.verdicts(devices, statuses)
-        result_devices = _device_table(devices, statuses, evaluation, verdict, tables)
+        result_devices = _device_table(devices, statuses, evaluation, verdict, linked.tables)
         group = None
         if options.wave_by:
             group = result_devices[resolve_column(options.wave_by, result_devices, "--wave-by")]
@@ -210,11 +249,11 @@ def run(
         checks=[*device_checks(), *tenant_checks()],
         check_summary=check_summary,
         tenant=tenant,
-        inputs=inputs,
-        data_issues=issues.table(),
-        licences=users if users is not None else pd.DataFrame(),
+        inputs=linked.inputs,
+        data_issues=linked.issues.table(),
+        licences=linked.users if linked.users is not None else pd.DataFrame(),
         not_evaluated=evaluation.not_evaluated,
-        title=options.title or policy.tenant_name,
+        title=options.title or ctx.policy.tenant_name,
     )
 
 

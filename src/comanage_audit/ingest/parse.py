@@ -167,7 +167,10 @@ def clean_text(s: pd.Series) -> pd.Series:
     Done over the whole column in Arrow: most text columns (names, ids) are nearly all
     distinct, so factorizing first would cost more than it saves.
     """
-    array = pa.chunked_array([pa.array(s.astype(STRING_ARROW).array)]).cast(pa.large_string())
+    array = pa.array(s.astype(STRING_ARROW).array)
+    if isinstance(array, pa.Array):
+        array = pa.chunked_array([array])
+    array = array.cast(pa.large_string())
     for invisible, replacement in (("\u00a0", " "), ("\ufeff", ""), ("\u200b", "")):
         array = pc.replace_substring(array, invisible, replacement)
     array = pc.utf8_trim_whitespace(array)

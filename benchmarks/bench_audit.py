@@ -1,0 +1,317 @@
+"""Benchmark: a synthetic fleet of N devices through the whole audit, phase by phase.
+
+    python benchmarks/bench_audit.py --devices 100000
+    python benchmarks/bench_audit.py --devices 100000 --xlsx-inputs
+    python benchmarks/bench_audit.py --devices 1000000 --formats csv,json --skip-rowwise
+
+Prints per phase (read, identify/normalise, link, checks, verdicts, each writer), rows/s,
+peak RSS, the I/O floor measured in the same run (the same readers on the same files; a
+plain-cell xlsxwriter workbook of the same shape), the audit / floor ratio, and the speed-up
+over a row-wise reference that must agree on every device's verdict. Each measurement runs
+in its own process so peak RSS belongs to that step alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+AS_OF = date(2026, 11, 26)
+HERE = Path(__file__).resolve().parent
+POLICY = HERE.parent / "sample_inventories" / "policy.toml"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(step: str, folder: str, extra: dict) -> dict:
+    """Run one measurement in a fresh interpreter and return its JSON report."""
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        step,
+        "--dir",
+        folder,
+        "--extra",
+        json.dumps(extra),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"benchmark step {step} failed")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ steps (child processes)
+
+
+def step_generate(folder: Path, extra: dict) -> dict:
+    from comanage_audit.sample import write_sample
+
+    start = time.perf_counter()
+    paths = write_sample(
+        folder, devices=extra["devices"], seed=extra["seed"], configmgr_format="csv"
+    )
+    if extra.get("xlsx_inputs"):
+        _to_xlsx(folder / "ConfigMgr_Devices.csv")
+        _to_xlsx(folder / "IntuneDevices_DevicesWithInventory.csv")
+        paths = sorted(folder.iterdir())
+    return {"seconds": time.perf_counter() - start, "files": [p.name for p in paths]}
+
+
+def _to_xlsx(csv_path: Path) -> None:
+    """Re-save a generated CSV as xlsx (text cells), as an admin re-saving in Excel would."""
+    import pandas as pd
+    import xlsxwriter
+
+    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    book = xlsxwriter.Workbook(
+        csv_path.with_suffix(".xlsx"), {"constant_memory": True, "strings_to_formulas": False}
+    )
+    sheet = book.add_worksheet("Export")
+    sheet.write_row(0, 0, list(frame.columns))
+    for row, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        sheet.write_row(row, 0, values)
+    book.close()
+    csv_path.unlink()
+
+
+def step_audit(folder: Path, extra: dict) -> dict:
+    from comanage_audit import audit
+    from comanage_audit.options import AuditOptions, OutputFormat
+    from comanage_audit.report.writers import write_all
+    from comanage_audit.timing import Phases
+
+    phases = Phases()
+    options = AuditOptions(
+        inputs=(folder / "in",),
+        out_dir=folder / "out",
+        config=POLICY,
+        as_of=AS_OF,
+        formats=frozenset(OutputFormat(f) for f in extra["formats"]),
+        quiet=True,
+    )
+    start = time.perf_counter()
+    result = audit.run(options, phases=phases)
+    write_all(result, options, phases)
+    total = time.perf_counter() - start
+    return {
+        "total": total,
+        "phases": phases.seconds,
+        "devices": len(result.devices),
+        "devices_columns": len(result.devices.columns),
+        "findings": len(result.findings),
+        "findings_columns": len(result.findings.columns),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def step_read_floor(folder: Path, extra: dict) -> dict:
+    """The same readers on the same files (what reading costs before any of our work)."""
+    from comanage_audit.ingest import read, sources
+
+    start = time.perf_counter()
+    rows = sum(
+        len(t.frame)
+        for p in read.discover([folder / "in"])
+        for t in read.read_tables(p, sources.header_score)
+    )
+    reader = time.perf_counter() - start
+    raw = 0.0
+    xlsx = sorted((folder / "in").glob("*.xlsx"))
+    if xlsx:
+        from python_calamine import CalamineWorkbook
+
+        start = time.perf_counter()
+        for path in xlsx:
+            book = CalamineWorkbook.from_path(str(path))
+            for name in book.sheet_names:
+                book.get_sheet_by_name(name).to_python()
+        raw = time.perf_counter() - start
+        start = time.perf_counter()
+        for path in xlsx:
+            read.read_tables(path, sources.header_score)
+        ours = time.perf_counter() - start
+        return {"seconds": reader, "rows": rows, "xlsx_calamine_raw": raw, "xlsx_ours": ours}
+    return {"seconds": reader, "rows": rows}
+
+
+def step_write_floor(folder: Path, extra: dict) -> dict:
+    """A workbook of the same shape as Devices + Findings, plain cells, fastest xlsxwriter path."""
+    import xlsxwriter
+
+    path = folder / "floor.xlsx"
+    start = time.perf_counter()
+    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False})
+    cells = 0
+    for name, rows, columns in (
+        ("Devices", extra["devices"], extra["devices_columns"]),
+        ("Findings", extra["findings"], extra["findings_columns"]),
+    ):
+        sheet = book.add_worksheet(name)
+        limit = 1_048_575
+        row_values = [f"value {c}" for c in range(columns)]
+        for row in range(min(rows, limit)):
+            sheet.write_row(row, 0, row_values)
+        cells += min(rows, limit) * columns
+    book.close()
+    seconds = time.perf_counter() - start
+    path.unlink()
+    return {"seconds": seconds, "cells": cells}
+
+
+def step_rowwise(folder: Path, extra: dict) -> dict:
+    """Vectorised checks + verdicts vs the row-wise reference on the same linked fleet."""
+    sys.path.insert(0, str(HERE))
+    from rowwise_reference import rowwise_audit
+
+    from comanage_audit import audit, engine
+    from comanage_audit.options import AuditOptions
+    from comanage_audit.timing import Phases
+
+    options = AuditOptions(
+        inputs=(folder / "in",), out_dir=folder / "out", config=POLICY, as_of=AS_OF
+    )
+    linked = audit.prepare(options, lambda _: None, Phases())
+    ctx = linked.ctx
+    start = time.perf_counter()
+    devices = engine.enrich(linked.fleet, ctx)
+    evaluation = engine.evaluate(devices, ctx)
+    statuses, _ = engine.suppress(evaluation.statuses, devices["device_name"], ctx)
+    verdicts = engine.verdicts(devices, statuses).astype(str).tolist()
+    vectorised = time.perf_counter() - start
+    start = time.perf_counter()
+    row_statuses, row_verdicts = rowwise_audit(linked.fleet, ctx)
+    rowwise = time.perf_counter() - start
+    status_records = statuses.astype(str).to_dict("records")
+    verdict_agree = sum(a == b for a, b in zip(verdicts, row_verdicts, strict=True))
+    status_agree = sum(a == b for a, b in zip(status_records, row_statuses, strict=True))
+    first_difference = next(
+        (
+            {"device": i, "engine": status_records[i], "rowwise": row_statuses[i]}
+            for i in range(len(verdicts))
+            if status_records[i] != row_statuses[i] or verdicts[i] != row_verdicts[i]
+        ),
+        None,
+    )
+    return {
+        "vectorised": vectorised,
+        "rowwise": rowwise,
+        "devices": len(verdicts),
+        "verdicts_agree": verdict_agree,
+        "statuses_agree": status_agree,
+        "first_difference": first_difference,
+    }
+
+
+STEPS = {
+    "generate": step_generate,
+    "audit": step_audit,
+    "read-floor": step_read_floor,
+    "write-floor": step_write_floor,
+    "rowwise": step_rowwise,
+}
+
+
+# ------------------------------------------------------------------ driver
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--devices", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--formats", default="xlsx,csv,json", help="outputs to write")
+    parser.add_argument("--xlsx-inputs", action="store_true", help="ConfigMgr and Intune as xlsx")
+    parser.add_argument("--skip-rowwise", action="store_true", help="skip the row-wise reference")
+    parser.add_argument("--dir", help="work folder (default: a temporary one)")
+    parser.add_argument("--child", choices=sorted(STEPS), help=argparse.SUPPRESS)
+    parser.add_argument("--extra", default="{}", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        report = STEPS[args.child](Path(args.dir), json.loads(args.extra))
+        print(json.dumps(report))
+        return
+
+    work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="comanage-bench-"))
+    (work / "in").mkdir(parents=True, exist_ok=True)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    print(
+        f"comanage-audit benchmark: {args.devices:,} devices, outputs {','.join(formats)}, work {work}"
+    )
+
+    generated = child(
+        "generate",
+        str(work / "in"),
+        {"devices": args.devices, "seed": args.seed, "xlsx_inputs": args.xlsx_inputs},
+    )
+    print(
+        f"  generated {', '.join(generated['files'])} in {generated['seconds']:.1f} s (not counted)"
+    )
+
+    audit = child("audit", str(work), {"formats": formats})
+    n = audit["devices"]
+    print(
+        f"\naudit end to end: {audit['total']:.2f} s  ({n:,} devices, {n / audit['total']:,.0f} devices/s, "
+        f"peak RSS {audit['peak_rss_mb']:,.0f} MiB)"
+    )
+    for name, seconds in audit["phases"].items():
+        print(f"  {name:<20} {seconds:8.2f} s  {n / seconds if seconds else 0:>12,.0f} rows/s")
+    core = sum(audit["phases"].get(p, 0.0) for p in ("link", "checks", "verdicts"))
+    print(f"  {'link+checks+verdicts':<20} {core:8.2f} s")
+
+    read_floor = child("read-floor", str(work), {})
+    write_floor = {"seconds": 0.0, "cells": 0}
+    if "xlsx" in formats:
+        write_floor = child("write-floor", str(work), audit)
+    floor = read_floor["seconds"] + write_floor["seconds"]
+    print(
+        f"\nI/O floor: read {read_floor['seconds']:.2f} s ({read_floor['rows']:,} rows, same readers)"
+        f" + plain xlsx {write_floor['seconds']:.2f} s ({write_floor['cells']:,} cells) = {floor:.2f} s"
+    )
+    print(f"  audit / floor = {audit['total'] / floor:.2f}" if floor else "  (no floor measured)")
+    if "xlsx_calamine_raw" in read_floor:
+        ratio = read_floor["xlsx_ours"] / read_floor["xlsx_calamine_raw"]
+        print(
+            f"  xlsx inputs: ours {read_floor['xlsx_ours']:.2f} s vs python-calamine raw "
+            f"{read_floor['xlsx_calamine_raw']:.2f} s = {ratio:.2f}x"
+        )
+    if "write xlsx" in audit["phases"] and write_floor["cells"]:
+        cells = (
+            audit["devices"] * audit["devices_columns"]
+            + audit["findings"] * audit["findings_columns"]
+        )
+        print(
+            f"  xlsx writer: {cells / audit['phases']['write xlsx']:,.0f} cells/s "
+            f"(floor {write_floor['cells'] / write_floor['seconds']:,.0f} cells/s)"
+        )
+
+    if not args.skip_rowwise:
+        rowwise = child("rowwise", str(work), {})
+        speedup = rowwise["rowwise"] / rowwise["vectorised"]
+        print(
+            f"\nrow-wise reference: {rowwise['rowwise']:.2f} s vs vectorised checks+verdicts "
+            f"{rowwise['vectorised']:.2f} s = {speedup:.0f}x faster"
+        )
+        print(
+            f"  verdicts agree on {rowwise['verdicts_agree']:,}/{rowwise['devices']:,} devices, "
+            f"statuses on {rowwise['statuses_agree']:,}/{rowwise['devices']:,}"
+        )
+        if rowwise["first_difference"]:
+            print(f"  FIRST DIFFERENCE: {rowwise['first_difference']}")
+            raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
