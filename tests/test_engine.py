@@ -143,3 +143,35 @@ def test_unknown_wave_by_column_is_a_clear_error(tmp_path: Path) -> None:
     assert any(w.startswith("2 Ready now · P01") for w in waves)
     assert any(" · part 2/" in w for w in waves)
     assert all(count <= 20 for count in waves.values())
+
+
+def test_mdm_scope_some_reads_a_group_members_export(tmp_path: Path) -> None:
+    """INT-001 with scope Some: users listed in a group-members CSV pass, others fail."""
+    import csv
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from comanage_audit.cli import app
+
+    fixtures = Path(__file__).parent / "fixtures" / "small_fleet"
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("intune.csv", "entra.csv", "cm.csv", "users.csv"):
+        shutil.copy(fixtures / name, inputs / name)
+    (tmp_path / "members.csv").write_text(
+        "id,userPrincipalName\n1,JDOE@contoso.com\n", encoding="utf-8"
+    )
+    (tmp_path / "policy.toml").write_text(
+        '[intune]\nmdm_user_scope = "some"\nmdm_scope_group_csv = "members.csv"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        app, ["audit", str(inputs), "--config", str(tmp_path / "policy.toml"), "--out",
+              str(tmp_path / "out"), "--as-of", "2026-11-26", "--format", "csv", "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "out" / "devices.csv").open(encoding="utf-8-sig") as handle:
+        rows = {r["device_name"]: r for r in csv.DictReader(handle)}
+    assert rows["PC1"]["INT-001"] == "pass"  # jdoe is in the group (case-insensitive)
+    assert rows["PC3"]["INT-001"] == "fail"  # amy is not
+    assert rows["IPHONE"]["INT-001"] == "n/a"
