@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -316,10 +317,8 @@ def _device_table(
     verdict: pd.Series,
     tables: dict[SourceKind, list[SourceTable]],
 ) -> pd.DataFrame:
-    fixes = {
-        spec.id: pd.Series(spec.fix, index=devices.index, dtype="string")
-        for spec in device_checks()
-        if spec.id in statuses
+    fixes: dict[str, pd.Series | str] = {
+        spec.id: spec.fix for spec in device_checks() if spec.id in statuses
     }
     blocking = (Status.FAIL,)
     table = pd.DataFrame(
@@ -338,7 +337,7 @@ def _device_table(
         },
         index=devices.index,
     )
-    table = pd.concat([table, statuses.astype("string")], axis=1)
+    table = pd.concat([table, statuses], axis=1)
     facts = pd.DataFrame({label: devices[c] for c, label in FACT_COLUMNS.items() if c in devices})
     originals = _original_columns(devices, tables)
     return pd.concat([table, facts, originals], axis=1)
@@ -375,59 +374,64 @@ def _arrow_strings(arrow_type: pa.DataType) -> pd.StringDtype | None:
     return None
 
 
+FINDING_COLUMNS = (
+    "device_id", "device_name", "check_id", "status", "severity", "message", "fix", "link",
+)  # fmt: skip
+
+
 def _findings(
     devices: pd.DataFrame,
     statuses: pd.DataFrame,
     evaluation: engine.Evaluation,
     suppressed: pd.DataFrame,
 ) -> pd.DataFrame:
-    specs = {s.id: s for s in device_checks()}
-    frames = []
-    for check in statuses.columns:
-        keep = ~statuses[check].isin([Status.PASS.value, Status.NA.value])
-        if not keep.any():
+    """One row per device and non-pass check, device by device in catalogue order.
+
+    Built from positions and codes: the per-check constants (id, severity, fix, link) are
+    categoricals, so millions of findings do not hold millions of copies of the same text.
+    """
+    specs = [s for s in device_checks() if s.id in statuses]
+    positions, checks, status_codes, messages = [], [], [], []
+    for code, spec in enumerate(specs):
+        column = statuses[spec.id]
+        rows = np.flatnonzero(~column.isin([Status.PASS.value, Status.NA.value]).to_numpy())
+        if not len(rows):
             continue
-        spec = specs[check]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "device_id": devices.loc[keep, "device_id"],
-                    "device_name": devices.loc[keep, "device_name"],
-                    "check_id": check,
-                    "status": statuses.loc[keep, check].astype("string"),
-                    "severity": spec.severity.value,
-                    "message": evaluation.messages[check][keep],
-                    "fix": spec.fix,
-                    "link": spec.link,
-                }
-            )
-        )
-    columns = [
-        "device_id",
-        "device_name",
-        "check_id",
-        "status",
-        "severity",
-        "message",
-        "fix",
-        "link",
-    ]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    findings = pd.concat(frames).rename_axis("_device").reset_index()
-    if len(suppressed):
-        reasons = suppressed.rename(columns={"row": "_device", "reason": "suppression"})
-        findings = findings.merge(reasons, on=["_device", "check_id"], how="left")
-        waived = findings["suppression"].notna()
-        findings.loc[waived, "message"] = (
-            findings.loc[waived, "message"]
-            + " (suppressed: "
-            + findings.loc[waived, "suppression"]
-            + ")"
-        )
-    return findings.sort_values(["_device", "check_id"], kind="stable")[columns].reset_index(
-        drop=True
+        message = evaluation.messages[spec.id].reindex(statuses.index[rows])
+        waived = suppressed[suppressed["check_id"].eq(spec.id)]
+        if len(waived):
+            note = " (suppressed: " + waived.set_index("row")["reason"].astype(engine.STRING) + ")"
+            message = message.add(note.reindex(message.index), fill_value="")
+        positions.append(rows)
+        checks.append(np.full(len(rows), code, dtype=np.int16))
+        status_codes.append(column.cat.codes.to_numpy()[rows])
+        messages.append(message.astype(engine.STRING).reset_index(drop=True))
+    if not positions:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in FINDING_COLUMNS})
+    position, check = np.concatenate(positions), np.concatenate(checks)
+    order = np.lexsort((check, position))
+    position, check = position[order], check[order]
+    return pd.DataFrame(
+        {
+            "device_id": devices["device_id"].array.take(position),
+            "device_name": devices["device_name"].array.take(position),
+            "check_id": _per_check(check, [s.id for s in specs]),
+            "status": pd.Categorical.from_codes(
+                np.concatenate(status_codes)[order], dtype=engine.STATUS_DTYPE
+            ),
+            "severity": _per_check(check, [s.severity.value for s in specs]),
+            "message": pd.concat(messages, ignore_index=True).array.take(order),
+            "fix": _per_check(check, [s.fix for s in specs]),
+            "link": _per_check(check, [s.link for s in specs]),
+        }
     )
+
+
+def _per_check(check: np.ndarray, values: list[str]) -> pd.Categorical:
+    """A per-check constant (values may repeat, e.g. severity) as a categorical."""
+    categories = list(dict.fromkeys(values))
+    remap = np.array([categories.index(v) for v in values], dtype=np.int16)
+    return pd.Categorical.from_codes(remap[check], categories=categories)
 
 
 def _check_summary(statuses: pd.DataFrame, evaluation: engine.Evaluation) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from comanage_audit.reference import windows as windows_reference
 
 STATUS_DTYPE = pd.CategoricalDtype([s.value for s in Status])
 STRING = pd.StringDtype("pyarrow")
+CODE = {status: code for code, status in enumerate(Status)}
 
 # Waves of the upgrade plan, in the order a planner works through them.
 WAVES = (
@@ -69,23 +70,34 @@ def evaluate(fleet: pd.DataFrame, ctx: Context) -> Evaluation:
         )
         met = spec.predicate(fleet, ctx).astype("boolean")
         failed = Status.FAIL if spec.severity is Severity.FAIL else Status.WARN
-        status = np.select(
+        codes = np.select(
             [~applies.to_numpy(), met.isna().to_numpy(), met.fillna(False).to_numpy(dtype=bool)],
-            [Status.NA.value, Status.UNKNOWN.value, Status.PASS.value],
-            default=failed.value,
+            [CODE[Status.NA], CODE[Status.UNKNOWN], CODE[Status.PASS]],
+            default=CODE[failed],
+        ).astype(np.int8)
+        statuses[spec.id] = pd.Series(
+            pd.Categorical.from_codes(codes, dtype=STATUS_DTYPE), index=fleet.index
         )
-        statuses[spec.id] = pd.Series(status, index=fleet.index, dtype=STATUS_DTYPE)
-        message = (
-            spec.message(fleet, ctx) if spec.message else pd.Series(spec.title, index=fleet.index)
-        )
-        unknown = "Not enough data: " + spec.unknown
-        messages[spec.id] = (
-            message.astype("string")
-            .fillna(spec.title)
-            .where(statuses[spec.id].ne(Status.UNKNOWN.value), unknown)
-        )
+        messages[spec.id] = _messages(spec, fleet, ctx, codes, CODE[failed])
     frame = pd.DataFrame(statuses, index=fleet.index)
     return Evaluation(frame, messages, not_evaluated)
+
+
+def _messages(
+    spec: CheckSpec, fleet: pd.DataFrame, ctx: Context, codes: np.ndarray, failed: int
+) -> pd.Series:
+    """Reasons for the devices that did not pass, built only for those rows (most pass)."""
+    not_met = codes == failed
+    unknown = codes == CODE[Status.UNKNOWN]
+    rows = fleet.index[not_met | unknown]
+    reasons = pd.Series("Not enough data: " + spec.unknown, index=rows, dtype=STRING)
+    if not_met.any():
+        subset = fleet.loc[not_met]
+        text = (
+            spec.message(subset, ctx) if spec.message else pd.Series(spec.title, index=subset.index)
+        )
+        reasons.loc[subset.index] = text.astype(STRING).fillna(spec.title)
+    return reasons
 
 
 def suppress(
@@ -209,15 +221,22 @@ def checks_with(statuses: pd.DataFrame, status: Status) -> pd.Series:
 
 
 def join_texts(
-    statuses: pd.DataFrame, texts: dict[str, pd.Series], wanted: tuple[Status, ...]
+    statuses: pd.DataFrame, texts: dict[str, pd.Series | str], wanted: tuple[Status, ...]
 ) -> pd.Series:
-    """Per device, the texts of checks whose status is in `wanted`, joined with ` | `."""
+    """Per device, the texts of checks whose status is in `wanted`, joined with ` | `.
+
+    A text is a per-device Series (it may cover only the devices that need it) or one
+    string for every device.
+    """
     values = [s.value for s in wanted]
     pieces = []
     for check, text in texts.items():
-        hit = statuses[check].isin(values).to_numpy()
-        array = pa.array(text.astype(STRING).array)
-        pieces.append(pc.if_else(pa.array(hit), array, pa.scalar(None, array.type)))
+        hit = pa.array(statuses[check].isin(values).to_numpy())
+        if isinstance(text, str):
+            array: pa.Array | pa.ChunkedArray = pa.scalar(text, pa.large_string())
+        else:
+            array = pa.array(text.reindex(statuses.index).astype(STRING).array)
+        pieces.append(pc.if_else(hit, array, pa.scalar(None, pa.large_string())))
     return _join_where(pieces, " | ", len(statuses)).set_axis(statuses.index)
 
 
