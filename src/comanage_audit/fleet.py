@@ -79,12 +79,15 @@ def dedupe(
         if key not in records:
             continue
         live = records["_duplicate_of"].eq(-1) & records[key].notna()
-        candidates = records.loc[live, [key]].assign(_rank=rank[live])
-        candidates = candidates.sort_values([key, "_rank"], kind="stable")
-        position = candidates.index.to_series()
-        best = position.groupby(candidates[key].to_numpy(), sort=False).transform("first")
-        duplicate = best.ne(position)
-        records.loc[duplicate[duplicate].index, "_duplicate_of"] = best[duplicate]
+        if key == "entra_device_id":
+            live &= ~_id_conflicts(kind, records, live, tables, issues)
+        keys, _ = pd.factorize(records.loc[live, key])
+        where = records.index[live].to_numpy()
+        order = np.lexsort((rank[live].to_numpy(), keys))  # by key, best record first
+        keys, where = keys[order], where[order]
+        starts = np.r_[True, keys[1:] != keys[:-1]]
+        best = where[np.maximum.accumulate(np.where(starts, np.arange(len(keys)), 0))]
+        records.loc[where[~starts], "_duplicate_of"] = best[~starts]
     dupes = records.index[records["_duplicate_of"].ge(0)]
     if len(dupes):
         kept = records.loc[records.loc[dupes, "_duplicate_of"].to_numpy()]
@@ -107,21 +110,68 @@ def dedupe(
     return records
 
 
+def _id_conflicts(
+    kind: SourceKind,
+    records: pd.DataFrame,
+    live: pd.Series,
+    tables: list[SourceTable],
+    issues: DataIssues,
+) -> pd.Series:
+    """Records that share an Entra device id under different names: reported, not merged.
+
+    They stay separate devices, and because the id is no longer unique it links nothing.
+    """
+    conflict = pd.Series(False, index=records.index)
+    if "name_key" not in records or not live.any():
+        return conflict
+    ids = records.loc[live, "entra_device_id"]
+    names = records.loc[live, "name_key"].astype("string")
+    distinct = names.groupby(ids.to_numpy(), sort=False).transform("nunique")
+    conflict[distinct.index[distinct.gt(1)]] = True
+    if not conflict.any():
+        return conflict
+    rows = records.loc[conflict]
+    where = "row " + rows["_row"].astype("string").fillna("?")
+    if len(tables) > 1:
+        where = pd.Series(_file_names(tables, rows["_table"]), index=rows.index) + " " + where
+    label = rows["name"].astype("string").fillna("(no name)") + " at " + where
+    listing = label.groupby(rows["entra_device_id"].to_numpy(), sort=False).transform(", ".join)
+    issues.add(
+        pd.DataFrame(
+            {
+                "file": _file_names(tables, rows["_table"]),
+                "sheet": _sheet_names(tables, rows["_table"]),
+                "row": rows["_row"].to_numpy(),
+                "column": "",
+                "value": rows["entra_device_id"].astype("string").to_numpy(),
+                "issue": (
+                    f"the same Microsoft Entra device id is on {kind.label} records with "
+                    "different names ("
+                    + listing.to_numpy()
+                    + "); they were kept as separate devices, not merged. Find out which "
+                    "record is current and fix or remove the other"
+                ),
+            }
+        )
+    )
+    return conflict
+
+
 def _recency_rank(kind: SourceKind, records: pd.DataFrame) -> pd.Series:
     """0 = best record: newest activity, then enabled, then not obsolete, then file order."""
-    order = pd.DataFrame(index=records.index)
+    keys: list[np.ndarray] = [np.arange(len(records))]  # last resort: file order
+    for column, good in (("client", True), ("obsolete", False), ("account_enabled", True)):
+        if column in records:
+            keys.append(~records[column].eq(good).fillna(False).to_numpy(dtype=bool))
     activity = ACTIVITY.get(kind)
     if activity in records:
-        order["activity"] = records[activity]
-    else:
-        order["activity"] = pd.NaT
-    for column, good in (("account_enabled", True), ("obsolete", False), ("client", True)):
-        if column in records:
-            order[column] = records[column].eq(good).fillna(False)
-    columns = list(order.columns)
-    ascending = [False] * len(columns)
-    ranked = order.sort_values(columns, ascending=ascending, na_position="last", kind="stable")
-    return pd.Series(np.arange(len(ranked)), index=ranked.index).reindex(records.index)
+        stamps = records[activity].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        # NaT is the smallest int64; as -stamp it would sort first, so put it last.
+        keys.append(np.where(records[activity].isna().to_numpy(), np.iinfo(np.int64).max, -stamps))
+    order = np.lexsort(keys)  # the last key is the primary one
+    rank = np.empty(len(records), dtype=np.int64)
+    rank[order] = np.arange(len(records))
+    return pd.Series(rank, index=records.index)
 
 
 def _file_names(tables: list[SourceTable], positions: pd.Series) -> np.ndarray:
@@ -137,8 +187,7 @@ def _sheet_names(tables: list[SourceTable], positions: pd.Series) -> np.ndarray:
 def _unique_key(frame: pd.DataFrame, key: str) -> pd.Series:
     """The key where it is unique within the frame, NA elsewhere (ambiguous keys don't link)."""
     values = frame[key]
-    counts = values.map(values.value_counts())
-    return values.where(counts.eq(1))
+    return values.mask(values.duplicated(keep=False))
 
 
 def link(
@@ -321,15 +370,20 @@ def _cm_client(devices: pd.DataFrame, configmgr_supplied: bool) -> pd.Series:
 
 
 def _configmgr_upn(domain: pd.Series, user: pd.Series, suffixes: dict[str, str]) -> pd.Series:
-    """`CONTOSO\\jdoe` becomes `jdoe@contoso.com` only where the policy maps that domain."""
+    """`CONTOSO\\jdoe` becomes `jdoe@contoso.com` only where the policy maps that domain.
+
+    The user may carry its domain (`CONTOSO\\jdoe`) or leave it to User_Domain0.
+    """
     if not suffixes:
         return pd.Series(pd.NA, index=user.index, dtype="string")
     user = user.astype("string").str.strip()
-    split = user.str.extract(r"^(?:(?P<d>[^\\]+)\\)?(?P<u>.+)$")
-    dom = split["d"].fillna(domain.astype("string")).str.upper()
-    suffix = dom.map({k.upper(): v for k, v in suffixes.items()}).astype("string")
-    upn = (split["u"].str.lower() + "@" + suffix.str.lower()).astype("string")
-    return upn.where(suffix.notna() & split["u"].notna())
+    qualified = user.str.contains("\\", regex=False).fillna(False)
+    account = user.str.rsplit("\\", n=1).str[-1].where(qualified, user)
+    dom = user.str.split("\\", n=1).str[0].where(qualified, domain.astype("string"))
+    lookup = {k.upper(): v.lower() for k, v in suffixes.items()}
+    suffix = dom.str.upper().map(lookup).astype("string")
+    upn = (account.str.lower() + "@" + suffix).astype("string")
+    return upn.where(suffix.notna() & account.notna() & account.ne(""))
 
 
 def _first_upn(names: pd.Series) -> pd.Series:
