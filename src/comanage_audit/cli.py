@@ -13,11 +13,19 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from comanage_audit import __version__
-from comanage_audit.errors import EXIT_THRESHOLD, EXIT_USER_ERROR, ConfigError, UserError
+from comanage_audit.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_THRESHOLD,
+    EXIT_USER_ERROR,
+    ConfigError,
+    UserError,
+)
 from comanage_audit.model import SourceKind, Verdict
-from comanage_audit.options import AuditOptions, FailOn, OutputFormat
+from comanage_audit.options import DEFAULT_MAX_INPUT_MB, AuditOptions, FailOn, OutputFormat
 
 app = typer.Typer(
     name="comanage-audit",
@@ -98,7 +106,8 @@ def _parse_date(value: str | None) -> date:
     "  comanage-audit audit sample_inventories\n\n"
     "  comanage-audit audit exports/ --config policy.toml --out report --title 'Contoso'\n\n"
     "  comanage-audit audit cm.xlsx --source intune=DevicesWithInventory.zip --fail-on action-required\n\n"
-    "Exit codes: 0 written; 1 written and --fail-on reached; 2 input or usage error."
+    "Exit codes: 0 written; 1 written and --fail-on reached; 2 input or usage error; "
+    "3 internal error; 130 interrupted."
 )
 def audit(
     inputs: Annotated[
@@ -160,6 +169,15 @@ def audit(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress or summary output.")
     ] = False,
+    max_input_mb: Annotated[
+        int,
+        typer.Option(
+            "--max-input-mb",
+            min=1,
+            help="Refuse any input file that is, or would unzip to, more than this many MB "
+            "(zip-bomb guard).",
+        ),
+    ] = DEFAULT_MAX_INPUT_MB,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
     """Audit exports for co-management readiness and write the annotated workbook."""
@@ -178,14 +196,47 @@ def audit(
             pivots=tuple(pivot),
             licence_catalogue=licence_catalogue,
             quiet=quiet,
+            max_input_mb=max_input_mb,
         )
         code = _run(options)
     except UserError as error:
         if debug:
             raise
-        stderr.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        _fail(str(error))
         raise typer.Exit(EXIT_USER_ERROR) from None
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _fail(
+            "interrupted. The output being written was discarded (no partial file is left); "
+            "outputs already written in this run are complete.",
+            label="stopped:",
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except MemoryError:
+        if debug:
+            raise
+        _fail(
+            "out of memory while auditing. Audit fewer or smaller exports at a time, or run "
+            "on a machine with more memory."
+        )
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    except Exception as error:
+        if debug:
+            raise
+        _fail(
+            f"internal error ({type(error).__name__}: {error}). This is a bug in "
+            "comanage-audit, not a problem you can fix in the exports; run again with --debug "
+            "and report the traceback."
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
     raise typer.Exit(code)
+
+
+def _fail(message: str, label: str = "error:") -> None:
+    """One paragraph on stderr; text from the inputs is never read as Rich markup."""
+    text = " ".join(message.split())
+    stderr.print(f"[bold red]{label}[/] {escape(text)}", highlight=False, soft_wrap=True)
 
 
 def _run(options: AuditOptions) -> int:

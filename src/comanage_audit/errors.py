@@ -1,7 +1,8 @@
 """User-facing errors: one readable paragraph each, exit code 2, never a traceback.
 
 Raise these for anything the user can fix (a file, a flag, a policy value). Anything
-else is a bug and keeps its traceback.
+else is a bug: the CLI reports it in one paragraph with exit code 3, and `--debug` shows
+the traceback. Ctrl-C exits with 130.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_THRESHOLD = 1
 EXIT_USER_ERROR = 2
+EXIT_INTERNAL = 3  # a bug: short message, traceback only with --debug
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 class UserError(Exception):

@@ -81,6 +81,8 @@ def dedupe(
         live = records["_duplicate_of"].eq(-1) & records[key].notna()
         if key == "entra_device_id":
             live &= ~_id_conflicts(kind, records, live, tables, issues)
+        if not live.any():  # e.g. an export without serial numbers
+            continue
         keys, _ = pd.factorize(records.loc[live, key])
         where = records.index[live].to_numpy()
         order = np.lexsort((rank[live].to_numpy(), keys))  # by key, best record first

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from comanage_audit.model import SourceKind
 
+# `--max-input-mb`: no input may be, or unzip to, more than this (see ingest/read.py).
+DEFAULT_MAX_INPUT_MB = 2048
+
 
 class OutputFormat(StrEnum):
     XLSX = "xlsx"
@@ -40,3 +43,4 @@ class AuditOptions:
     pivots: tuple[str, ...] = ()
     licence_catalogue: Path | None = None
     quiet: bool = False
+    max_input_mb: int = DEFAULT_MAX_INPUT_MB

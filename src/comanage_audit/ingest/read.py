@@ -3,31 +3,81 @@
 Everything comes back as text with the headers as written; typing happens in `parse`.
 The header row is found by asking `header_score` how many cells look like known export
 headers, so title rows above an SSRS/console report do not confuse us.
+
+Inputs are untrusted. Before anything is parsed:
+
+- a file is recognised by its first bytes, not its name: PDF, gzip, old binary Office files
+  (.xls, and password-protected workbooks, which are OLE2 containers) and .xlsb are refused
+  with what to do instead;
+- no input may be, or unzip to, more than `max_input_mb` (the `--max-input-mb` flag). For a
+  zip or xlsx the sizes come from the zip directory, checked before anything is inflated; a
+  member that would inflate more than BOMB_RATIO times its stored size (and to more than
+  BOMB_FLOOR bytes) is refused as a zip bomb; a directory that understates a size is caught
+  while inflating (the CRC no longer matches);
+- every XML part of a workbook is opened with defusedxml and refused if it has a document
+  type declaration (`<!DOCTYPE`/`<!ENTITY`: entity expansion, external entities), which
+  Excel never writes;
+- a worksheet's used range is measured from its cell references, because calamine allocates
+  every cell of it: a 5 KB workbook with one cell in A1 and one in XFD1048576 would ask for
+  half a terabyte. A range over `max_input_mb * 1 MB / CELL_BYTES` cells is refused.
+
+Text decoding: BOM, else UTF-8, else Windows-1252. A UTF-8 file with a few stray non-UTF-8
+bytes (a hand edit in an old editor) keeps its UTF-8 text and reads only those bytes as
+Windows-1252, with a note. NUL bytes are removed, with a note. Notes reach the caller through
+`note(file, sheet, text)` and become *Data issues*.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
+import re
 import zipfile
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
+from operator import itemgetter
 from pathlib import Path
+from typing import IO
+from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeElementTree
 
 from comanage_audit.errors import InputError
 from comanage_audit.model import RawTable
+from comanage_audit.options import DEFAULT_MAX_INPUT_MB
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".zip")
+# Found in folders so that they are refused with a clear message, not silently skipped.
+REFUSED_SUFFIXES = (".xls", ".xlsb")
 HEADER_SEARCH_ROWS = 30
 DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+MB = 1024 * 1024
+CELL_BYTES = 32  # what calamine holds per cell of a sheet's used range, blank or not
+BOMB_RATIO = 200  # real exports compress 5-20:1; deflate reaches ~1000:1 on repeated bytes
+BOMB_FLOOR = 50 * MB  # small members are never called bombs, whatever their ratio
+MAX_ZIP_MEMBERS = 10_000
+CHUNK = 4 * MB
 
 HeaderScore = Callable[[list[str]], float]
+Note = Callable[[str, str | None, str], None]  # (file, sheet, text)
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+SAVE_AS = "Open it in Excel and save it as an .xlsx workbook or a CSV file, then run again"
+
+
+def _no_note(_file: str, _sheet: str | None, _text: str) -> None:
+    return None
 
 
 def discover(inputs: Iterable[Path], skip: Iterable[Path] = ()) -> list[Path]:
@@ -42,7 +92,7 @@ def discover(inputs: Iterable[Path], skip: Iterable[Path] = ()) -> list[Path]:
                 p
                 for p in path.rglob("*")
                 if p.is_file()
-                and p.suffix.lower() in TABLE_SUFFIXES
+                and p.suffix.lower() in (*TABLE_SUFFIXES, *REFUSED_SUFFIXES)
                 and not p.name.startswith(("~$", "."))
             )
         else:
@@ -51,48 +101,170 @@ def discover(inputs: Iterable[Path], skip: Iterable[Path] = ()) -> list[Path]:
     return found
 
 
-def read_tables(path: Path, header_score: HeaderScore) -> list[RawTable]:
+def read_tables(
+    path: Path,
+    header_score: HeaderScore,
+    *,
+    max_input_mb: int = DEFAULT_MAX_INPUT_MB,
+    note: Note | None = None,
+) -> list[RawTable]:
     """Every non-empty table in the file: one per CSV, one per non-empty XLSX sheet."""
-    data = _read_bytes(path)
+    limit = max_input_mb * MB
+    note = note or _no_note
+    data = _read_bytes(path, limit)
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
-    if data[:4] == b"PK\x03\x04" and suffix == ".zip":
-        return _read_zip(path, data, digest, header_score)
-    if data[:4] == b"PK\x03\x04" or suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, data, digest, header_score)
-    return [_read_csv(path, data, digest, header_score)]
+    if data.startswith(ZIP_MAGICS):
+        return _read_archive(path, data, digest, header_score, limit, note)
+    if data.startswith(OLE2_MAGIC):
+        raise _ole2_error(path, data)
+    _refuse_known_binaries(path, data, suffix)
+    return [_read_csv(path, data, digest, header_score, note)]
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, limit: int) -> bytes:
     try:
+        size = path.stat().st_size
+        if size > limit:
+            raise _too_big(path, size, limit)
         return path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from exc
 
 
-# ---------------------------------------------------------------- CSV
+def _too_big(where: Path | str, size: int, limit: int, unzipped: bool = False) -> InputError:
+    what = "would unzip to" if unzipped else "is"
+    return InputError(
+        where,
+        f"{what} {_mb(size)}, more than the input size limit of {_mb(limit)}",
+        expected="an export small enough to audit in memory",
+        fix=f"If the file is genuine, raise the limit with --max-input-mb {_mb_needed(size)}",
+    )
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:,.1f} MB" if size < 10 * MB else f"{size // MB:,} MB"
+
+
+def _mb_needed(size: int) -> int:
+    return -(-size // MB) + 1
+
+
+def _ole2_error(path: Path, data: bytes) -> InputError:
+    """Encrypted .xlsx files and Excel 97-2003 workbooks are both OLE2 (CFB) containers."""
+    encrypted = "EncryptedPackage".encode("utf-16-le") in data
+    if encrypted or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return InputError(
+            path,
+            "is password-protected or encrypted: save an unprotected copy",
+            expected="an .xlsx workbook without a password, or a CSV export",
+            fix="In Excel choose File > Info > Protect Workbook > Encrypt with Password, clear "
+            "the password, save a copy as .xlsx and audit that copy",
+        )
+    return InputError(
+        path,
+        "is an Excel 97-2003 workbook (.xls) or another old binary Office file, which is "
+        "not supported",
+        expected="an .xlsx workbook or a CSV export",
+        fix=SAVE_AS,
+    )
+
+
+def _refuse_known_binaries(path: Path, data: bytes, suffix: str) -> None:
+    head = data[:1024]
+    if head.startswith(b"%PDF-"):
+        raise InputError(
+            path,
+            "is not a text table (it is a PDF document)",
+            expected="a CSV export or an .xlsx workbook",
+            fix="Export the report as CSV or Excel instead of PDF",
+        )
+    if head.startswith(b"\x1f\x8b"):
+        raise InputError(
+            path,
+            "is a gzip archive",
+            expected="a CSV export, an .xlsx workbook or a .zip",
+            fix="Extract it (or re-compress it as .zip) and run again",
+        )
+    if suffix in (".xlsx", ".xlsm", ".xlsb", ".xls"):
+        looks = " (it is text, perhaps HTML or XML)" if head.lstrip().startswith(b"<") else ""
+        raise InputError(
+            path,
+            f"is named {suffix} but is not an Excel workbook{looks}",
+            expected="an .xlsx workbook saved by Excel, or a CSV export",
+            fix=SAVE_AS,
+        )
+
+
+# ---------------------------------------------------------------- text and CSV
+
+# Bytes a text export never holds (C0 controls except tab, LF, VT, FF, CR and the old EOF mark).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 26))
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# `surrogateescape` turns each undecodable byte b into U+DC00+b; this reads them as cp1252.
+_CP1252_FOR_ESCAPES = {
+    0xDC00 + b: bytes([b]).decode("cp1252", errors="replace") for b in range(0x80, 0x100)
+}
+_ESCAPED = re.compile("[\udc80-\udcff]")
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode by BOM, else strict UTF-8, else Windows-1252 (what Excel writes on Western Windows)."""
+    """Decode by BOM, else UTF-8, else Windows-1252 (what Excel writes on Western Windows).
+
+    A mostly-UTF-8 file with stray bytes that are not UTF-8 is `utf-8+cp1252`: valid UTF-8
+    sequences as UTF-8, each stray byte as Windows-1252.
+    """
+    text, encoding, _stray, _first = _decode(data)
+    return text, encoding
+
+
+def _decode(data: bytes) -> tuple[str, str, int, int]:
+    """Text, encoding, number of stray (non-UTF-8) bytes, and the line of the first one."""
     for bom, encoding in (
         (b"\xef\xbb\xbf", "utf-8-sig"),
         (b"\xff\xfe", "utf-16"),
         (b"\xfe\xff", "utf-16"),
     ):
         if data.startswith(bom):
-            return data.decode(encoding), encoding
+            return data.decode(encoding, errors="replace"), encoding, 0, 0
+    bom_less_utf16 = _utf16_without_bom(data)
+    if bom_less_utf16:
+        return data.decode(bom_less_utf16, errors="replace"), bom_less_utf16, 0, 0
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", 0, 0
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        pass
+    if _UTF8_MULTIBYTE.search(data) is None:
+        return data.decode("cp1252", errors="replace"), "cp1252", 0, 0
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    first = _ESCAPED.search(escaped)
+    stray = len(_ESCAPED.findall(escaped))
+    line = escaped.count("\n", 0, first.start()) + 1 if first else 0
+    return escaped.translate(_CP1252_FOR_ESCAPES), "utf-8+cp1252", stray, line
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 without a BOM: text where every other byte is NUL."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def sniff_delimiter(sample_lines: list[str]) -> str:
     """The delimiter that splits the sample lines most consistently into the most fields."""
     best, best_score = ",", -1.0
     for delimiter in DELIMITERS:
-        counts = [len(next(csv.reader([line], delimiter=delimiter))) for line in sample_lines]
+        counts = [_field_count(line, delimiter) for line in sample_lines]
         if not counts:
             continue
         widest = max(counts)
@@ -105,58 +277,90 @@ def sniff_delimiter(sample_lines: list[str]) -> str:
     return best
 
 
+def _field_count(line: str, delimiter: str) -> int:
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), []))
+    except csv.Error:  # e.g. a bare carriage return: this delimiter does not explain the line
+        return 0
+
+
 def _read_csv(
-    path: Path, data: bytes, digest: str, header_score: HeaderScore, member: str | None = None
+    path: Path,
+    data: bytes,
+    digest: str,
+    header_score: HeaderScore,
+    note: Note,
+    member: str | None = None,
 ) -> RawTable:
-    where = f"{path}!{member}" if member else path
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    where = f"{path}!{member}" if member else str(path)
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data)
+    sample = data[:4096]
+    if not utf16 and sample and sum(map(sample.count, _CONTROL_BYTES)) > 0.1 * len(sample):
         raise InputError(
             where,
             "is not a text table (it contains binary data)",
             expected="a CSV export or an .xlsx workbook",
             fix="Export the report again as CSV or Excel (.xlsx)",
         )
-    text, _encoding = decode(data)
+    text, _encoding, stray, stray_line = _decode(data)
+    if stray:
+        note(
+            where,
+            None,
+            f"the file is UTF-8 except for {stray} byte(s) that are not (the first on line "
+            f"{stray_line}); those were read as Windows-1252. Check names with accents there",
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
-    head = text[:65536].splitlines()[:HEADER_SEARCH_ROWS]
-    non_blank = [line for line in head if line.strip()]
+    nuls = text.count("\x00")
+    if nuls:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        text = text.replace("\x00", "")
+        note(where, None, f"{nuls} NUL byte(s) removed (the first on line {line})")
+    head_text = _first_lines(text, HEADER_SEARCH_ROWS)
+    non_blank = [line for line in head_text.split("\n") if line.strip()]
     if not non_blank:
-        raise InputError(where, "is empty", expected="a header row and at least one record")
+        raise InputError(
+            where,
+            "is empty",
+            expected="a header row and at least one record",
+            fix="Export the report again; if it really has no records, leave it out",
+        )
     delimiter = sniff_delimiter(non_blank[:10])
-    records = list(csv.reader(io.StringIO("\n".join(head)), delimiter=delimiter))
-    header_index = find_header_row(records, header_score)
-    header = make_unique([cell.strip() for cell in records[header_index]])
-
-    body = _skip_lines(text, header_index + 1, delimiter)
+    try:
+        with _no_csv_field_limit():
+            # Records as csv counts them (so `_skip_lines` agrees), quoted newlines and all.
+            records = list(csv.reader(io.StringIO(head_text), delimiter=delimiter))
+            header_index = find_header_row(records, header_score)
+            header = make_unique([cell.strip() for cell in records[header_index]])
+            body = _skip_lines(text, header_index + 1, delimiter)
+    except csv.Error as exc:
+        detail = (
+            str(exc)
+            .split(" - ")[0]
+            .replace(
+                "new-line character seen in unquoted field", "a line break inside an unquoted value"
+            )
+        )
+        raise InputError(
+            where,
+            f"could not be read as CSV near the top ({detail}, reading it as "
+            f"{DELIMITER_NAMES[delimiter]}-separated)",
+            expected="a header row followed by records, one per line, with any value that "
+            "holds a line break or the delimiter in double quotes",
+            fix="Export the report again as CSV",
+        ) from exc
     invalid: list[pacsv.InvalidRow] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        invalid.append(row)
-        return "skip"
-
-    table = pacsv.read_csv(
-        io.BytesIO(body.encode("utf-8")),
-        read_options=pacsv.ReadOptions(column_names=header, use_threads=True),
-        parse_options=pacsv.ParseOptions(
-            delimiter=delimiter,
-            newlines_in_values=True,
-            ignore_empty_lines=False,
-            invalid_row_handler=on_invalid,
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(header, pa.string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-    frame = table.to_pandas(types_mapper=_string_types)
+    frame = _parse_body(where, body, header, delimiter, invalid)
     # Record numbers as a person counts them: the header's record number + 1 onwards.
     first = header_index + 2
-    rejected = _locate_rejected(invalid, body, first)
-    rows = pd.Series(range(first, first + len(frame)))
+    rejected = _locate_rejected(invalid, body, first, delimiter)
+    rows = pd.Series(np.arange(first, first + len(frame), dtype=np.int64))
     frame, rows = _renumber_after_rejects(frame, rows, rejected["row"].tolist(), first)
     frame, rows = _drop_blank_rows(frame, rows)
+    rejected = rejected.loc[~rejected["blank"], ["row", "reason"]].reset_index(drop=True)
+    if frame.empty and rejected.empty:
+        note(where, None, "the file has a header row but no records")
     return RawTable(
         path=path,
         sheet=None,
@@ -168,13 +372,86 @@ def _read_csv(
     )
 
 
-def _locate_rejected(invalid: list[pacsv.InvalidRow], body: str, first: int) -> pd.DataFrame:
+def _first_lines(text: str, count: int) -> str:
+    """The text of the first `count` lines, whole however long (10,000 headers are ~100 KB)."""
+    end = 0
+    for _ in range(count):
+        newline = text.find("\n", end)
+        if newline < 0:
+            end = len(text)
+            break
+        end = newline + 1
+    return text[:end]
+
+
+@contextlib.contextmanager
+def _no_csv_field_limit() -> Iterator[None]:
+    """Let the csv module read cells of any size (its default limit is 128 KB)."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _parse_body(
+    where: str, body: str, header: list[str], delimiter: str, invalid: list[pacsv.InvalidRow]
+) -> pd.DataFrame:
+    if not body.strip():
+        return pd.DataFrame({h: pd.Series(dtype=pd.StringDtype("pyarrow")) for h in header})
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append(row)
+        return "skip"
+
+    encoded = body.encode("utf-8")
+    block_size = 1 << 20
+    while True:
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(encoded),
+                read_options=pacsv.ReadOptions(
+                    column_names=header, use_threads=True, block_size=block_size
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=on_invalid,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(header, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            break
+        except pa.ArrowInvalid as exc:
+            # A record longer than a parsing block (a huge cell): retry with one block.
+            if "straddl" in str(exc) and block_size < len(encoded):
+                invalid.clear()
+                block_size = len(encoded) + 1
+                continue
+            raise InputError(
+                where,
+                f"could not be read as CSV ({exc})",
+                expected="records with the same delimiter and quoting as the header",
+                fix="Export the report again as CSV, or fix the quoting in the file",
+            ) from exc
+    return table.to_pandas(types_mapper=_string_types)
+
+
+def _locate_rejected(
+    invalid: list[pacsv.InvalidRow], body: str, first: int, delimiter: str
+) -> pd.DataFrame:
     """Row numbers and reasons for malformed records (a handful at most: an error path).
 
     Arrow cannot number rows when values may hold newlines, so the record is found by its
-    text; the number is exact unless quoted newlines precede it.
+    text; the number is exact unless quoted newlines precede it. A record of nothing but
+    delimiters is a blank line (`blank`), not a malformed record.
     """
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, str, bool]] = []
     position = 0
     for row in invalid:
         at = body.find(row.text, position) if row.text else -1
@@ -182,8 +459,9 @@ def _locate_rejected(invalid: list[pacsv.InvalidRow], body: str, first: int) -> 
             position = at + len(row.text)
         number = first + (body.count("\n", 0, at) if at >= 0 else len(found))
         reason = f"has {row.actual_columns} fields but the header has {row.expected_columns}"
-        found.append((number, reason))
-    return pd.DataFrame(found, columns=["row", "reason"])
+        blank = not (row.text or "").replace(delimiter, "").strip()
+        found.append((number, reason, blank))
+    return pd.DataFrame(found, columns=["row", "reason", "blank"])
 
 
 def _skip_lines(text: str, records: int, delimiter: str) -> str:
@@ -217,48 +495,396 @@ def _string_types(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
     return pd.StringDtype("pyarrow") if pa.types.is_string(arrow_type) else None
 
 
+# ---------------------------------------------------------------- zip containers
+
+
+def _read_archive(
+    path: Path, data: bytes, digest: str, header_score: HeaderScore, limit: int, note: Note
+) -> list[RawTable]:
+    """An .xlsx workbook or a zip of CSV files, told apart by what is inside."""
+    archive = _open_zip(path, data, limit)
+    names = set(archive.namelist())
+    if "xl/workbook.bin" in names or path.suffix.lower() == ".xlsb":
+        raise InputError(
+            path,
+            "is an Excel binary workbook (.xlsb), which is not supported",
+            expected="an .xlsx workbook or a CSV export",
+            fix=SAVE_AS,
+        )
+    if "xl/workbook.xml" in names:
+        _vet_workbook(path, archive, limit)
+        return _read_xlsx(path, data, digest, header_score, note)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise InputError(
+            path,
+            "is a zip file but not an Excel workbook (it has no xl/workbook.xml)",
+            expected="an .xlsx workbook saved by Excel",
+            fix=SAVE_AS,
+        )
+    return _read_zip(path, archive, digest, header_score, note)
+
+
+def _open_zip(path: Path, data: bytes, limit: int) -> zipfile.ZipFile:
+    """The archive, once its directory shows it is neither damaged nor a zip bomb."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+        kind = "workbook" if path.suffix.lower() in (".xlsx", ".xlsm") else "zip file"
+        raise InputError(
+            path,
+            f"is damaged or incomplete: it is not a readable {kind} ({exc})",
+            expected="a complete .xlsx workbook or .zip archive",
+            fix="Copy or download it again; if Excel can open it, save it again as .xlsx",
+        ) from exc
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise InputError(
+            path,
+            f"holds {len(members):,} files, more than the {MAX_ZIP_MEMBERS:,} a workbook "
+            "or export archive ever has",
+            expected="an .xlsx workbook or a zip holding CSV exports",
+        )
+    if any(info.flag_bits & 0x1 for info in members):
+        raise InputError(
+            path,
+            "is password-protected or encrypted: save an unprotected copy",
+            expected="a zip or workbook without a password",
+            fix="Extract the files with the password and audit the extracted copies",
+        )
+    total = sum(info.file_size for info in members)
+    if total > limit:
+        raise _too_big(path, total, limit, unzipped=True)
+    for info in members:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > BOMB_FLOOR and ratio > BOMB_RATIO:
+            raise InputError(
+                path,
+                f"looks like a zip bomb: {info.filename!r} would inflate {ratio:,.0f} times, "
+                f"to {_mb(info.file_size)} (real exports compress less than "
+                f"{BOMB_RATIO} times)",
+                expected="an export as Excel or the Intune admin center wrote it",
+                fix="If the file is genuine, extract it yourself and audit the CSV, or save "
+                "the workbook again from Excel as CSV",
+            )
+    return archive
+
+
+def _inflate_error(path: Path, member: str, exc: Exception) -> InputError:
+    if isinstance(exc, NotImplementedError):
+        problem = f"uses a compression method this tool cannot read in {member!r} ({exc})"
+        fix = "Re-create the zip with ordinary (deflate) compression"
+    elif isinstance(exc, RuntimeError) and "encrypted" in str(exc):
+        return InputError(
+            path,
+            "is password-protected or encrypted: save an unprotected copy",
+            expected="a zip or workbook without a password",
+        )
+    else:
+        problem = f"is damaged: {member!r} does not inflate to what the zip directory says ({exc})"
+        fix = "Copy or download it again"
+    return InputError(path, problem, expected="a complete, undamaged file", fix=fix)
+
+
+_INFLATE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+
+
+def _read_zip(
+    path: Path, archive: zipfile.ZipFile, digest: str, header_score: HeaderScore, note: Note
+) -> list[RawTable]:
+    """The Intune admin center downloads exports as a zip holding one CSV.
+
+    Member names are only ever used in messages: nothing is extracted to disk.
+    """
+    members = [
+        info
+        for info in archive.infolist()
+        if not info.is_dir() and Path(info.filename).suffix.lower() in (".csv", ".txt")
+    ]
+    if not members:
+        raise InputError(path, "contains no CSV file", expected="a zip holding a CSV export")
+    tables = []
+    for info in members:
+        try:
+            member = archive.read(info)
+        except _INFLATE_ERRORS as exc:
+            raise _inflate_error(path, info.filename, exc) from exc
+        tables.append(_read_csv(path, member, digest, header_score, note, member=info.filename))
+    return tables
+
+
 # ---------------------------------------------------------------- XLSX
 
+_GRID_ROOTS = ("worksheet", "dialogsheet", "macrosheet")
+_XML_SPACE = b" \t\r\n"
+# Cell references (`r="AB12"`). Attributes separated by plain spaces are the fast path (what
+# Excel and every writer we know produce); a chunk holding a tab, CR or LF uses `\s`.
+_REF_FAST = re.compile(rb' r="([A-Za-z]+)([0-9]+)"')
+_REF_ANY = re.compile(rb'\sr="([A-Za-z]+)([0-9]+)"')
+# Rows and cells without a reference take the next position. Unprefixed tags are the fast
+# path; any `:c` or `:row` in the chunk (a namespace prefix) switches to the general pattern.
+_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
+_ROW_WITHOUT_REF = {
+    False: re.compile(rb'<row(?=[\s/>])(?![^>]*?\sr=")'),
+    True: re.compile(_PREFIX + rb'row(?=[\s/>])(?![^>]*?\sr=")'),
+}
+_CELL_WITHOUT_REF = {
+    False: re.compile(rb'<c(?=[\s/>])(?![^>]*?\sr=")'),
+    True: re.compile(_PREFIX + rb'c(?=[\s/>])(?![^>]*?\sr=")'),
+}
+_ROW_TAG = {
+    False: re.compile(rb"<row(?=[\s/>])"),
+    True: re.compile(_PREFIX + rb"row(?=[\s/>])"),
+}
+_ROW_REF = re.compile(_PREFIX + rb'row\s(?:[^>]*?\s)?r="([0-9]+)"')
 
-def _read_xlsx(path: Path, data: bytes, digest: str, header_score: HeaderScore) -> list[RawTable]:
-    from python_calamine import CalamineWorkbook
+
+def _vet_workbook(path: Path, archive: zipfile.ZipFile, limit: int) -> None:
+    """Refuse DTDs in any XML part, lying zip directories and oversized sheet ranges."""
+    max_cells = limit // CELL_BYTES
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        try:
+            root = _xml_root(path, archive, info)
+            if root is None:
+                continue
+            with archive.open(info) as stream:
+                if root in _GRID_ROOTS:
+                    rows, columns = _used_range(stream)
+                    if rows * columns > max_cells:
+                        raise InputError(
+                            path,
+                            f"the sheet's used range is {rows:,} rows by {columns:,} columns, "
+                            f"more cells than the input size limit allows ({max_cells:,})",
+                            sheet=_sheet_of_part(archive, info.filename),
+                            expected="a sheet whose data starts near A1 with no stray cells "
+                            "far below or to the right",
+                            fix="In Excel press Ctrl+End to find the stray cell, delete the "
+                            "empty rows and columns before it, and save; or raise "
+                            "--max-input-mb",
+                        )
+                else:
+                    while stream.read(CHUNK):
+                        pass
+        except _INFLATE_ERRORS as exc:
+            raise _inflate_error(path, info.filename, exc) from exc
+
+
+def _sheet_of_part(archive: zipfile.ZipFile, part: str) -> str:
+    """The sheet name the workbook gives a worksheet part (for messages), else the part name."""
+    relationship = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        workbook = SafeElementTree.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
+        rels = SafeElementTree.fromstring(
+            archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True
+        )
+        targets = {
+            rel.get("Id"): (rel.get("Target") or "").lstrip("/").removeprefix("xl/") for rel in rels
+        }
+        for sheet in workbook.iter():
+            if sheet.tag.endswith("}sheet") and targets.get(sheet.get(relationship)) == (
+                part.removeprefix("xl/")
+            ):
+                return sheet.get("name") or part
+    except (KeyError, ParseError, DefusedXmlException, *_INFLATE_ERRORS):
+        pass
+    return part
+
+
+def _xml_root(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+    """The local name of the part's root element; None for parts that are not XML.
+
+    A part is XML when its first byte after any BOM and whitespace (however much: XML allows
+    it before a DTD) is `<`; images and other binary parts are not parsed.
+    """
+    with archive.open(info) as stream:
+        start = stream.read(CHUNK).lstrip(b"\xef\xbb\xbf")
+        while start and not start.lstrip(_XML_SPACE):
+            start = stream.read(CHUNK)
+    stripped = start.lstrip(_XML_SPACE)
+    utf16 = start.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<"))
+    if not (stripped.startswith(b"<") or utf16):
+        return None
+    try:
+        with archive.open(info) as stream:
+            for _event, element in SafeElementTree.iterparse(
+                stream, events=("start",), forbid_dtd=True
+            ):
+                return element.tag.rpartition("}")[2]
+    except DefusedXmlException as exc:
+        raise InputError(
+            path,
+            f"contains an XML document type declaration (<!DOCTYPE> or <!ENTITY>) in "
+            f"{info.filename!r}, which Excel never writes and which can be used for "
+            "entity-expansion or external-entity attacks; the file was not read",
+            expected="a workbook saved by Excel or another spreadsheet program",
+            fix="If you trust the file, open it in Excel and save it again as .xlsx",
+        ) from exc
+    except ParseError as exc:
+        raise InputError(
+            path,
+            f"is damaged: {info.filename!r} is not well-formed XML ({exc})",
+            expected="a workbook saved by Excel",
+            fix=SAVE_AS,
+        ) from exc
+    return None
+
+
+def _used_range(stream: IO[bytes]) -> tuple[int, int]:
+    """Upper bounds of the rows and columns calamine will allocate for a worksheet part.
+
+    Cells carry references (`r="AB12"`) that place them; rows and cells without one take
+    the next position, so they are counted on top (rows overall, cells per row). The whole
+    part is inflated, which also checks its CRC. Regular expressions over 4 MB chunks, each
+    cut before a `<` so no tag is split.
+    """
+    max_row = max_column = 0
+    rows_unnumbered = widest_unnumbered = running = 0
+    carry = b""
+    while True:
+        chunk = stream.read(CHUNK)
+        data = carry + chunk
+        carry = b""
+        if chunk:
+            cut = data.rfind(b"<")
+            if cut > 0:
+                data, carry = data[:cut], data[cut:]
+        odd_space = b"\t" in data or b"\n" in data or b"\r" in data
+        refs = (_REF_ANY if odd_space else _REF_FAST).findall(data)
+        if refs:
+            letters = set(map(itemgetter(0), refs))
+            numbers = set(map(itemgetter(1), refs))
+            max_column = max(max_column, *map(_column_number, letters))
+            max_row = max(max_row, *map(int, numbers))
+        prefixed = b":c" in data or b":row" in data
+        rows_without = _ROW_WITHOUT_REF[prefixed].findall(data)
+        if rows_without or running or _CELL_WITHOUT_REF[prefixed].search(data):
+            # Rare: unnumbered rows or cells. Rows continue from the numbered ones; cells
+            # are counted per row, carrying the open row across chunks.
+            rows_unnumbered += len(rows_without)
+            numbered_rows = _ROW_REF.findall(data)
+            if numbered_rows:
+                max_row = max(max_row, *map(int, numbered_rows))
+            parts = _ROW_TAG[prefixed].split(data)
+            counts = [len(_CELL_WITHOUT_REF[prefixed].findall(part)) for part in parts]
+            counts[0] += running
+            widest_unnumbered = max(widest_unnumbered, *counts)
+            running = counts[-1]
+        if not chunk:
+            break
+    return max_row + rows_unnumbered, max_column + widest_unnumbered
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _read_xlsx(
+    path: Path, data: bytes, digest: str, header_score: HeaderScore, note: Note
+) -> list[RawTable]:
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        metadata = workbook.sheets_metadata
     except Exception as exc:  # calamine raises its own error types for broken files
         raise InputError(
             path,
             f"is not a readable Excel workbook ({exc})",
             expected="an .xlsx file saved by Excel, or a CSV export",
-            fix="Open it in Excel and save it again as .xlsx (not .xls or .xlsb), "
-            "or export the report as CSV",
+            fix=SAVE_AS,
         ) from exc
     tables: list[RawTable] = []
-    for name in workbook.sheet_names:
-        cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        rows = [row for row in cells]
-        if not any(any(_present(v) for v in row) for row in rows[:HEADER_SEARCH_ROWS]):
+    for sheet in metadata:
+        name = sheet.name
+        try:
+            loaded = workbook.get_sheet_by_name(name)
+            cells = loaded.to_python(skip_empty_area=False)
+            merged = loaded.merged_cell_ranges or []
+        except Exception as exc:  # calamine's XmlError, CalamineError...
+            raise InputError(
+                path,
+                f"could not be read ({exc})",
+                sheet=name,
+                expected="a worksheet saved by Excel",
+                fix=SAVE_AS,
+            ) from exc
+        if not any(any(_present(v) for v in row) for row in cells[:HEADER_SEARCH_ROWS]):
             continue
-        tables.append(_xlsx_table(path, name, rows, digest, header_score))
+        if sheet.visible != SheetVisibleEnum.Visible:
+            note(
+                str(path),
+                name,
+                "the sheet is hidden in the workbook; it was read like the visible sheets",
+            )
+        tables.append(_xlsx_table(path, name, cells, merged, digest, header_score, note))
     if not tables:
-        raise InputError(path, "has no sheet with data", expected="a header row and records")
+        raise InputError(
+            path,
+            "has no sheet with data",
+            expected="a header row and records",
+            fix="Export the report again; if it really has no records, leave it out",
+        )
     return tables
 
 
 def _xlsx_table(
-    path: Path, sheet: str, cells: list[list[object]], digest: str, header_score: HeaderScore
+    path: Path,
+    sheet: str,
+    cells: list[list[object]],
+    merged: list[tuple[tuple[int, int], tuple[int, int]]],
+    digest: str,
+    header_score: HeaderScore,
+    note: Note,
 ) -> RawTable:
     head = [[_cell_text(v) for v in row] for row in cells[:HEADER_SEARCH_ROWS]]
     header_index = find_header_row(head, header_score)
     header = make_unique([h.strip() for h in head[header_index]])
-    frame = pd.DataFrame(cells[header_index + 1 :], columns=header, dtype=object)
+    body = cells[header_index + 1 :]
+    filled = _fill_merged(body, merged, header_index + 1)
+    if filled:
+        note(
+            str(path),
+            sheet,
+            f"{filled} merged cell range(s) below the header; each one's value was copied "
+            "into every cell it covers, as Excel shows it",
+        )
+    frame = pd.DataFrame(body, columns=header, dtype=object)
     for column in frame.columns:
         frame[column] = _column_text(frame[column])
     first = header_index + 2  # Excel rows are 1-based
-    frame, rows = _drop_blank_rows(frame, pd.Series(range(first, first + len(frame))))
+    numbers = pd.Series(np.arange(first, first + len(frame), dtype=np.int64))
+    frame, rows = _drop_blank_rows(frame, numbers)
+    if frame.empty:
+        note(str(path), sheet, "the sheet has a header row but no records")
     return RawTable(
         path=path, sheet=sheet, frame=_drop_empty_columns(frame), rows=rows, sha256=digest
     )
+
+
+def _fill_merged(
+    body: list[list[object]], merged: list[tuple[tuple[int, int], tuple[int, int]]], top: int
+) -> int:
+    """Copy each merged range's value into every cell it covers (rows from `top` down).
+
+    Merges in or above the header row (titles, grouped headings) are left as Excel stores
+    them: the value in the first cell only. Returns the number of ranges filled.
+    """
+    filled = 0
+    for (row0, col0), (row1, col1) in merged:
+        if row0 < top:
+            continue
+        first = body[row0 - top] if row0 - top < len(body) else None
+        if first is None or col0 >= len(first):
+            continue
+        value = first[col0]
+        for row in body[row0 - top : row1 - top + 1]:
+            row[col0 : col1 + 1] = [value] * len(row[col0 : col1 + 1])
+        filled += 1
+    return filled
 
 
 def _column_text(values: pd.Series) -> pd.Series:
@@ -286,28 +912,6 @@ def _present(value: object) -> bool:
     return value is not None and value != ""
 
 
-# ---------------------------------------------------------------- zip
-
-
-def _read_zip(path: Path, data: bytes, digest: str, header_score: HeaderScore) -> list[RawTable]:
-    """The Intune admin center downloads exports as a zip holding one CSV."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise InputError(path, "is not a valid zip file", fix="Download the export again") from exc
-    members = [
-        info
-        for info in archive.infolist()
-        if not info.is_dir() and Path(info.filename).suffix.lower() in (".csv", ".txt")
-    ]
-    if not members:
-        raise InputError(path, "contains no CSV file", expected="a zip holding a CSV export")
-    return [
-        _read_csv(path, archive.read(info), digest, header_score, member=info.filename)
-        for info in members
-    ]
-
-
 # ---------------------------------------------------------------- shared
 
 
@@ -323,14 +927,26 @@ def find_header_row(records: list[list[str]], header_score: HeaderScore) -> int:
 
 
 def make_unique(headers: list[str]) -> list[str]:
-    """Blank headers become `Column N`; repeats get ` (2)`, ` (3)`... so no column is lost."""
-    seen: dict[str, int] = {}
+    """Blank headers become `Column N`; repeats get ` (2)`, ` (3)`... so no column is lost.
+
+    Names compare case-insensitively, and a suffix never takes a name that another header
+    already has as written (`Notes, Notes, Notes (2)` -> `Notes, Notes (3), Notes (2)`).
+    """
+    written = {header.casefold() for header in headers if header}
+    used: set[str] = set()
+    last_suffix: dict[str, int] = {}
     unique: list[str] = []
     for position, header in enumerate(headers, start=1):
-        name = header or f"Column {position}"
-        count = seen.get(name.casefold(), 0) + 1
-        seen[name.casefold()] = count
-        unique.append(name if count == 1 else f"{name} ({count})")
+        base = header or f"Column {position}"
+        name = base
+        if name.casefold() in used:
+            suffix = last_suffix.get(base.casefold(), 1)
+            while name.casefold() in used or name.casefold() in written:
+                suffix += 1
+                name = f"{base} ({suffix})"
+            last_suffix[base.casefold()] = suffix
+        used.add(name.casefold())
+        unique.append(name)
     return unique
 
 

@@ -1,12 +1,15 @@
 """Write outputs to a temporary file beside the target, then rename it into place.
 
 A crash, a full disk or Ctrl-C leaves the previous good file intact and no half-written
-file under the final name; an open/locked target is a clear error.
+file under the final name (the temporary file is removed whatever happens); an open or
+locked target, a missing or read-only folder and a full disk are clear OutputErrors.
+Output file names are fixed by the writers: nothing taken from the inputs ever names a path.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +19,13 @@ from comanage_audit.errors import OutputError
 
 
 def prepare_folder(folder: Path) -> None:
+    """Create the output folder if needed; refuse one that is a file or not writable."""
+    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise OutputError(
+            f"Output folder {folder} cannot be created: {blocker} is a file, not a folder. "
+            "Choose another folder with --out."
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -30,14 +40,37 @@ def prepare_folder(folder: Path) -> None:
         )
 
 
+def _os_error(exc: BaseException) -> OSError | None:
+    """The OSError behind an exception (xlsxwriter wraps them in its own error types)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError):
+            return exc
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        seen += 1
+    return None
+
+
+def _write_failed(target: Path, exc: OSError) -> OutputError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "Free disk space or choose another folder with --out."
+    else:
+        advice = "Choose another folder with --out."
+    return OutputError(
+        f"Writing {target} failed ({exc.strerror or exc}); the previous file, if any, is "
+        f"unchanged and no partial file was left. {advice}"
+    )
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces `target` in one rename."""
     prepare_folder(target.parent)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    temporary = Path(name)
+    temporary: Path | None = None
     try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(handle)
+        temporary = Path(name)
         yield temporary
         try:
             os.replace(temporary, target)
@@ -47,9 +80,14 @@ def atomic_path(target: Path) -> Iterator[Path]:
                 "Close it (Excel locks open workbooks) and run again, or use --out."
             ) from exc
     except OSError as exc:
-        raise OutputError(
-            f"Writing {target} failed ({exc.strerror or exc}); the previous file, if any, "
-            "is unchanged. Free disk space or choose another folder with --out."
-        ) from exc
+        raise _write_failed(target, exc) from exc
+    except OutputError:
+        raise
+    except Exception as exc:
+        cause = _os_error(exc)
+        if cause is None:
+            raise
+        raise _write_failed(target, cause) from exc
     finally:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
