@@ -228,3 +228,16 @@ def test_writing_into_a_copy_of_the_inputs_folder(tmp_path: Path) -> None:
                   "2026-11-26"],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
+
+
+def test_outputs_get_ordinary_permissions_not_private_temp_ones(tmp_path: Path) -> None:
+    import stat
+
+    from comanage_audit.report.atomic import atomic_path
+
+    target = tmp_path / "out.csv"
+    with atomic_path(target) as temporary:
+        temporary.write_text("x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask

@@ -62,6 +62,12 @@ def _write_failed(target: Path, exc: OSError) -> OutputError:
     )
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces `target` in one rename."""
@@ -72,6 +78,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.close(handle)
         temporary = Path(name)
         yield temporary
+        # mkstemp makes the file private (0600); outputs get the usual umask-based mode.
+        os.chmod(temporary, 0o666 & ~_umask())
         try:
             os.replace(temporary, target)
         except PermissionError as exc:
