@@ -241,13 +241,13 @@ def _fail(message: str, label: str = "error:") -> None:
 
 def _run(options: AuditOptions) -> int:
     from comanage_audit import audit as pipeline
+    from comanage_audit.report.progress import phase_progress
     from comanage_audit.report.writers import write_all
 
     console = Console(stderr=True, quiet=options.quiet)
-    with console.status("reading exports") as status:
-        result = pipeline.run(options, progress=lambda text: status.update(text))
-        status.update("writing outputs")
-        written = write_all(result, options)
+    with phase_progress(console) as progress:
+        result = pipeline.run(options, progress=progress)
+        written = write_all(result, options, progress=progress)
     from comanage_audit.report.console import print_summary
 
     print_summary(result, written, console)
