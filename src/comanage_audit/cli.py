@@ -244,7 +244,7 @@ def _run(options: AuditOptions) -> int:
     from comanage_audit.report.progress import phase_progress
     from comanage_audit.report.writers import write_all
 
-    console = Console(stderr=True, quiet=options.quiet)
+    console = Console(stderr=True, quiet=options.quiet, highlight=False)
     with phase_progress(console) as progress:
         result = pipeline.run(options, progress=progress)
         written = write_all(result, options, progress=progress)
