@@ -54,7 +54,19 @@ def why_not_evaluated(spec: CheckSpec, ctx: Context) -> str | None:
     return None
 
 
+# The consolidated facts checks read (fleet.assemble + enrich); the source columns stay out,
+# so taking the rows that need a message does not copy hundreds of export columns.
+CHECK_INPUTS = (
+    "device_name", "os_family", "os_build", "edition", "join_type", "in_entra", "in_intune",
+    "in_configmgr", "entra_enabled", "management", "mdm", "cm_client", "cm_client_build",
+    "cm_client_version", "cm_co_managed", "primary_upn", "user_found", "user_entra_p1",
+    "user_intune_full", "last_seen", "servicing_end", "servicing_basis", "os_release",
+    "os_label", "cm_release", "cm_support_end",
+)  # fmt: skip
+
+
 def evaluate(fleet: pd.DataFrame, ctx: Context) -> Evaluation:
+    fleet = fleet[[c for c in CHECK_INPUTS if c in fleet]]
     statuses: dict[str, pd.Series] = {}
     messages: dict[str, pd.Series] = {}
     not_evaluated: dict[str, str] = {}
@@ -89,15 +101,17 @@ def _messages(
     """Reasons for the devices that did not pass, built only for those rows (most pass)."""
     not_met = codes == failed
     unknown = codes == CODE[Status.UNKNOWN]
-    rows = fleet.index[not_met | unknown]
-    reasons = pd.Series("Not enough data: " + spec.unknown, index=rows, dtype=STRING)
+    parts = [
+        pd.Series("Not enough data: " + spec.unknown, index=fleet.index[unknown], dtype=STRING)
+    ]
     if not_met.any():
         subset = fleet.loc[not_met]
         text = (
             spec.message(subset, ctx) if spec.message else pd.Series(spec.title, index=subset.index)
         )
-        reasons.loc[subset.index] = text.astype(STRING).fillna(spec.title)
-    return reasons
+        parts.append(text.astype(STRING).fillna(spec.title))
+    # Index order does not matter: reasons are looked up by device, never by position.
+    return pd.concat(parts)
 
 
 def suppress(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from comanage_audit.checks.registry import Context, device_check
+from comanage_audit.checks.registry import Context, day, device_check
 from comanage_audit.checks.windows import windows_client
 from comanage_audit.model import Severity, SourceKind
 
@@ -65,7 +65,7 @@ def client_version(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 def _support_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
-    end = fleet["cm_support_end"].dt.strftime("%Y-%m-%d").astype("string")
+    end = day(fleet["cm_support_end"])
     return "ConfigMgr " + fleet["cm_release"].astype("string") + " support ended on " + end
 
 

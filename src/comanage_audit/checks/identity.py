@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from comanage_audit.checks.registry import Context, device_check
+from comanage_audit.checks.registry import Context, day, device_check
 from comanage_audit.checks.windows import windows_client
 from comanage_audit.model import Severity, SourceKind
 
@@ -68,7 +68,7 @@ def entra_enabled(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
 
 def _stale_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     days = (ctx.as_of_ts - fleet["last_seen"]).dt.days.astype("Int64").astype("string")
-    seen = fleet["last_seen"].dt.strftime("%Y-%m-%d").astype("string")
+    seen = day(fleet["last_seen"])
     return "Last seen " + seen + " (" + days + " days before the audit date)"
 
 

@@ -146,6 +146,13 @@ def get(check_id: str) -> CheckSpec | None:
     return REGISTRY.get(check_id.strip().upper())
 
 
+def day(values: pd.Series) -> pd.Series:
+    """Dates as YYYY-MM-DD text, formatted once per distinct value (most repeat)."""
+    codes, uniques = pd.factorize(values)
+    formatted = pd.Series(pd.DatetimeIndex(uniques).strftime("%Y-%m-%d"), dtype="string")
+    return pd.Series(formatted.array.take(codes, allow_fill=True), index=values.index)
+
+
 def text(values: pd.Series | str, index: pd.Index) -> pd.Series:
     """A string Series for messages (scalars broadcast)."""
     if isinstance(values, str):

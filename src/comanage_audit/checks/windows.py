@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from comanage_audit.checks.registry import Context, device_check
+from comanage_audit.checks.registry import Context, day, device_check
 from comanage_audit.model import Severity, SourceKind
 
 K = SourceKind
@@ -86,7 +86,7 @@ def _serviced_applies(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 def _servicing_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
-    end = fleet["servicing_end"].dt.strftime("%Y-%m-%d").astype("string")
+    end = day(fleet["servicing_end"])
     basis = fleet["servicing_basis"].astype("string")
     return fleet["os_label"].astype("string") + " left servicing on " + end + " (" + basis + ")"
 
