@@ -88,3 +88,16 @@ def test_primary_user_links_case_insensitively(tmp_path: Path) -> None:
     assert devices.loc[ID1, "LIC-001"] == "pass"
     pc5 = devices[devices["device_name"].eq("PC5")].iloc[0]
     assert pc5["LIC-001"] == "fail" and pc5["LIC-002"] == "fail"
+
+
+def test_configmgr_users_map_to_upns_only_for_mapped_domains() -> None:
+    import pandas as pd
+
+    from comanage_audit.fleet import _configmgr_upn
+
+    domains = pd.Series(["CONTOSO", "contoso", None, "LAB", "CONTOSO", "CONTOSO"])
+    users = pd.Series(["JDoe", "FABRIKAM\\amy", "CONTOSO\\bob", "kiosk", "", None])
+    upns = _configmgr_upn(domains, users, {"contoso": "Contoso.com", "FABRIKAM": "fabrikam.com"})
+    assert upns.tolist()[:3] == ["jdoe@contoso.com", "amy@fabrikam.com", "bob@contoso.com"]
+    assert upns.isna().tolist()[3:] == [True, True, True]
+    assert _configmgr_upn(domains, users, {}).isna().all()
