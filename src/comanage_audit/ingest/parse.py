@@ -512,6 +512,18 @@ def _iso_timestamps(text: pd.Series) -> pd.Series:
 
 
 def _timestamps(u: pd.Series) -> pd.Series:
+    """ISO 8601 first (what Intune, Entra and Graph write), then every other shape."""
+    parsed = pd.to_datetime(u, format="ISO8601", utc=True, errors="coerce")
+    # Beyond what nanoseconds hold (9999-12-31 "no date" sentinels): the other path decides.
+    fits = parsed.between(pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
+    iso = parsed.where(fits).astype(UTC_NS)
+    rest = iso.isna().to_numpy() & u.notna().to_numpy()
+    if rest.any():
+        iso[rest] = _other_timestamps(u[rest])
+    return iso
+
+
+def _other_timestamps(u: pd.Series) -> pd.Series:
     text = _replace_where(u, r"\s+", " ", gate=r"  |[\t\r\n\x0b\x0c]")
     out = pd.Series(pd.NaT, index=u.index, dtype=UTC_NS)
     usable = ~_flag(text, _SENTINEL)

@@ -333,7 +333,8 @@ def _read_csv(
             records = list(csv.reader(io.StringIO(head_text), delimiter=delimiter))
             header_index = find_header_row(records, header_score)
             header = make_unique([cell.strip() for cell in records[header_index]])
-            body = _skip_lines(text, header_index + 1, delimiter)
+            # The header lies within head_text, a prefix of text: find its end there.
+            body = text[len(head_text) - len(_skip_lines(head_text, header_index + 1, delimiter)) :]
     except csv.Error as exc:
         detail = (
             str(exc)
