@@ -6,6 +6,7 @@ import pandas as pd
 
 from comanage_audit.checks.registry import Context, day, device_check
 from comanage_audit.model import Severity, SourceKind
+from comanage_audit.reference.windows import LATEST_RECOMMENDED
 
 K = SourceKind
 DEVICE_EXPORTS = (K.CONFIGMGR, K.INTUNE, K.ENTRA)
@@ -69,7 +70,8 @@ def _build_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     title="Windows 10 version 1709 or later",
     why="Co-management needs Windows 10 version 1709 (build 16299) or later; Windows 11 "
     "qualifies. Windows 7 and 8.1 cannot be co-managed at all.",
-    fix="Upgrade to a serviced Windows 11 release (in-place upgrade or a ConfigMgr task sequence).",
+    fix=f"Upgrade to {LATEST_RECOMMENDED} or another serviced Windows 11 release (in-place "
+    "upgrade or a ConfigMgr task sequence).",
     link="https://learn.microsoft.com/intune/configmgr/comanage/overview#prerequisites",
     requires=DEVICE_EXPORTS,
     applies=windows_client,
@@ -99,7 +101,7 @@ def _servicing_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     why="A feature update past its end of servicing gets no security updates; plan its upgrade "
     "together with co-management. Dates depend on the edition (Home/Pro, Enterprise/Education, "
     "LTSC).",
-    fix="Plan a feature update to a serviced Windows 11 release.",
+    fix=f"Plan a feature update to {LATEST_RECOMMENDED} or another serviced Windows 11 release.",
     link="https://learn.microsoft.com/windows/release-health/release-information",
     requires=DEVICE_EXPORTS,
     applies=_serviced_applies,
