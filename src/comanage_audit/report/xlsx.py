@@ -7,6 +7,11 @@ The workbook is written in xlsxwriter's constant-memory mode, so each sheet goes
 row. The Summary is the first tab but is written last, because it reports what the other
 sheets had to truncate. Everything lands in a temporary file that replaces the target only
 when the workbook is complete (report/atomic.py).
+
+The default "fast" writer leaves the rows of big table parts (Devices, Findings, the
+Upgrade plan's device list, Data issues, the Licences user list) to report/fast_sheet.py,
+which builds them with Arrow and splices them into xlsxwriter's finished workbook;
+`--writer xlsxwriter` writes every cell with xlsxwriter. Both read back the same.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from comanage_audit.model import AuditResult, Scope, Status, Verdict
 from comanage_audit.options import AuditOptions
 from comanage_audit.report import xlsx_sheets as sheets
 from comanage_audit.report.atomic import atomic_path
+from comanage_audit.report.fast_sheet import DEFAULT_WRITER, WRITERS, FastSheets
 from comanage_audit.report.safety import XLSX_OPTIONS
 from comanage_audit.report.xlsx_sheets import Tally
 from comanage_audit.report.xlsx_styles import (
@@ -73,24 +79,40 @@ SHEET_MEANING = {
 }
 
 
-def write_workbook(result: AuditResult, options: AuditOptions) -> list[Path]:
+def write_workbook(
+    result: AuditResult, options: AuditOptions, writer: str | None = None
+) -> list[Path]:
+    """Write the workbook; `writer` is "fast" (default) or "xlsxwriter" (`--writer`)."""
+    writer = writer or options.writer or DEFAULT_WRITER
+    if writer not in WRITERS:
+        raise ValueError(f"unknown workbook writer {writer!r}: use one of {', '.join(WRITERS)}")
     target = options.out_dir / WORKBOOK_NAME
     with atomic_path(target) as temporary:
-        build_workbook(result, options, temporary)
+        build_workbook(result, options, temporary, writer)
     return [target]
 
 
-def build_workbook(result: AuditResult, options: AuditOptions, path: Path) -> None:
+def build_workbook(
+    result: AuditResult, options: AuditOptions, path: Path, writer: str = DEFAULT_WRITER
+) -> None:
     # xlsxwriter keeps one row file per sheet until close(): they live in a scratch folder
-    # that goes away whatever happens, and a failed workbook is never assembled.
+    # that goes away whatever happens, and a failed workbook is never assembled. With the
+    # fast writer xlsxwriter's workbook is a draft there, and the big sheets' rows are
+    # spliced in on the way to `path` (report/fast_sheet.py).
+    fast = FastSheets() if writer == "fast" else None
     with tempfile.TemporaryDirectory(prefix="comanage-audit-", ignore_cleanup_errors=True) as tmp:
-        book = Workbook(str(path), {"constant_memory": True, "tmpdir": tmp, **XLSX_OPTIONS})
+        draft = Path(tmp) / "draft.xlsx" if fast is not None else path
+        # use_zip64: ZIP64 records only for a member past 4 GiB (a million-device sheet).
+        settings = {"constant_memory": True, "tmpdir": tmp, "use_zip64": True}
+        book = Workbook(str(draft), {**settings, **XLSX_OPTIONS})
         try:
-            _fill(book, result, options)
+            _fill(book, result, options, fast)
         except BaseException:
             _abandon(book)
             raise
         book.close()
+        if fast is not None:
+            fast.splice(draft, path)
 
 
 def _abandon(book: Workbook) -> None:
@@ -101,7 +123,9 @@ def _abandon(book: Workbook) -> None:
             handle.close()
 
 
-def _fill(book: Workbook, result: AuditResult, options: AuditOptions) -> None:
+def _fill(
+    book: Workbook, result: AuditResult, options: AuditOptions, fast: FastSheets | None = None
+) -> None:
     styles = Styles(book)
     tally = Tally()
     title = result.title or options.title
@@ -149,18 +173,18 @@ def _fill(book: Workbook, result: AuditResult, options: AuditOptions) -> None:
     issue_ws = [add("Data issues") for _ in issue_parts]
     inputs_ws = add("Inputs")
 
-    sheets.write_split(device_ws, devices, device_parts, styles, tally)
-    sheets.write_split(finding_ws, findings, finding_parts, styles, tally)
-    sheets.write_plan(plan_ws, overview, plan, plan_parts, styles, tally)
+    sheets.write_split(device_ws, devices, device_parts, styles, tally, fast)
+    sheets.write_split(finding_ws, findings, finding_parts, styles, tally, fast)
+    sheets.write_plan(plan_ws, overview, plan, plan_parts, styles, tally, fast)
     sheets.write_pivots(pivot_ws, result, options.pivots, styles, tally)
-    sheets.write_licences(licence_ws, result, styles, tally)
+    sheets.write_licences(licence_ws, result, styles, tally, fast)
     sheets.write_split(
         [tenant_ws], sheets.tenant_table(result), [(0, len(result.tenant))], styles, tally
     )
     sheets.write_split(
         [checks_ws], sheets.checks_table(result), [(0, len(result.checks))], styles, tally
     )
-    sheets.write_split(issue_ws, issues, issue_parts, styles, tally)
+    sheets.write_split(issue_ws, issues, issue_parts, styles, tally, fast)
     inputs = sheets.inputs_table(result)
     sheets.write_split([inputs_ws], inputs, [(0, len(inputs.frame))], styles, tally)
 
@@ -315,7 +339,7 @@ def _wrapped(ws: Worksheet, row: int, texts: dict[int, str], styles: Styles) -> 
     if lines > 1:
         ws.set_row(row, LINE_HEIGHT * lines + 3)
     for col, text in texts.items():
-        ws.write_string(row, col, text, styles.wrap)
+        sheets.write_text(ws, row, col, text, styles.wrap, styles.run)
 
 
 def _section(ws: Worksheet, at: Cursor, styles: Styles, text: str) -> None:

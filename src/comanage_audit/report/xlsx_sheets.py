@@ -1,9 +1,13 @@
 """How cells are written, and the tables of every sheet but the Summary.
 
-Cells: each column is converted to a Python list once (NA -> None, skipped), then rows go
-down in order (xlsxwriter's constant-memory mode needs that) with the typed writers
-(`write_string`, `write_number`, `write_boolean`, `write_url` for catalogue links only),
-never the type-sniffing `write`, so untrusted text can only ever be a string cell.
+Cells: `cell_values` turns a column into Arrow arrays of what each cell holds (typed, text
+cut to Excel's limit, empty text as no cell); both writers start from it. Here each column
+is converted to a Python list once (null -> None, skipped), then rows go down in order
+(xlsxwriter's constant-memory mode needs that) with the typed writers (`write_string`,
+`write_number`, `write_boolean`, `write_url` for catalogue links only), never the
+type-sniffing `write`, so untrusted text can only ever be a string cell; text that
+xlsxwriter would copy in as rich-string XML goes through `write_text`. Big table parts can
+instead be left to the Arrow writer (report/fast_sheet.py, `write_table_part(fast=...)`).
 
 Tables: `Table` pairs a frame with its column model (report/columns.py); the builders below
 turn the AuditResult into those tables.
@@ -11,12 +15,16 @@ turn the AuditResult into those tables.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -33,6 +41,9 @@ from comanage_audit.report.columns import (
     device_columns,
 )
 from comanage_audit.report.xlsx_styles import STATUS_COLOURS, VERDICT_COLOURS, Styles
+
+if TYPE_CHECKING:
+    from comanage_audit.report.fast_sheet import FastSheets
 
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 FIRST_EXCEL_DATE = pd.Timestamp("1900-03-01")  # earlier serials hit Excel's 1900 leap-year bug
@@ -91,27 +102,55 @@ def _cut_utf16(text: str, units: int) -> str:
     return text.encode("utf-16-le")[: units * 2].decode("utf-16-le", errors="ignore")
 
 
-def fit_text(values: pd.Series) -> tuple[pd.Series, int]:
+TEXT = pa.large_string()  # 64-bit offsets: a column's text never overflows
+
+
+def text_array(values: pd.Series) -> pa.Array:
+    """A column as Arrow text (pandas' own text for non-string dtypes); NA -> null."""
+    dtype = values.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        values = values.astype("string")
+    return arrow_array(values).cast(TEXT)
+
+
+def arrow_array(values: pd.Series) -> pa.Array:
+    """A pandas column with an Arrow-convertible array (Arrow text, masked numbers, boolean)."""
+    array = pa.array(values.array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def fit_text(text: pa.Array) -> tuple[pa.Array, int]:
     """Text cut to Excel's 32,767 UTF-16 units per cell, ending in a marker; returns the count."""
-    text = values.astype("string")
-    candidates = text.str.len().gt(MAX_CELL_CHARS // 2).fillna(False)
-    if not candidates.any():
+    # A text has at least as many UTF-8 bytes as UTF-16 units, so only byte-long ones can be
+    # too long; those few are measured one by one.
+    candidates = pc.greater(pc.binary_length(text), MAX_CELL_CHARS)
+    if not pc.any(candidates).as_py():
         return text, 0
-    # Element-wise only for the rare very long strings: Excel counts UTF-16 code units.
-    long_values = text[candidates]
-    units = pd.Series([_utf16_units(v) for v in long_values], index=long_values.index)
-    over = units.index[units.gt(MAX_CELL_CHARS)]
-    if not len(over):
-        return text, 0
+    where = np.flatnonzero(candidates.fill_null(False).to_numpy(zero_copy_only=False))
     keep = MAX_CELL_CHARS - _utf16_units(TRUNCATION_MARKER)
-    text = text.copy()
-    text[over] = [_cut_utf16(v, keep) + TRUNCATION_MARKER for v in text[over]]
-    return text, len(over)
+    over, cut = [], []
+    for i, value in zip(where, text.take(pa.array(where)).to_pylist(), strict=True):
+        if _utf16_units(value) > MAX_CELL_CHARS:
+            over.append(i)
+            cut.append(_cut_utf16(value, keep) + TRUNCATION_MARKER)
+    if not over:
+        return text, 0
+    mask = np.zeros(len(text), dtype=bool)
+    mask[over] = True
+    return pc.replace_with_mask(text, pa.array(mask), pa.array(cut, text.type)), len(over)
 
 
-def _as_list(values: pd.Series) -> list:
+def blank_to_null(text: pa.Array) -> pa.Array:
+    """Empty text as null (an empty cell)."""
+    empty = pc.equal(pc.binary_length(text), 0)
+    if not pc.any(empty).as_py():
+        return text
+    return pc.if_else(empty, pa.scalar(None, text.type), text)
+
+
+def _as_list(values: pa.Array) -> list:
     """Values as a Python list with every missing value as None."""
-    return values.to_numpy(dtype=object, na_value=None).tolist()
+    return values.to_pylist()
 
 
 def excel_serials(values: pd.Series) -> pd.Series:
@@ -126,8 +165,86 @@ def excel_serials(values: pd.Series) -> pd.Series:
 
 
 @dataclass
+class CellValues:
+    """One column's cells as both sheet writers put them down (report/fast_sheet.py).
+
+    Arrow arrays: `values` is null where the cell is left empty, unless `fallback` (text) has
+    a value there: a date Excel cannot show, a link that is not https. `method` is the
+    xlsxwriter writer; `truncated` counts the texts cut to Excel's cell limit.
+    """
+
+    values: pa.Array
+    method: str
+    fallback: pa.Array | None = None
+    truncated: int = 0
+
+
+def cell_values(values: pd.Series, kind: Kind) -> CellValues:
+    if kind in (Kind.DATE, Kind.DATETIME):
+        serial = excel_serials(values)
+        text = values.astype("string").where(serial.isna() & values.notna())
+        fallback, cut = fit_text(text_array(text))
+        return CellValues(arrow_array(serial), "write_number", fallback, cut)
+    if kind is Kind.BOOL:
+        return CellValues(arrow_array(values.astype("boolean")), "write_boolean")
+    if kind in (Kind.INTEGER, Kind.NUMBER, Kind.PERCENT):
+        numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
+        finite = numbers.where(np.isfinite(numbers.fillna(0).to_numpy(dtype=float)))
+        if kind is Kind.INTEGER:
+            finite = finite.round().astype("Int64")
+        return CellValues(arrow_array(finite), "write_number")
+    text, cut = fit_text(text_array(values))
+    text = blank_to_null(text)
+    if kind is Kind.LINK:
+        https = pc.starts_with(text, "https://")
+        none = pa.scalar(None, text.type)
+        return CellValues(
+            pc.if_else(https, text, none), "write_url", pc.if_else(https, none, text), cut
+        )
+    return CellValues(text, "write_string", truncated=cut)
+
+
+def count_truncated(values: pd.Series, kind: Kind) -> int:
+    """How many cells `cell_values` would cut, without building the cells."""
+    if kind in (Kind.BOOL, Kind.INTEGER, Kind.NUMBER, Kind.PERCENT):
+        return 0
+    if kind in (Kind.DATE, Kind.DATETIME):
+        dtype = values.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+            return 0  # the only fallback text is a short timestamp
+        return cell_values(values, kind).truncated
+    return fit_text(text_array(values))[1]
+
+
+def is_rich_looking(text: str) -> bool:
+    """xlsxwriter copies a string that starts with <r> and ends with </r> into the XML as is."""
+    return text.startswith("<r>") and text.endswith("</r>")
+
+
+def _any_rich_looking(values: pa.Array) -> bool:
+    if not pa.types.is_large_string(values.type):
+        return False
+    looks = pc.and_(pc.starts_with(values, "<r>"), pc.ends_with(values, "</r>"))
+    return bool(pc.any(looks).as_py())
+
+
+def write_text(
+    ws: Worksheet, row: int, col: int, text: str, fmt: Format | None, run: Format
+) -> int:
+    """A literal string cell, also for text that xlsxwriter would take for rich-string XML.
+
+    xlsxwriter copies a string that looks like `<r>…</r>` into the sheet unescaped (a broken
+    workbook, or cells injected from the exports). Written as two runs (`run` is the second
+    run's font: the cell font) it is escaped and reads back as the same text.
+    """
+    if is_rich_looking(text):
+        return ws.write_rich_string(row, col, text[:3], run, text[3:], fmt)
+    return ws.write_string(row, col, text, fmt)
+
+
+@dataclass
 class Prepared:
-    """One column ready to write: a list of values, the writer method and its format.
+    """One column ready to write: a list of values, the writer and its format.
 
     Where `values` is None but `fallback` is not, the fallback text is written instead
     (a date Excel cannot show, a link that is not https).
@@ -137,38 +254,22 @@ class Prepared:
     method: str
     fmt: Format | None
     fallback: list | None = None
+    run: Format | None = None  # set when some text looks like rich-string XML (write_text)
 
 
 def prepare_column(
     values: pd.Series, column: Column, styles: Styles, tally: Tally, sheet: str
 ) -> Prepared:
-    fmt = styles.cell(column)
-    kind = column.kind
-    if kind in (Kind.DATE, Kind.DATETIME):
-        serial = excel_serials(values)
-        text = values.astype("string").where(serial.isna() & values.notna())
-        return Prepared(_as_list(serial), "write_number", fmt, fallback=_as_list(text))
-    if kind is Kind.BOOL:
-        return Prepared(_as_list(values.astype("boolean")), "write_boolean", fmt)
-    if kind in (Kind.INTEGER, Kind.NUMBER, Kind.PERCENT):
-        numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
-        finite = numbers.where(np.isfinite(numbers.fillna(0).to_numpy(dtype=float)))
-        if kind is Kind.INTEGER:
-            finite = finite.round().astype("Int64")
-        return Prepared(_as_list(finite), "write_number", fmt)
-    text, cut = fit_text(values)
-    if cut:
-        tally.truncated[(sheet, column.name)] += cut
-    text = text.mask(text.eq(""))
-    if kind is Kind.LINK:
-        https = text.str.startswith("https://").fillna(False)
-        return Prepared(
-            _as_list(text.where(https)),
-            "write_url",
-            styles.link,
-            fallback=_as_list(text.mask(https)),
-        )
-    return Prepared(_as_list(text), "write_string", fmt)
+    cells = cell_values(values, column.kind)
+    if cells.truncated:
+        tally.truncated[(sheet, column.name)] += cells.truncated
+    fmt = styles.link if cells.method == "write_url" else styles.cell(column)
+    literal = any(
+        _any_rich_looking(part) for part in (cells.values, cells.fallback) if part is not None
+    )
+    fallback = None if cells.fallback is None else _as_list(cells.fallback)
+    run = styles.run if literal else None
+    return Prepared(_as_list(cells.values), cells.method, fmt, fallback, run)
 
 
 # --- tables -----------------------------------------------------------------------------
@@ -225,20 +326,29 @@ def write_rows(
     ws: Worksheet, prepared: Sequence[Prepared], start: int, stop: int, first_row: int
 ) -> None:
     """Items [start, stop) of the prepared columns, from sheet row `first_row` down, in order."""
-    writers: list[tuple[list, Callable, Format | None, list | None]] = [
-        (p.values, getattr(ws, p.method), p.fmt, p.fallback) for p in prepared
-    ]
-    write_text = ws.write_string
+    writers: list[tuple[list, Callable, Format | None, list | None, Callable]] = []
+    for p in prepared:
+        write, write_fallback = getattr(ws, p.method), ws.write_string
+        if p.run is not None:
+            literal = functools.partial(_write_literal, ws, p.run)
+            write_fallback = literal
+            if p.method == "write_string":
+                write = literal
+        writers.append((p.values, write, p.fmt, p.fallback, write_fallback))
     text_format = None
     row = first_row
     for i in range(start, stop):
-        for c, (values, write, fmt, fallback) in enumerate(writers):
+        for c, (values, write, fmt, fallback, write_text_) in enumerate(writers):
             value = values[i]
             if value is not None:
                 write(row, c, value, fmt)
             elif fallback is not None and fallback[i] is not None:
-                write_text(row, c, fallback[i], text_format)
+                write_text_(row, c, fallback[i], text_format)
         row += 1
+
+
+def _write_literal(ws: Worksheet, run: Format, row: int, col: int, text: str, fmt) -> int:
+    return write_text(ws, row, col, text, fmt, run)
 
 
 def _runs(columns: Sequence[Column], kind: Kind) -> list[tuple[int, int]]:
@@ -285,13 +395,22 @@ def write_table_part(
     tally: Tally,
     first_row: int = 0,
     freeze: bool = True,
+    fast: FastSheets | None = None,
 ) -> int:
-    """Header at `first_row`, then rows; autofilter, frozen panes, colours. Returns next free row."""
+    """Header at `first_row`, then rows; autofilter, frozen panes, colours. Returns next free row.
+
+    With `fast`, a big enough part's rows are left to report/fast_sheet.py, which writes them
+    into the finished workbook: xlsxwriter writes the header and every setting that covers
+    the rows (filter, colours, panes) as usual. Nothing may be written below such a table.
+    """
     start, stop = bounds
     set_widths(ws, table.columns, styles)
     ws.set_row(first_row, 30)
     write_header(ws, first_row, table.columns, styles)
-    write_body(ws, table, start, stop, first_row + 1, styles, tally)
+    if fast is not None and fast.takes(table, start, stop):
+        fast.defer(ws, table, bounds, first_row + 1, styles, tally)
+    else:
+        write_body(ws, table, start, stop, first_row + 1, styles, tally)
     last_row = first_row + (stop - start)
     ws.autofilter(first_row, 0, last_row, max(len(table.columns) - 1, 0))
     if freeze:
@@ -311,10 +430,11 @@ def write_split(
     bounds: Sequence[tuple[int, int]],
     styles: Styles,
     tally: Tally,
+    fast: FastSheets | None = None,
 ) -> None:
     """A table over one or more sheets, each with its own header, filter and frozen panes."""
     for ws, part in zip(parts, bounds, strict=True):
-        write_table_part(ws, table, part, styles, tally)
+        write_table_part(ws, table, part, styles, tally, fast=fast)
 
 
 # --- Devices and Findings ---------------------------------------------------------------
@@ -455,6 +575,7 @@ def write_plan(
     bounds: Sequence[tuple[int, int]],
     styles: Styles,
     tally: Tally,
+    fast: FastSheets | None = None,
 ) -> None:
     first = parts[0]
     first.set_row(0, 22)
@@ -475,7 +596,14 @@ def write_plan(
     offset = plan_preamble_rows(overview)
     for i, (ws, part) in enumerate(zip(parts, bounds, strict=True)):
         write_table_part(
-            ws, plan, part, styles, tally, first_row=offset if i == 0 else 0, freeze=i > 0
+            ws,
+            plan,
+            part,
+            styles,
+            tally,
+            first_row=offset if i == 0 else 0,
+            freeze=i > 0,
+            fast=fast,
         )
 
 
@@ -673,7 +801,13 @@ def licence_tables(result: AuditResult) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     return coverage, by_product, gaps.reset_index(drop=True)
 
 
-def write_licences(ws: Worksheet, result: AuditResult, styles: Styles, tally: Tally) -> None:
+def write_licences(
+    ws: Worksheet,
+    result: AuditResult,
+    styles: Styles,
+    tally: Tally,
+    fast: FastSheets | None = None,
+) -> None:
     ws.set_row(0, 22)
     ws.write_string(0, 0, "Licences: users of in-scope devices and what they hold", styles.section)
     ws.set_column(0, 0, 42)
@@ -715,13 +849,17 @@ def write_licences(ws: Worksheet, result: AuditResult, styles: Styles, tally: Ta
     ws.write_string(row, 0, "In-scope users without Entra ID P1/P2 and Intune", styles.section)
     columns = describe(gaps, kinds={"Products": Kind.TEXT})
     shown = min(len(gaps), LICENCE_LIST_CAP)
-    table = Table(gaps, columns, empty_note="Every in-scope user holds both.")
-    write_table_part(ws, table, (0, shown), styles, tally, first_row=row + 1, freeze=False)
-    ws.set_column(0, 0, 42)
-    ws.set_column(1, 3, 20)
-    ws.set_column(5, 5, 60)
     if len(gaps) > shown:
+        # Before the table: constant-memory mode cannot go back up to this row afterwards.
         ws.write_string(row, 2, f"first {shown:,} of {len(gaps):,} users listed", styles.note)
+    table = Table(gaps, columns, empty_note="Every in-scope user holds both.")
+    write_table_part(
+        ws, table, (0, shown), styles, tally, first_row=row + 1, freeze=False, fast=fast
+    )
+    # The blocks above keep their widths; each column keeps the list's cell format.
+    for first, last, width in ((0, 0, 42), (1, 3, 20), (5, 5, 60)):
+        for c in range(first, min(last, len(columns) - 1) + 1):
+            ws.set_column(c, c, width, styles.cell(columns[c]))
 
 
 # --- Tenant, Checks, Data issues, Inputs --------------------------------------------------

@@ -106,6 +106,11 @@ class Styles:
         return self.get(valign="top")
 
     @property
+    def run(self) -> Format:
+        """The cell font as a rich-string run (xlsx_sheets.write_text)."""
+        return self.get()
+
+    @property
     def text(self) -> Format:
         return self.get(valign="top")
 
