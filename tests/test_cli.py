@@ -199,3 +199,19 @@ def test_init_writes_the_template_once(tmp_path: Path) -> None:
     assert runner.invoke(app, ["init", str(target)]).exit_code == 0
     assert "mdm_user_scope" in target.read_text()
     assert runner.invoke(app, ["init", str(target)]).exit_code == 2
+
+
+@pytest.mark.parametrize("writer", ["fast", "xlsxwriter"])
+def test_both_workbook_writers_from_the_command_line(tmp_path: Path, writer: str) -> None:
+    import openpyxl
+
+    code, output, out = audit(tmp_path, "--format", "xlsx", "--writer", writer)
+    assert code == 0, output
+    book = openpyxl.load_workbook(out / "comanage-audit.xlsx", read_only=True)
+    rows = list(book["Devices"].iter_rows(min_row=2, max_col=3, values_only=True))
+    assert {name: verdict for _, name, verdict in rows}["PC9"] == "upgrade-required"
+
+
+def test_unknown_workbook_writer_is_a_usage_error(tmp_path: Path) -> None:
+    code, output, _ = audit(tmp_path, "--writer", "bogus")
+    assert code == 2 and "bogus" in output

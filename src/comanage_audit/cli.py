@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -178,6 +178,14 @@ def audit(
             "(zip-bomb guard).",
         ),
     ] = DEFAULT_MAX_INPUT_MB,
+    writer: Annotated[
+        Literal["fast", "xlsxwriter"],
+        typer.Option(
+            "--writer",
+            help="Workbook writer: fast (big sheets built with Arrow, default) or xlsxwriter "
+            "(the slow cell-by-cell fallback).",
+        ),
+    ] = "fast",
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
     """Audit exports for co-management readiness and write the annotated workbook."""
@@ -197,6 +205,7 @@ def audit(
             licence_catalogue=licence_catalogue,
             quiet=quiet,
             max_input_mb=max_input_mb,
+            writer=writer,
         )
         code = _run(options)
     except UserError as error:

@@ -44,3 +44,4 @@ class AuditOptions:
     licence_catalogue: Path | None = None
     quiet: bool = False
     max_input_mb: int = DEFAULT_MAX_INPUT_MB
+    writer: str = "fast"  # --writer: fast (Arrow-built big sheets) or xlsxwriter (fallback)
