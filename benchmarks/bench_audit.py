@@ -209,12 +209,16 @@ def step_rowwise(folder: Path, extra: dict) -> dict:
     )
     linked = audit.prepare(options, lambda _: None, Phases())
     ctx = linked.ctx
+    # Like for like: the reference computes statuses and verdicts, not reason sentences.
     start = time.perf_counter()
     devices = engine.enrich(linked.fleet, ctx)
-    evaluation = engine.evaluate(devices, ctx)
+    evaluation = engine.evaluate(devices, ctx, with_messages=False)
     statuses, _ = engine.suppress(evaluation.statuses, devices["device_name"], ctx)
     verdicts = engine.verdicts(devices, statuses).astype(str).tolist()
     vectorised = time.perf_counter() - start
+    start = time.perf_counter()
+    engine.evaluate(devices, ctx)
+    with_reasons = time.perf_counter() - start + vectorised
     start = time.perf_counter()
     row_statuses, row_verdicts = rowwise_audit(linked.fleet, ctx)
     rowwise = time.perf_counter() - start
@@ -231,6 +235,7 @@ def step_rowwise(folder: Path, extra: dict) -> dict:
     )
     return {
         "vectorised": vectorised,
+        "with_reasons": with_reasons,
         "rowwise": rowwise,
         "devices": len(verdicts),
         "verdicts_agree": verdict_agree,
@@ -340,7 +345,8 @@ def main() -> None:
         speedup = rowwise["rowwise"] / rowwise["vectorised"]
         print(
             f"\nrow-wise reference: {rowwise['rowwise']:.2f} s vs vectorised checks+verdicts "
-            f"{rowwise['vectorised']:.2f} s = {speedup:.0f}x faster"
+            f"{rowwise['vectorised']:.2f} s = {speedup:.0f}x faster (with reason sentences, "
+            f"which the reference does not build: {rowwise['with_reasons']:.2f} s)"
         )
         print(
             f"  verdicts agree on {rowwise['verdicts_agree']:,}/{rowwise['devices']:,} devices, "

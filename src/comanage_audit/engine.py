@@ -65,7 +65,9 @@ CHECK_INPUTS = (
 )  # fmt: skip
 
 
-def evaluate(fleet: pd.DataFrame, ctx: Context) -> Evaluation:
+def evaluate(fleet: pd.DataFrame, ctx: Context, with_messages: bool = True) -> Evaluation:
+    """Every device check's status per device, and the reasons for those that did not pass
+    (`with_messages=False` skips the reasons, e.g. to time the checks alone)."""
     fleet = fleet[[c for c in CHECK_INPUTS if c in fleet]]
     statuses: dict[str, pd.Series] = {}
     messages: dict[str, pd.Series] = {}
@@ -90,7 +92,8 @@ def evaluate(fleet: pd.DataFrame, ctx: Context) -> Evaluation:
         statuses[spec.id] = pd.Series(
             pd.Categorical.from_codes(codes, dtype=STATUS_DTYPE), index=fleet.index
         )
-        messages[spec.id] = _messages(spec, fleet, ctx, codes, CODE[failed])
+        if with_messages:
+            messages[spec.id] = _messages(spec, fleet, ctx, codes, CODE[failed])
     frame = pd.DataFrame(statuses, index=fleet.index)
     return Evaluation(frame, messages, not_evaluated)
 
@@ -138,35 +141,57 @@ def suppress(
     return statuses, table
 
 
+ENRICH_KEYS = ["os_build", "os_family", "edition", "cm_client_build"]
+
+
 def enrich(fleet: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    """Columns several checks and messages share: release names, servicing dates, labels."""
+    """Columns several checks and messages share: release names, servicing dates, labels.
+
+    They depend only on build, platform, edition and client build, which few devices do not
+    share, so they are worked out once per distinct combination and taken back per device.
+    """
     fleet = fleet.copy()
-    release = windows_reference.release_for_builds(fleet["os_build"].astype("Int64"))
-    edition = fleet["edition"].astype("string")
+    group = fleet.groupby(ENRICH_KEYS, dropna=False, sort=False).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1]  # first device of group 0, 1, 2, ...
+    facts = _release_facts(fleet.iloc[first][ENRICH_KEYS].reset_index(drop=True))
+    for column in facts.columns:
+        fleet[column] = facts[column].take(group).set_axis(fleet.index)
+    return fleet
+
+
+def _release_facts(distinct: pd.DataFrame) -> pd.DataFrame:
+    release = windows_reference.release_for_builds(distinct["os_build"].astype("Int64"))
+    edition = distinct["edition"].astype("string")
     ltsc = edition.eq("ltsc").fillna(False)
     enterprise = edition.eq("enterprise-education").fillna(False)
     home_pro = ~(ltsc | enterprise)
     end = release["end_home_pro"].where(home_pro)
     end = end.fillna(release["end_enterprise"].where(enterprise))
     end = end.fillna(release["end_ltsc"].where(ltsc))
-    fleet["servicing_end"] = pd.to_datetime(end).dt.tz_localize("UTC")
-    fleet["servicing_basis"] = np.select(
-        [ltsc.to_numpy(), enterprise.to_numpy(), edition.isna().to_numpy()],
-        ["LTSC", "Enterprise/Education", "Home/Pro dates; edition not reported"],
-        default="Home/Pro",
-    )
-    build = fleet["os_build"].astype("Int64").astype("string")
+    build = distinct["os_build"].astype("Int64").astype("string")
     named = release["product"].astype("string") + " " + release["version"].astype("string")
-    legacy = _legacy_windows_name(fleet["os_build"])
+    legacy = _legacy_windows_name(distinct["os_build"])
     name = named.fillna(legacy).fillna("Windows")
-    fleet["os_release"] = named.fillna(legacy)
-    fleet["os_label"] = (name + " (build " + build + ")").fillna(
-        fleet["os_family"].astype("string").fillna("Unknown OS")
+    cm = cm_reference.release_for_client_builds(distinct["cm_client_build"].astype("Int64"))
+    return pd.DataFrame(
+        {
+            "servicing_end": pd.to_datetime(end).dt.tz_localize("UTC"),
+            "servicing_basis": pd.Series(
+                np.select(
+                    [ltsc.to_numpy(), enterprise.to_numpy(), edition.isna().to_numpy()],
+                    ["LTSC", "Enterprise/Education", "Home/Pro dates; edition not reported"],
+                    default="Home/Pro",
+                ),
+                dtype=STRING,
+            ),
+            "os_release": named.fillna(legacy),
+            "os_label": (name + " (build " + build + ")").fillna(
+                distinct["os_family"].astype("string").fillna("Unknown OS")
+            ),
+            "cm_release": cm["version"].astype("string"),
+            "cm_support_end": pd.to_datetime(cm["support_end"]).dt.tz_localize("UTC"),
+        }
     )
-    cm = cm_reference.release_for_client_builds(fleet["cm_client_build"].astype("Int64"))
-    fleet["cm_release"] = cm["version"].astype("string")
-    fleet["cm_support_end"] = pd.to_datetime(cm["support_end"]).dt.tz_localize("UTC")
-    return fleet
 
 
 def _legacy_windows_name(build: pd.Series) -> pd.Series:
