@@ -294,7 +294,7 @@ def waves(
         licence_only = failed[licence_cols].any(axis=1) & ~failed[other_cols].any(axis=1)
     stale = statuses["ENTRA-003"].eq(Status.WARN.value) if "ENTRA-003" in statuses else False
     v = verdict.astype("string")
-    wave = np.select(
+    code = np.select(
         [
             v.eq(Verdict.CO_MANAGED.value),
             v.eq(Verdict.OUT_OF_SCOPE.value),
@@ -303,10 +303,13 @@ def waves(
             v.eq(Verdict.UPGRADE_REQUIRED.value),
             v.eq(Verdict.ACTION_REQUIRED.value) & licence_only,
         ],
-        [WAVES[0], WAVES[6], WAVES[5], WAVES[1], WAVES[4], WAVES[2]],
-        default=WAVES[3],
+        [0, 6, 5, 1, 4, 2],
+        default=3,
     )
-    wave = pd.Series(wave, index=verdict.index, dtype="string")
+    wave = pd.Series(pd.Categorical.from_codes(code, categories=list(WAVES)), index=verdict.index)
+    if group is None and not wave_size:
+        return wave
+    wave = wave.astype("string")
     if group is not None:
         wave = wave + " · " + group.astype("string").fillna("(none)").set_axis(wave.index)
     if wave_size:

@@ -148,8 +148,9 @@ def _id_conflicts(
         return conflict
     ids = records.loc[live, "entra_device_id"]
     names = records.loc[live, "name_key"].astype("string")
-    distinct = names.groupby(ids.to_numpy(), sort=False).transform("nunique")
-    conflict[distinct.index[distinct.gt(1)]] = True
+    pairs = pd.DataFrame({"id": ids, "name": names}).dropna().drop_duplicates()
+    shared = pairs.loc[pairs["id"].duplicated(keep=False), "id"]  # one id, several names
+    conflict[ids.index[ids.isin(shared.unique()).to_numpy()]] = True
     if not conflict.any():
         return conflict
     rows = records.loc[conflict]
@@ -258,18 +259,31 @@ def link(
     return keys, linked
 
 
+KEY_COLUMNS = ("entra_device_id", "serial", "name_key")
+
+
 def _merge_keys(keys: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     """Add new devices and fill keys the new source knows that the device table lacked."""
-    columns = [c for c in ("entra_device_id", "serial", "name_key") if c in records]
-    incoming = records[["_device", *columns]].rename(columns={"_device": "device"})
-    incoming = incoming.drop_duplicates("device").set_index("device")
-    merged = keys.set_index("device")
-    merged = merged.combine_first(incoming) if len(merged) else incoming
-    for column in ("entra_device_id", "serial", "name_key"):
-        if column not in merged:
-            merged[column] = pd.NA
-        merged[column] = merged[column].astype("string")
-    return merged.reset_index().rename(columns={"index": "device"})
+    incoming = records.drop_duplicates("_device").set_index("_device")
+    total = max(len(keys), int(incoming.index.max()) + 1 if len(incoming) else 0)
+    positions = pd.RangeIndex(total)
+    known = keys.set_index("device").reindex(positions)
+    merged = pd.DataFrame(index=positions)
+    for column in KEY_COLUMNS:
+        current = known[column].astype("string") if column in known else None
+        offered = (
+            incoming[column].astype("string").reindex(positions) if column in incoming else None
+        )
+        if current is None:
+            current = (
+                offered
+                if offered is not None
+                else pd.Series(pd.NA, index=positions, dtype="string")
+            )
+        elif offered is not None:
+            current = current.fillna(offered)
+        merged[column] = current
+    return merged.rename_axis("device").reset_index()
 
 
 def account(
