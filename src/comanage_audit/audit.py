@@ -278,13 +278,20 @@ COLUMN_ALIASES = {
 }
 
 
-def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
-    """A Devices column by its exact name, case-insensitively, or by an everyday alias."""
+def find_column(name: str, table: pd.DataFrame) -> str | None:
+    """A Devices column by its exact name, case-insensitively, by fact key (`site_code`) or
+    by an everyday alias (`site`, `department`); None if there is none."""
     wanted = name.strip()
     by_key = {str(c).casefold(): str(c) for c in table.columns}
-    for candidate in (wanted, COLUMN_ALIASES.get(wanted.casefold(), "")):
-        if candidate and candidate.casefold() in by_key:
-            return by_key[candidate.casefold()]
+    candidates = (wanted, COLUMN_ALIASES.get(wanted.casefold(), ""), FACT_COLUMNS.get(wanted, ""))
+    return next((by_key[c.casefold()] for c in candidates if c and c.casefold() in by_key), None)
+
+
+def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
+    """`find_column`, or a clear error naming the columns people usually mean."""
+    found = find_column(name, table)
+    if found is not None:
+        return found
     facts = ", ".join([*FACT_COLUMNS.values(), "User: Department"])
     raise ConfigError(
         f"{option} {name!r} is not a column of the Devices sheet. Use one of {facts}, "

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from comanage_audit.audit import FACT_COLUMNS, IDENTITY_COLUMNS
+from comanage_audit.audit import FACT_COLUMNS, IDENTITY_COLUMNS, find_column
 from comanage_audit.engine import WAVES
 from comanage_audit.model import AuditResult, Scope, Status, Verdict
 from comanage_audit.report.columns import (
@@ -611,14 +611,8 @@ def write_plan(
 
 
 def resolve_pivot(devices: pd.DataFrame, name: str) -> str | None:
-    """A Devices column for a --pivot name: exact, then case-insensitive, then a fact key."""
-    if name in devices:
-        return name
-    lowered = {str(c).lower(): c for c in devices.columns}
-    if name.lower() in lowered:
-        return lowered[name.lower()]
-    label = FACT_COLUMNS.get(name) or FACT_COLUMNS.get(name.lower())
-    return label if label in devices else None
+    """A Devices column for a --pivot name (the same lookup as --wave-by)."""
+    return find_column(name, devices)
 
 
 def crosstab(devices: pd.DataFrame, column: str) -> pd.DataFrame:
