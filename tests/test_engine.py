@@ -175,3 +175,14 @@ def test_mdm_scope_some_reads_a_group_members_export(tmp_path: Path) -> None:
     assert rows["PC1"]["INT-001"] == "pass"  # jdoe is in the group (case-insensitive)
     assert rows["PC3"]["INT-001"] == "fail"  # amy is not
     assert rows["IPHONE"]["INT-001"] == "n/a"
+
+
+def test_joins_cover_every_device_even_when_nothing_or_only_some_rows_have_text() -> None:
+    statuses = pd.DataFrame({"A": ["fail", "pass", "fail"], "B": ["pass", "pass", "fail"]})
+    sparse = pd.Series(["x", "z"], index=[0, 2])
+    assert engine.join_texts(statuses, {"A": sparse, "B": "fix B"}, (Status.FAIL,)).tolist() == [
+        "x",
+        "",
+        "z | fix B",
+    ]
+    assert engine.checks_with(pd.DataFrame(index=range(3)), Status.FAIL).tolist() == ["", "", ""]

@@ -242,12 +242,16 @@ def _join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Serie
     A leading empty piece keeps every row non-null: pyarrow 26 drops rows whose pieces are
     all null under null_handling="skip". Its separator is then sliced off again.
     """
-    lead = pa.array([""] * length, pa.large_string())
+    if not pieces:
+        return pd.Series([""] * length, dtype=STRING)
+    lead = pa.scalar("", pa.large_string())  # broadcast: one empty piece per row
     pieces = [piece.cast(pa.large_string()) for piece in pieces]
     sep = pa.scalar(separator, pa.large_string())
     joined = pc.binary_join_element_wise(lead, *pieces, sep, null_handling="skip")
     trimmed = pc.utf8_slice_codeunits(joined, len(separator))
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([trimmed])), dtype=STRING)
+    if isinstance(trimmed, pa.Array):
+        trimmed = pa.chunked_array([trimmed])
+    return pd.Series(pd.arrays.ArrowStringArray(trimmed), dtype=STRING)
 
 
 def checks_with(statuses: pd.DataFrame, status: Status) -> pd.Series:
@@ -257,6 +261,18 @@ def checks_with(statuses: pd.DataFrame, status: Status) -> pd.Series:
         for check in statuses.columns
     ]
     return _join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
+
+
+def _spread(text: pd.Series, index: pd.Index) -> pa.ChunkedArray:
+    """A per-device text covering only some devices, as a full-length Arrow column.
+
+    The fleet's index is 0..n-1, so the text's index labels are positions: one Arrow take
+    with nulls where a device has no text, instead of a pandas reindex.
+    """
+    slot = np.full(len(index), -1, dtype=np.int64)
+    slot[index.get_indexer(text.index)] = np.arange(len(text))
+    values = pa.array(text.astype(STRING).array)
+    return pc.take(values, pa.array(slot, mask=slot < 0)).cast(pa.large_string())
 
 
 def join_texts(
@@ -274,7 +290,7 @@ def join_texts(
         if isinstance(text, str):
             array: pa.Array | pa.ChunkedArray = pa.scalar(text, pa.large_string())
         else:
-            array = pa.array(text.reindex(statuses.index).astype(STRING).array)
+            array = _spread(text, statuses.index)
         pieces.append(pc.if_else(hit, array, pa.scalar(None, pa.large_string())))
     return _join_where(pieces, " | ", len(statuses)).set_axis(statuses.index)
 
