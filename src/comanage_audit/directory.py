@@ -21,7 +21,7 @@ def load_users(
 ) -> tuple[pd.DataFrame, list[InputRecord]]:
     frames = []
     for index, table in enumerate(tables):
-        frame = table.canonical.copy()
+        frame = table.canonical.copy(deep=False)  # copy-on-write: columns are shared, not copied
         frame["_table"] = index
         frames.append(frame)
     everyone = pd.concat(frames, ignore_index=True)

@@ -150,7 +150,7 @@ def enrich(fleet: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     They depend only on build, platform, edition and client build, which few devices do not
     share, so they are worked out once per distinct combination and taken back per device.
     """
-    fleet = fleet.copy()
+    fleet = fleet.copy(deep=False)
     group = fleet.groupby(ENRICH_KEYS, dropna=False, sort=False).ngroup().to_numpy()
     first = np.unique(group, return_index=True)[1]  # first device of group 0, 1, 2, ...
     facts = _release_facts(fleet.iloc[first][ENRICH_KEYS].reset_index(drop=True))

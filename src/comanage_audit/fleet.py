@@ -70,7 +70,7 @@ def combine(tables: list[SourceTable]) -> pd.DataFrame:
     """Stack tables of one kind; `_table` and `_row` say where each record came from."""
     frames = []
     for index, table in enumerate(tables):
-        frame = table.canonical.copy()
+        frame = table.canonical.copy(deep=False)  # copy-on-write: columns are shared, not copied
         frame["_table"] = index
         frames.append(frame)
     combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -87,7 +87,7 @@ def dedupe(
     Adds `_duplicate_of` (position of the kept record, or -1). Records are ranked by
     activity (newest first), then enabled/not obsolete first.
     """
-    records = records.copy()
+    records = records.copy(deep=False)
     records["_duplicate_of"] = -1
     if records.empty:
         return records

@@ -68,7 +68,7 @@ def normalise(table: RawTable, match: Match, issues: DataIssues) -> SourceTable:
         },
         index=original.index,
     )
-    typed = text.copy()
+    typed = text.copy(deep=False)
     for canonical, (parser, expected) in TYPED[match.kind].items():
         if canonical not in text:
             continue
