@@ -26,7 +26,7 @@ def load_users(
         frames.append(frame)
     everyone = pd.concat(frames, ignore_index=True)
     users = everyone
-    records = [_record(t) for t in tables]
+    records = [InputRecord.of(t) for t in tables]
 
     missing = users["upn"].isna()
     _report(users[missing], tables, "no valid user principal name; row not used", issues)
@@ -63,21 +63,10 @@ def load_users(
 
 def catalogue_records(tables: list[SourceTable]) -> list[InputRecord]:
     """A licensing catalogue is used whole: every row counts as linked."""
-    records = [_record(table) for table in tables]
+    records = [InputRecord.of(table) for table in tables]
     for record, table in zip(records, tables, strict=True):
         record.rows_linked = len(table.canonical)
     return records
-
-
-def _record(table: SourceTable) -> InputRecord:
-    return InputRecord(
-        path=table.raw.name,
-        sheet=table.raw.sheet,
-        kind=table.kind,
-        sha256=table.raw.sha256,
-        rows_read=len(table.canonical) + table.rows_rejected,
-        rows_rejected=table.rows_rejected,
-    )
 
 
 def _report(
@@ -118,7 +107,7 @@ def load_roles(
     records = []
     for table in tables:
         frame = table.canonical
-        record = _record(table)
+        record = InputRecord.of(table)
         usable = frame["upn"].notna() & frame["role"].notna()
         record.rows_linked = int(usable.sum())
         record.rows_rejected += int((~usable).sum())

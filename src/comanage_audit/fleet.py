@@ -292,22 +292,12 @@ def account(
     """rows read = linked + duplicate + rejected, for every device table."""
     records: list[InputRecord] = []
     for kind, kind_tables in tables.items():
-        frame = linked.get(kind)
+        frame = linked[kind]
         for index, table in enumerate(kind_tables):
-            record = InputRecord(
-                path=table.raw.name,
-                sheet=table.raw.sheet,
-                kind=kind,
-                sha256=table.raw.sha256,
-                rows_read=len(table.canonical) + table.rows_rejected,
-                rows_rejected=table.rows_rejected,
-            )
-            if frame is not None:
-                mine = frame[frame["_table"].eq(index)]
-                record.rows_duplicate = int(mine["_duplicate_of"].ge(0).sum())
-                record.rows_linked = int(mine["_device"].ge(0).sum())
-            else:
-                record.rows_linked = len(table.canonical)
+            record = InputRecord.of(table)
+            mine = frame[frame["_table"].eq(index)]
+            record.rows_duplicate = int(mine["_duplicate_of"].ge(0).sum())
+            record.rows_linked = int(mine["_device"].ge(0).sum())
             records.append(record)
     return records
 

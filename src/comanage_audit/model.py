@@ -204,6 +204,18 @@ class InputRecord:
     rows_duplicate: int = 0
     rows_rejected: int = 0
 
+    @classmethod
+    def of(cls, table: SourceTable) -> InputRecord:
+        """A table's record before linking: what was read and what the reader rejected."""
+        return cls(
+            path=table.raw.name,
+            sheet=table.raw.sheet,
+            kind=table.kind,
+            sha256=table.raw.sha256,
+            rows_read=len(table.canonical) + table.rows_rejected,
+            rows_rejected=table.rows_rejected,
+        )
+
     def as_dict(self) -> dict[str, object]:
         return {
             "path": self.path,

@@ -151,10 +151,3 @@ def day(values: pd.Series) -> pd.Series:
     codes, uniques = pd.factorize(values)
     formatted = pd.Series(pd.DatetimeIndex(uniques).strftime("%Y-%m-%d"), dtype="string")
     return pd.Series(formatted.array.take(codes, allow_fill=True), index=values.index)
-
-
-def text(values: pd.Series | str, index: pd.Index) -> pd.Series:
-    """A string Series for messages (scalars broadcast)."""
-    if isinstance(values, str):
-        return pd.Series(values, index=index, dtype="string")
-    return values.astype("string")
