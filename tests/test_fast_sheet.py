@@ -233,6 +233,37 @@ def test_hostile_and_long_text(tmp_path: Path) -> None:
     assert all(len(v.encode("utf-16-le")) // 2 <= MAX_CELL_CHARS for v in cut)
 
 
+def test_repeated_values_are_escaped_once_and_read_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Columns that repeat a few values (statuses, OS names) are built per distinct value and
+    # taken per row: hostile values, blanks and NAs must come out exactly as cell by cell.
+    cycle = [*SPECIAL, None, "plain", " plain", "plain "]
+    values = [cycle[i % len(cycle)] for i in range(40 * len(cycle))]
+    frame = pd.DataFrame(
+        {
+            "text": pd.array(values, dtype="string"),
+            "category": pd.Series(values, dtype="category"),
+            "status": pd.Series(values, dtype="category"),
+        }
+    )
+    columns = [
+        Column("text", Kind.TEXT, 30.0),
+        Column("category", Kind.TEXT, 30.0),
+        Column("status", Kind.STATUS, 12.0),
+    ]
+    escaped: list[int] = []
+    real_escape = fast_sheet.escape_text
+
+    def counting(text: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+        escaped.append(len(text))
+        return real_escape(text)
+
+    monkeypatch.setattr(fast_sheet, "escape_text", counting)
+    assert_table_round_trip(tmp_path, xlsx_sheets.Table(frame, columns))
+    assert escaped and max(escaped) <= len(cycle)  # per distinct value, never per row
+
+
 # --- escaping, element by element, against xlsxwriter ----------------------------------------
 
 
@@ -430,3 +461,17 @@ def test_libreoffice_converts_fast_workbook(
     pdf = tmp_path / "comanage-audit.pdf"
     assert done.returncode == 0, done.stderr
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_big_sheets_are_deflated_with_isal_and_read_by_plain_zlib(tmp_path: Path) -> None:
+    path = tmp_path / "member.zip"
+    text = b"<row>" * 100_000
+    with zipfile.ZipFile(path, "w") as package:
+        info = fast_sheet._deflate_info(zipfile.ZipInfo("xl/worksheets/sheet1.xml"), 1)
+        with package.open(info, "w") as stream:
+            fast_sheet._use_fast_deflate(stream)
+            assert "isal" in type(stream._compressor).__module__
+            stream.write(text)
+    with zipfile.ZipFile(path) as package:  # stdlib zlib inflates and checks the CRC
+        assert package.read("xl/worksheets/sheet1.xml") == text
+        assert package.testzip() is None
