@@ -161,8 +161,8 @@ def test_ctrl_c_while_writing(
     result = audit(out, "--format", "csv", files=("cm.csv", "entra.csv"))
     text = one_line(result, 130, label="stopped:")
     assert text == (
-        "stopped: interrupted. The output being written was discarded (no partial file is "
-        "left); outputs already written in this run are complete."
+        "stopped: interrupted. This run's outputs were discarded (no partial file is left) "
+        "and the previous outputs, if any, are unchanged."
     )
     assert snapshot(out) == before
 
@@ -241,3 +241,31 @@ def test_outputs_get_ordinary_permissions_not_private_temp_ones(tmp_path: Path) 
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_failed_csv_keeps_the_previous_workbook_although_the_new_one_was_built(
+    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The CSV writer runs beside the workbook; outputs are renamed into place only when every
+    # writer has finished, so the finished new workbook must not replace the previous one.
+    out, before = previous
+
+    def full(frame, path: Path) -> None:  # type: ignore[no-untyped-def]
+        raise ENOSPC
+
+    monkeypatch.setattr(csv_out, "write_frame", full)
+    text = one_line(audit(out, files=("cm.csv", "entra.csv")), 2)
+    assert f"Writing {out / 'devices.csv'} failed (No space left on device)" in text
+    assert snapshot(out) == before
+
+
+def test_all_outputs_land_and_no_temporary_file_is_left(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = audit(out, "--format", "json,csv,xlsx")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "comanage-audit.xlsx",
+        "devices.csv",
+        "findings.csv",
+        "summary.json",
+    ]

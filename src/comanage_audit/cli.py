@@ -217,8 +217,8 @@ def audit(
         if debug:
             raise
         _fail(
-            "interrupted. The output being written was discarded (no partial file is left); "
-            "outputs already written in this run are complete.",
+            "interrupted. This run's outputs were discarded (no partial file is left) and "
+            "the previous outputs, if any, are unchanged.",
             label="stopped:",
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None

@@ -12,10 +12,15 @@ import contextlib
 import errno
 import os
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from comanage_audit.errors import OutputError
+
+# Where a writer puts one output: given the final path, a temporary path to write.
+Stage = Callable[[Path], AbstractContextManager[Path]]
 
 
 def prepare_folder(folder: Path) -> None:
@@ -68,34 +73,88 @@ def _umask() -> int:
     return current
 
 
+class Staging:
+    """Outputs written to temporary files beside their targets, renamed into place together.
+
+    Writers may run side by side (a thread each) and nothing reaches a final name until all
+    of them have finished: a failure or Ctrl-C in any writer leaves every previous output as
+    it was. Renaming takes the workbook first, the output most often locked (Excel holds an
+    open workbook), so a locked workbook stops the commit before anything has changed.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []  # (temporary, target)
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.discard()
+
+    @contextlib.contextmanager
+    def path(self, target: Path) -> Iterator[Path]:
+        """Yield a temporary path to write for `target`; kept for `commit` if no error."""
+        prepare_folder(target.parent)
+        temporary: Path | None = None
+        try:
+            handle, name = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+            )
+            os.close(handle)
+            temporary = Path(name)
+            yield temporary
+            with self._lock:
+                self._staged.append((temporary, target))
+            temporary = None
+        except OSError as exc:
+            raise _write_failed(target, exc) from exc
+        except OutputError:
+            raise
+        except Exception as exc:
+            cause = _os_error(exc)
+            if cause is None:
+                raise
+            raise _write_failed(target, cause) from exc
+        finally:
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
+
+    def commit(self) -> list[Path]:
+        """Rename every staged output into place, the workbook first; return the targets."""
+        with self._lock:
+            staged = sorted(self._staged, key=lambda pair: pair[1].suffix != ".xlsx")
+        done = []
+        for temporary, target in staged:
+            try:
+                # mkstemp makes the file private (0600); outputs get the umask-based mode.
+                os.chmod(temporary, 0o666 & ~_umask())
+                os.replace(temporary, target)
+            except PermissionError as exc:
+                raise OutputError(
+                    f"{target} cannot be replaced: it is open in another program or "
+                    "read-only. Close it (Excel locks open workbooks) and run again, or use "
+                    "--out."
+                ) from exc
+            except OSError as exc:
+                raise _write_failed(target, exc) from exc
+            with self._lock:
+                self._staged.remove((temporary, target))
+            done.append(target)
+        return done
+
+    def discard(self) -> None:
+        """Remove every staged temporary file that was not committed."""
+        with self._lock:
+            staged, self._staged = self._staged, []
+        for temporary, _target in staged:
+            temporary.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces `target` in one rename."""
-    prepare_folder(target.parent)
-    temporary: Path | None = None
-    try:
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(handle)
-        temporary = Path(name)
-        yield temporary
-        # mkstemp makes the file private (0600); outputs get the usual umask-based mode.
-        os.chmod(temporary, 0o666 & ~_umask())
-        try:
-            os.replace(temporary, target)
-        except PermissionError as exc:
-            raise OutputError(
-                f"{target} cannot be replaced: it is open in another program or read-only. "
-                "Close it (Excel locks open workbooks) and run again, or use --out."
-            ) from exc
-    except OSError as exc:
-        raise _write_failed(target, exc) from exc
-    except OutputError:
-        raise
-    except Exception as exc:
-        cause = _os_error(exc)
-        if cause is None:
-            raise
-        raise _write_failed(target, cause) from exc
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
+    with Staging() as staging:
+        with staging.path(target) as temporary:
+            yield temporary
+        staging.commit()

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from comanage_audit.model import AuditResult, Scope
-from comanage_audit.report.atomic import atomic_path
+from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.safety import defuse_csv
 
 DEVICE_COLUMNS = (
@@ -32,7 +32,7 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         pacsv.write_csv(table, handle, pacsv.WriteOptions(eol="\r\n", batch_size=65536))
 
 
-def write_csv(result: AuditResult, out_dir: Path) -> list[Path]:
+def write_csv(result: AuditResult, out_dir: Path, stage: Stage = atomic_path) -> list[Path]:
     # Every device check gets a column, so the schema is stable; empty = not evaluated this run.
     check_ids = [c.id for c in result.checks if c.scope is Scope.DEVICE]
     devices = result.devices.reindex(columns=[*DEVICE_COLUMNS, *check_ids])
@@ -41,7 +41,7 @@ def write_csv(result: AuditResult, out_dir: Path) -> list[Path]:
     written = []
     for name, frame in (("devices.csv", devices), ("findings.csv", findings)):
         target = out_dir / name
-        with atomic_path(target) as temporary:
+        with stage(target) as temporary:
             write_frame(defuse_csv(frame), temporary)
         written.append(target)
     return written

@@ -10,7 +10,7 @@ import pandas as pd
 from comanage_audit import __version__
 from comanage_audit.engine import WAVES
 from comanage_audit.model import AuditResult, Status, Verdict
-from comanage_audit.report.atomic import atomic_path
+from comanage_audit.report.atomic import Stage, atomic_path
 
 
 def summary(result: AuditResult) -> dict[str, object]:
@@ -46,9 +46,9 @@ def _wave_order(name: str) -> tuple[int, str]:
     return base, name
 
 
-def write_json(result: AuditResult, out_dir: Path) -> list[Path]:
+def write_json(result: AuditResult, out_dir: Path, stage: Stage = atomic_path) -> list[Path]:
     target = out_dir / "summary.json"
-    with atomic_path(target) as temporary:
+    with stage(target) as temporary:
         temporary.write_text(
             json.dumps(summary(result), indent=2, ensure_ascii=False, default=_plain) + "\n",
             encoding="utf-8",

@@ -31,7 +31,7 @@ from comanage_audit import __version__
 from comanage_audit.model import AuditResult, Scope, Status, Verdict
 from comanage_audit.options import AuditOptions
 from comanage_audit.report import xlsx_sheets as sheets
-from comanage_audit.report.atomic import atomic_path
+from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.fast_sheet import DEFAULT_WRITER, WRITERS, FastSheets
 from comanage_audit.report.safety import XLSX_OPTIONS
 from comanage_audit.report.xlsx_sheets import Tally
@@ -80,14 +80,17 @@ SHEET_MEANING = {
 
 
 def write_workbook(
-    result: AuditResult, options: AuditOptions, writer: str | None = None
+    result: AuditResult,
+    options: AuditOptions,
+    writer: str | None = None,
+    stage: Stage = atomic_path,
 ) -> list[Path]:
     """Write the workbook; `writer` is "fast" (default) or "xlsxwriter" (`--writer`)."""
     writer = writer or options.writer or DEFAULT_WRITER
     if writer not in WRITERS:
         raise ValueError(f"unknown workbook writer {writer!r}: use one of {', '.join(WRITERS)}")
     target = options.out_dir / WORKBOOK_NAME
-    with atomic_path(target) as temporary:
+    with stage(target) as temporary:
         build_workbook(result, options, temporary, writer)
     return [target]
 
