@@ -182,7 +182,11 @@ class CellValues:
 def cell_values(values: pd.Series, kind: Kind) -> CellValues:
     if kind in (Kind.DATE, Kind.DATETIME):
         serial = excel_serials(values)
-        text = values.astype("string").where(serial.isna() & values.notna())
+        unreadable = (serial.isna() & values.notna()).to_numpy()
+        if not unreadable.any():  # the usual case: formatting every date as text costs
+            return CellValues(arrow_array(serial), "write_number")
+        text = pd.Series(pd.NA, index=values.index, dtype="string")
+        text[unreadable] = values[unreadable].astype("string")
         fallback, cut = fit_text(text_array(text))
         return CellValues(arrow_array(serial), "write_number", fallback, cut)
     if kind is Kind.BOOL:
