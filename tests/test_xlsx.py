@@ -553,3 +553,12 @@ def test_libreoffice_converts_sample_workbook(sample_book: Path, tmp_path: Path)
     pdf = tmp_path / "comanage-audit.pdf"
     assert done.returncode == 0, done.stderr
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_split_parts_lists_every_non_blank_part_with_its_row() -> None:
+    values = pd.Series(["A; B", None, "", " ;C ;", "D"], dtype="string")
+    rows, parts = xlsx_sheets.split_parts(values, r";\s*", regex=True)
+    assert rows.tolist() == [0, 0, 3, 4]
+    assert parts.tolist() == ["A", "B", "C", "D"]
+    rows, parts = xlsx_sheets.split_parts(pd.Series(["WIN-001;CM-002", pd.NA]), ";")
+    assert (rows.tolist(), parts.tolist()) == ([0, 0], ["WIN-001", "CM-002"])

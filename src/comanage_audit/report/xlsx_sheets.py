@@ -217,6 +217,11 @@ def count_truncated(values: pd.Series, kind: Kind) -> int:
         if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
             return 0  # the only fallback text is a short timestamp
         return cell_values(values, kind).truncated
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # A status or verdict column: only a category that is itself too long can be cut.
+        categories = text_array(pd.Series(values.cat.categories))
+        if not pc.any(pc.greater(pc.binary_length(categories), MAX_CELL_CHARS)).as_py():
+            return 0
     return fit_text(text_array(values))[1]
 
 
@@ -500,6 +505,23 @@ def wave_rank(names: pd.Series) -> pd.Series:
     return rank
 
 
+def split_parts(
+    values: pd.Series, separator: str, *, regex: bool = False
+) -> tuple[np.ndarray, pd.Series]:
+    """Every non-blank part of every value split on `separator`, with its value's position.
+
+    For counting the checks or products listed in one cell, without a Python list per row.
+    """
+    text = text_array(values)
+    split = pc.split_pattern_regex if regex else pc.split_pattern
+    lists = split(text, separator)
+    parts = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    rows = pc.list_parent_indices(lists).to_numpy()
+    keep = pc.greater(pc.binary_length(parts), 0).to_numpy(zero_copy_only=False)
+    kept = pd.Series(pd.arrays.ArrowStringArray(parts.cast(pa.string())), dtype="string")
+    return rows[keep], kept[keep].reset_index(drop=True)
+
+
 def plan_overview(result: AuditResult) -> pd.DataFrame:
     """One row per wave, in plan order: devices, the commonest blockers, what it needs."""
     waves = result.devices["wave"].astype("string").fillna("(no wave)")
@@ -509,9 +531,8 @@ def plan_overview(result: AuditResult) -> pd.DataFrame:
     order = pd.DataFrame({"name": names, "rank": rank}).sort_values(["rank", "name"])
     names = order["name"].reset_index(drop=True)
     rank = order["rank"].reset_index(drop=True)
-    failed = result.devices["failed_checks"].astype("string").fillna("").str.split(";")
-    blockers = pd.DataFrame({"wave": waves, "check": failed}).explode("check")
-    blockers = blockers[blockers["check"].astype("string").ne("").fillna(False)]
+    rows, checks = split_parts(result.devices["failed_checks"], ";")
+    blockers = pd.DataFrame({"wave": waves.to_numpy()[rows], "check": checks})
     top = blockers.groupby(["wave", "check"]).size().sort_values(ascending=False, kind="stable")
     text = {
         wave: ", ".join(f"{check} ({n:,})" for (_, check), n in group.head(4).items())
@@ -734,7 +755,8 @@ def licence_tables(result: AuditResult) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     users = result.licences
     scope = in_scope_users(result)
     upn = users["upn"].astype("string").str.lower()
-    is_scoped = upn.isin(set(scope.tolist())).to_numpy()
+    is_scoped = pc.is_in(arrow_array(upn), value_set=arrow_array(scope))
+    is_scoped = is_scoped.fill_null(False).to_numpy(zero_copy_only=False)
     scoped_total = int(is_scoped.sum())
 
     def flag(names: Sequence[str]) -> pd.Series:
@@ -769,11 +791,8 @@ def licence_tables(result: AuditResult) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     coverage = pd.DataFrame(rows)
 
     products = users.get("licence_products", pd.Series(pd.NA, index=users.index))
-    exploded = pd.DataFrame(
-        {"Product": products.astype("string").str.split(r";\s*"), "scoped": is_scoped}
-    ).explode("Product")
-    exploded["Product"] = exploded["Product"].astype("string").str.strip()
-    exploded = exploded[exploded["Product"].ne("").fillna(False)]
+    rows, names = split_parts(products, r";\s*", regex=True)
+    exploded = pd.DataFrame({"Product": names, "scoped": is_scoped[rows]})
     by_product = (
         exploded.groupby("Product")
         .agg(**{"All users": ("scoped", "size"), "Users of in-scope devices": ("scoped", "sum")})
