@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from comanage_audit.ingest import parse
 from comanage_audit.ingest.parse import EditionFamily, JoinType, Management, OsFamily
@@ -466,6 +470,69 @@ def test_timestamp_conflicting_orders_keep_only_unambiguous_values():
     assert out.iloc[1] == ts("2024-01-13")
     assert pd.isna(out.iloc[2])
     assert out.iloc[3] == ts("2024-05-05")
+
+
+def strptime_oracle(text: str, day_first: bool, sep: str) -> pd.Timestamp | None:
+    """The slash/dot date as Python's strptime reads it with the one format its shape calls for."""
+    date, _, rest = text.partition(" ")
+    pieces = date.split(sep)
+    if len(pieces) != 3 or not all(p.isdigit() for p in pieces) or len(pieces[2]) not in (2, 4):
+        return None
+    order = f"%d{sep}%m" if day_first else f"%m{sep}%d"
+    year = "%Y" if len(pieces[2]) == 4 else "%y"
+    clock = {0: "", 2: " %H:%M", 3: " %H:%M:%S"}.get(rest.count(":") + 1 if rest else 0)
+    if clock is None:
+        return None
+    if rest.endswith((" AM", " PM", " am", " pm")):
+        clock = clock.replace("%H", "%I") + " %p"
+    try:
+        parsed = datetime.strptime(text, f"{order}{sep}{year}{clock}")
+    except ValueError:
+        return None
+    return pd.Timestamp(parsed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first=st.integers(0, 40),
+    second=st.integers(0, 40),
+    year=st.sampled_from(["2026", "1999", "00", "68", "69", "99", "0012", "1"]),
+    hour=st.integers(0, 25),
+    minute=st.integers(0, 61),
+    seconds=st.one_of(st.none(), st.integers(0, 59)),
+    half=st.sampled_from(["", " AM", " PM", " pm"]),
+    pad=st.booleans(),
+    day_first=st.booleans(),
+    sep=st.sampled_from(["/", "."]),
+    timed=st.booleans(),
+)
+def test_day_month_dates_read_as_strptime_reads_them(
+    first, second, year, hour, minute, seconds, half, pad, day_first, sep, timed
+):
+    # Parsed from regex parts in one pass; Python's strptime with the matching format is the
+    # reference for every value (real dates only, 12-hour clocks, two-digit years).
+    date = f"{first:02d}" if pad else str(first)
+    text = f"{date}{sep}{second}{sep}{year}"
+    if timed:
+        text += f" {hour}:{minute:02d}" + ("" if seconds is None else f":{seconds:02d}") + half
+    got = parse._with_formats(pd.Series([text], dtype="string"), day_first, sep).iloc[0]
+    expected = strptime_oracle(text, day_first, sep)
+    if expected is None or not (1678 <= expected.year <= 2261):
+        assert pd.isna(got), text
+    else:
+        assert got == expected, text
+
+
+def test_day_month_fractions_and_leap_seconds():
+    got = parse._with_formats(
+        pd.Series(["11/20/2026 15:04:05.1234567", "11/20/2026 23:59:60", "11/20/2026 3:04 PM"]),
+        day_first=False,
+    )
+    assert got.tolist() == [
+        pd.Timestamp("2026-11-20 15:04:05.1234567"),
+        pd.Timestamp("2026-11-21 00:00:00"),  # strptime's %S takes 60 and 61; they roll over
+        pd.Timestamp("2026-11-20 15:04:00"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -161,6 +161,15 @@ def _mapped(u: pd.Series, table: dict[str, str]) -> pd.Series:
 # text
 
 
+def _text_bytes(chunk: pa.Array) -> bytes:
+    """The characters of a large_string chunk, as one bytes object."""
+    offsets, data = chunk.buffers()[1:3]
+    if data is None or not len(chunk):
+        return b""
+    ends = np.frombuffer(offsets, np.int64, count=len(chunk) + 1, offset=chunk.offset * 8)
+    return data.to_pybytes()[int(ends[0]) : int(ends[-1])]
+
+
 def clean_text(s: pd.Series) -> pd.Series:
     """Text with NBSP as space and outer whitespace stripped; blank -> NA.
 
@@ -171,8 +180,10 @@ def clean_text(s: pd.Series) -> pd.Series:
     if isinstance(array, pa.Array):
         array = pa.chunked_array([array])
     array = array.cast(pa.large_string())
+    text = b"".join(_text_bytes(chunk) for chunk in array.chunks)
     for invisible, replacement in (("\u00a0", " "), ("\ufeff", ""), ("\u200b", "")):
-        array = pc.replace_substring(array, invisible, replacement)
+        if invisible.encode() in text:  # a memchr-speed search saves a rewrite of the column
+            array = pc.replace_substring(array, invisible, replacement)
     array = pc.utf8_trim_whitespace(array)
     array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
     return pd.Series(
@@ -450,16 +461,13 @@ _DOTTED = r"^\d{1,2}\.\d{1,2}\.\d{4}(?: .+)?$"
 _MS_JSON = r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$"
 _DAY_OVER_12 = r"^(?:1[3-9]|2\d|3[01])[/-]"
 _MONTH_SLOT_OVER_12 = r"^\d{1,2}[/-](?:1[3-9]|2\d|3[01])[/-]"
-# Time part (after the date) -> strptime format; each value matches at most one.
-# Patterns on big inputs avoid \s, \S and lookaround: those make pandas leave pyarrow's RE2.
-_TIME_FORMATS: list[tuple[str, str]] = [
-    ("", r"^[^ ]+$"),
-    (" %H:%M", r"^[^ ]+ \d{1,2}:\d{2}$"),
-    (" %H:%M:%S", r"^[^ ]+ \d{1,2}:\d{2}:\d{2}$"),
-    (" %H:%M:%S.%f", r"^[^ ]+ \d{1,2}:\d{2}:\d{2}\.\d{1,9}$"),
-    (" %I:%M %p", r"^[^ ]+ \d{1,2}:\d{2} [AaPp][Mm]$"),
-    (" %I:%M:%S %p", r"^[^ ]+ \d{1,2}:\d{2}:\d{2} [AaPp][Mm]$"),
-]
+# A day/month date and an optional time, as one regex per separator ("/" or "."): `11/20/2026`,
+# `20.11.2026 14:05`, `11/20/26 3:04:05 PM`, `11/20/2026 15:04:05.1234567`.
+_DAY_MONTH = (
+    r"^(?P<first>\d{{1,2}}){sep}(?P<second>\d{{1,2}}){sep}(?P<year>\d{{4}}|\d{{2}})"
+    r"(?: (?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})"
+    r"(?::(?P<sec>\d{{2}})(?:\.(?P<fraction>\d{{1,9}}))?)?(?: (?P<half>[AaPp][Mm]))?)?$"
+)
 
 
 def timestamp_sentinel(s: pd.Series) -> pd.Series:
@@ -472,22 +480,63 @@ def timestamp_sentinel(s: pd.Series) -> pd.Series:
 
 
 def _with_formats(u: pd.Series, day_first: bool, sep: str = "/") -> pd.Series:
-    """Parse `d/m/Y`-style text with the one format each value's shape calls for.
+    """Parse `m/d/Y`-style text (`d/m/Y` when `day_first`), every value in one pass.
 
-    Values are grouped by the shape of their time part and year, so each value goes
-    through `pd.to_datetime` once with an explicit format.
+    One RE2 regex splits each value into its numbers and the timestamps are built from them,
+    so a value naming no real date or time (31/02, 25:00, 13 PM) is NaT. Two-digit years
+    follow strptime (69-99: 1900s, 00-68: 2000s); with AM/PM hours run 1-12, without 0-23.
     """
-    date = f"%d{sep}%m" if day_first else f"%m{sep}%d"
-    long_year = _flag(u, r"^\d{1,2}[^0-9]\d{1,2}[^0-9]\d{4}")
-    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
-    for time_format, shape in _TIME_FORMATS:
-        fits = _flag(u, shape)
-        for year, rows in (("%Y", fits & long_year), ("%y", fits & ~long_year)):
-            if rows.any():
-                fmt = f"{date}{sep}{year}{time_format}"
-                parsed = pd.to_datetime(u[rows], format=fmt, errors="coerce")
-                out[rows] = parsed.astype("datetime64[ns]")
-    return out
+    array = pa.array(u.astype(STRING_ARROW).array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    parts = pc.extract_regex(array, _DAY_MONTH.format(sep=re.escape(sep)))
+
+    def number(name: str) -> np.ndarray:
+        text = pc.struct_field(parts, name)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+        return pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)  # NaN where absent
+
+    first, second, year = number("first"), number("second"), number("year")
+    day, month = (first, second) if day_first else (second, first)
+    short = pc.equal(pc.binary_length(pc.struct_field(parts, "year")), 2)
+    short = short.fill_null(False).to_numpy(zero_copy_only=False)
+    year = np.where(short, np.where(year < 69, 2000, 1900) + year, year)
+    hour, minute, sec = number("hour"), number("minute"), number("sec")
+    half = pc.utf8_lower(pc.struct_field(parts, "half")).to_numpy(zero_copy_only=False)
+    twelve = (half == "am") | (half == "pm")
+    hour_ok = np.where(twelve, (hour >= 1) & (hour <= 12), np.isnan(hour) | (hour <= 23))
+    hour = np.where(twelve, hour % 12 + np.where(half == "pm", 12, 0), hour)
+    fraction = pc.utf8_rpad(pc.struct_field(parts, "fraction"), 9, "0")
+    nanos = pc.cast(pc.utf8_slice_codeunits(fraction, 0, 9), pa.int64()).to_numpy(
+        zero_copy_only=False
+    )
+    ok = hour_ok & ~(minute > 59) & ~(sec > 61)  # strptime's %S: 60 and 61 roll over
+    seconds = np.nan_to_num(hour) * 3600 + np.nan_to_num(minute) * 60 + np.nan_to_num(sec)
+    stamps = _calendar_stamps(year, month, day, ok)
+    stamps = stamps + (seconds * 1e9 + np.nan_to_num(nanos)).astype("timedelta64[ns]")
+    return pd.Series(stamps, index=u.index, dtype="datetime64[ns]")
+
+
+_FIRST_NS = np.datetime64(pd.Timestamp.min.ceil("D").date(), "s")
+_LAST_NS = np.datetime64(pd.Timestamp.max.floor("D").date(), "s")
+
+
+def _calendar_stamps(
+    year: np.ndarray, month: np.ndarray, day: np.ndarray, ok: np.ndarray
+) -> np.ndarray:
+    """Midnight of each real calendar date as datetime64[ns]; NaT where there is none.
+
+    Float arrays in (NaN: absent). Dates nanoseconds cannot hold (before 1677-09-22 or
+    after 2262-04-10) are NaT too.
+    """
+    ok = ok & (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1) & (year <= 9999)
+    months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype(np.int64)
+    first = months.astype("datetime64[M]").astype("datetime64[D]")
+    length = ((months + 1).astype("datetime64[M]").astype("datetime64[D]") - first).astype(int)
+    ok &= day <= length
+    midnight = first.astype("datetime64[s]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
+    ok &= (midnight >= _FIRST_NS) & (midnight <= _LAST_NS)
+    return np.where(ok, midnight.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
 
 
 def _slash_dates(u: pd.Series) -> pd.Series:
