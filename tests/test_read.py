@@ -161,3 +161,26 @@ def test_duplicate_and_blank_headers_stay_distinct() -> None:
 def test_sniffer_prefers_the_consistent_delimiter() -> None:
     assert sniff_delimiter(["a;b;c", "1;2,5;3"]) == ";"
     assert sniff_delimiter(["a,b", "1,2"]) == ","
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf", b"\xef\xbb\xbf\xef\xbb\xbf"])
+def test_records_after_multibyte_title_rows_keep_every_character(
+    tmp_path: Path, bom: bytes
+) -> None:
+    # The records are handed to Arrow as the file's own bytes from where the header ends;
+    # multi-byte characters and BOMs before it must not shift that point by a single byte.
+    path = tmp_path / "report.csv"
+    title = "Rapport über Geräte 😀 — Zoë's Büro\r\n\r\n"
+    path.write_bytes(bom + (title + csv_text()).encode("utf-8"))
+    [table] = read_tables(path, header_score)
+    assert list(table.frame.columns) == HEADER
+    assert table.frame.values.tolist() == ROWS
+    assert table.rows.tolist() == [4, 5]
+
+
+def test_utf8_bom_file_with_broken_bytes_still_reads(tmp_path: Path) -> None:
+    path = tmp_path / "broken.csv"
+    data = b"\xef\xbb\xbf" + csv_text().encode("utf-8").replace("Café".encode(), b"Caf\xe9")
+    path.write_bytes(data)
+    [table] = read_tables(path, header_score)
+    assert table.frame["Device name"].tolist() == ["Caf\ufffd-PC", "PC,2"]

@@ -230,7 +230,10 @@ def _decode(data: bytes) -> tuple[str, str, int, int]:
         (b"\xfe\xff", "utf-16"),
     ):
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace"), encoding, 0, 0
+            try:
+                return data.decode(encoding), encoding, 0, 0
+            except UnicodeDecodeError:
+                return data.decode(encoding, errors="replace"), f"{encoding}, repaired", 0, 0
     bom_less_utf16 = _utf16_without_bom(data)
     if bom_less_utf16:
         return data.decode(bom_less_utf16, errors="replace"), bom_less_utf16, 0, 0
@@ -302,7 +305,8 @@ def _read_csv(
             expected="a CSV export or an .xlsx workbook",
             fix="Export the report again as CSV or Excel (.xlsx)",
         )
-    text, _encoding, stray, stray_line = _decode(data)
+    text, encoding, stray, stray_line = _decode(data)
+    skipped = 3 if data.startswith(b"\xef\xbb\xbf") else 0  # bytes before `text` begins
     if stray:
         note(
             where,
@@ -312,7 +316,8 @@ def _read_csv(
         )
     if text.startswith("\ufeff"):
         text = text[1:]
-    nuls = text.count("\x00")
+        skipped += 3  # a second BOM (UTF-8 bytes; only UTF-8 files are sliced below)
+    nuls = text.count("\x00") if "\x00" in text else 0
     if nuls:
         line = text.count("\n", 0, text.index("\x00")) + 1
         text = text.replace("\x00", "")
@@ -352,7 +357,13 @@ def _read_csv(
             fix="Export the report again as CSV",
         ) from exc
     invalid: list[pacsv.InvalidRow] = []
-    frame = _parse_body(where, body, header, delimiter, invalid)
+    if encoding in ("utf-8", "utf-8-sig") and not nuls:
+        # The body's bytes are the file's own from where the header ends: no re-encoding.
+        start = skipped + len(text[: len(text) - len(body)].encode("utf-8"))
+        encoded: bytes | memoryview = memoryview(data)[start:]
+    else:
+        encoded = body.encode("utf-8")
+    frame = _parse_body(where, body, encoded, header, delimiter, invalid)
     # Record numbers as a person counts them: the header's record number + 1 onwards.
     first = header_index + 2
     rejected = _locate_rejected(invalid, body, first, delimiter)
@@ -397,21 +408,26 @@ def _no_csv_field_limit() -> Iterator[None]:
 
 
 def _parse_body(
-    where: str, body: str, header: list[str], delimiter: str, invalid: list[pacsv.InvalidRow]
+    where: str,
+    body: str,
+    encoded: bytes | memoryview,
+    header: list[str],
+    delimiter: str,
+    invalid: list[pacsv.InvalidRow],
 ) -> pd.DataFrame:
-    if not body.strip():
+    """The records after the header (`body`, and the same as UTF-8 `encoded`) as text columns."""
+    if not body or body.isspace():
         return pd.DataFrame({h: pd.Series(dtype=pd.StringDtype("pyarrow")) for h in header})
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         invalid.append(row)
         return "skip"
 
-    encoded = body.encode("utf-8")
     block_size = 1 << 20
     while True:
         try:
             table = pacsv.read_csv(
-                io.BytesIO(encoded),
+                pa.BufferReader(encoded),
                 read_options=pacsv.ReadOptions(
                     column_names=header, use_threads=True, block_size=block_size
                 ),
