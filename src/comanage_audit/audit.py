@@ -74,10 +74,20 @@ SOURCE_TITLES = {
 }
 
 
+READERS = (
+    2  # files read and normalised side by side (Arrow's CSV reader and compute release the GIL)
+)
+
+
 def load_sources(
     options: AuditOptions, issues: DataIssues, progress: Progress, phases: Phases
 ) -> dict[SourceKind, list[SourceTable]]:
-    """Read and recognise every input table; a table nobody recognises stops the run."""
+    """Read and recognise every input table; a table nobody recognises stops the run.
+
+    Files are loaded two at a time; each collects its own data issues, merged in file
+    order, and the first file (in order) that fails is the error reported, so the outcome
+    does not depend on which thread finished first.
+    """
     forced = {path.resolve(): kind for kind, path in options.forced}
     named = [*options.inputs, *(p for _, p in options.forced)]
     paths = read.discover(named)
@@ -85,35 +95,25 @@ def load_sources(
     out_dir = options.out_dir.resolve()
     explicit = {p.resolve() for p in named}
     paths = [p for p in paths if p.resolve() in explicit or out_dir not in p.resolve().parents]
-    seen: set[Path] = set()
-    tables: dict[SourceKind, list[SourceTable]] = {}
+    unique: dict[Path, Path] = {}
     for path in paths:
-        if path.resolve() in seen:
-            continue
-        seen.add(path.resolve())
+        unique.setdefault(path.resolve(), path)  # a file named twice is read once
+    paths = list(unique.values())
+
+    def load(path: Path) -> tuple[list[SourceTable], DataIssues]:
         progress(f"reading {path.name}")
-        with phases("read"):
-            raws = read.read_tables(
-                path,
-                sources.header_score,
-                max_input_mb=options.max_input_mb,
-                note=issues.add_one,
-            )
-        for raw in raws:
-            with phases("identify/normalise"):
-                match = sources.identify(raw, forced.get(path.resolve()))
-            if raw.rejected is not None:
-                issues.add(
-                    raw.rejected.assign(
-                        file=raw.name,
-                        sheet=raw.sheet or "",
-                        column="",
-                        value="",
-                        issue="record rejected: " + raw.rejected["reason"],
-                    )
-                )
-            with phases("identify/normalise"):
-                tables.setdefault(match.kind, []).append(normalise(raw, match, issues))
+        return _load_file(path, forced.get(path.resolve()), options, phases)
+
+    tables: dict[SourceKind, list[SourceTable]] = {}
+    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="reader") as pool:
+        try:
+            for loaded, file_issues in pool.map(load, paths):
+                issues.frames.extend(file_issues.frames)
+                for table in loaded:
+                    tables.setdefault(table.kind, []).append(table)
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # files not started yet are not read
+            raise
     if not paths:
         raise InputError(
             ", ".join(str(p) for p in options.inputs),
@@ -136,6 +136,34 @@ def load_sources(
             fix="Export the devices again; check that the export's filter did not exclude them",
         )
     return tables
+
+
+def _load_file(
+    path: Path, forced: SourceKind | None, options: AuditOptions, phases: Phases
+) -> tuple[list[SourceTable], DataIssues]:
+    """One input file's tables, recognised and normalised, and the data issues found."""
+    issues = DataIssues()
+    with phases("read"):
+        raws = read.read_tables(
+            path, sources.header_score, max_input_mb=options.max_input_mb, note=issues.add_one
+        )
+    loaded = []
+    for raw in raws:
+        with phases("identify/normalise"):
+            match = sources.identify(raw, forced)
+        if raw.rejected is not None:
+            issues.add(
+                raw.rejected.assign(
+                    file=raw.name,
+                    sheet=raw.sheet or "",
+                    column="",
+                    value="",
+                    issue="record rejected: " + raw.rejected["reason"],
+                )
+            )
+        with phases("identify/normalise"):
+            loaded.append(normalise(raw, match, issues))
+    return loaded, issues
 
 
 def licence_table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,9 +11,10 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Phases:
-    """Accumulates seconds per phase name, in first-seen order."""
+    """Accumulates seconds per phase name, in first-seen order (threads may share a phase)."""
 
     seconds: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
@@ -20,4 +22,6 @@ class Phases:
         try:
             yield
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            with self._lock:
+                self.seconds[name] = self.seconds.get(name, 0.0) + elapsed
