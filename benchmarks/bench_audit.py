@@ -311,6 +311,10 @@ def main() -> None:
         print(f"  {name:<20} {seconds:8.2f} s  {n / seconds if seconds else 0:>12,.0f} rows/s")
     core = sum(audit["phases"].get(p, 0.0) for p in ("link", "checks", "verdicts"))
     print(f"  {'link+checks+verdicts':<20} {core:8.2f} s")
+    print(
+        "  (phases overlap: two input files are read and normalised at a time, and the CSV and\n"
+        "   JSON writers run beside the workbook; 'write outputs' is the writers' wall time)"
+    )
 
     read_floor = child("read-floor", str(work), {})
     deflate = {"seconds": 0.0, "bytes": 0}
