@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from comanage_audit.arrow_text import characters
 from comanage_audit.reference.windows import LTSC_RELEASES, WINDOWS_RELEASES
 
 STRING = pd.StringDtype()
@@ -161,15 +162,6 @@ def _mapped(u: pd.Series, table: dict[str, str]) -> pd.Series:
 # text
 
 
-def _text_bytes(chunk: pa.Array) -> bytes:
-    """The characters of a large_string chunk, as one bytes object."""
-    offsets, data = chunk.buffers()[1:3]
-    if data is None or not len(chunk):
-        return b""
-    ends = np.frombuffer(offsets, np.int64, count=len(chunk) + 1, offset=chunk.offset * 8)
-    return data.to_pybytes()[int(ends[0]) : int(ends[-1])]
-
-
 def clean_text(s: pd.Series) -> pd.Series:
     """Text with NBSP as space and outer whitespace stripped; blank -> NA.
 
@@ -180,7 +172,7 @@ def clean_text(s: pd.Series) -> pd.Series:
     if isinstance(array, pa.Array):
         array = pa.chunked_array([array])
     array = array.cast(pa.large_string())
-    text = b"".join(_text_bytes(chunk) for chunk in array.chunks)
+    text = b"".join(bytes(characters(chunk)) for chunk in array.chunks)
     for invisible, replacement in (("\u00a0", " "), ("\ufeff", ""), ("\u200b", "")):
         if invisible.encode() in text:  # a memchr-speed search saves a rewrite of the column
             array = pc.replace_substring(array, invisible, replacement)

@@ -51,6 +51,7 @@ try:  # ISA-L's deflate: the same format as zlib's, about 4x faster at level 1
 except ImportError:  # pragma: no cover - isal has wheels for the usual platforms
     import zlib as fast_zlib
 
+from comanage_audit.arrow_text import characters, layout
 from comanage_audit.report.columns import Column, Kind
 from comanage_audit.report.xlsx_sheets import (
     CellValues,
@@ -117,25 +118,9 @@ def _scalar(text: str) -> pa.Scalar:
     return pa.scalar(text, STR)
 
 
-def _layout(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A large_string array's offsets (one per value, plus the end) and bytes, without copies."""
-    _, offsets, data = text.buffers()
-    ends = np.frombuffer(offsets, dtype=np.int64, count=len(text) + 1, offset=text.offset * 8)
-    chars = np.zeros(0, np.uint8) if data is None else np.frombuffer(data, dtype=np.uint8)
-    return ends, chars
-
-
-def _data(text: pa.Array) -> memoryview:
-    """A large_string array's characters as one buffer, without a copy."""
-    if not len(text):
-        return memoryview(b"")
-    ends, chars = _layout(text)
-    return memoryview(chars)[int(ends[0]) : int(ends[-1])]
-
-
 def preserve_mask(text: pa.Array) -> pa.Array | None:
     """Where xlsxwriter would write xml:space="preserve"; None when nowhere."""
-    ends, chars = _layout(text)
+    ends, chars = layout(text)
     if not len(chars) or not len(text):
         return None
     first, stop = ends[:-1], ends[1:]
@@ -167,7 +152,7 @@ def escape_text(text: pa.Array) -> tuple[pa.Array, pa.Array | None]:
     when present. The mask is None when no value needs xml:space="preserve".
     """
     text = text.cast(STR)
-    data = bytes(_data(text))
+    data = bytes(characters(text))
     if b"_x" in data:
         text = pc.replace_substring_regex(text, ESCAPED_ESCAPE, r"_x005F\1")
     if data and (int(np.frombuffer(data, np.uint8).min()) < 0x20 or b"\xef\xbf" in data):
@@ -290,7 +275,7 @@ def batch_xml(
     xml = pc.binary_join_element_wise(
         lead, *cells, _scalar("</row>"), _scalar(""), null_handling="skip"
     )
-    return _data(xml.cast(STR))
+    return characters(xml.cast(STR))
 
 
 def sheet_rows(

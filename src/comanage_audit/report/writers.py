@@ -43,7 +43,7 @@ def write_all(
             else:
                 progress("writing " + ", ".join(sorted(f.value for f in options.formats)))
             for future in pending:
-                future.result()  # a writer's error surfaces here, after the pool is done
+                future.result()  # re-raises a side writer's error
         return staging.commit()
 
 
