@@ -75,9 +75,8 @@ SOURCE_TITLES = {
 }
 
 
-READERS = (
-    2  # files read and normalised side by side (Arrow's CSV reader and compute release the GIL)
-)
+# Files read and normalised side by side (Arrow's CSV reader and compute release the GIL).
+READERS = 2
 
 
 def load_sources(

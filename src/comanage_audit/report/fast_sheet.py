@@ -15,9 +15,11 @@ and U+FFFE/U+FFFF, `_x005F` before a literal `_xHHHH_`, then & < >, with
 xml:space="preserve" where xlsxwriter sets it) and, unlike xlsxwriter, text that looks like
 rich-string XML is escaped too. Numbers are written at round-trip precision (xlsxwriter
 prints 16 significant digits). Every cell carries the style index xlsxwriter gives its
-column. Each cell and each row is one `binary_join_element_wise` over the batch, and a
+column. Each cell and each row is one `binary_join_element_wise` over the batch (a column
+that repeats a few values builds each distinct cell once and takes it per row), and a
 batch's rows reach the zip stream as one slice of the string array's data buffer. Batches
-are built in a worker thread while the previous one is deflated (both release the GIL).
+are built by two worker threads while the main thread deflates the previous one (all
+release the GIL).
 
 The big sheets are deflated with ISA-L (python-isal) where it is installed: about four times
 zlib's speed at level 1, with slightly smaller output; zlib is the fallback.
