@@ -151,7 +151,7 @@ def step_deflate_floor(folder: Path, extra: dict) -> dict:
     of that same file must spend. Parts are streamed; only compression and CRC are timed."""
     import zipfile
 
-    from comanage_audit.report.fast_sheet import fast_zlib
+    from comanage_audit.fast_deflate import fast_zlib
 
     seconds, raw = 0.0, 0
     with zipfile.ZipFile(folder / "out" / "comanage-audit.xlsx") as package:

@@ -33,6 +33,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
 from comanage_audit import audit
+from comanage_audit.fast_deflate import use_fast_deflate
 from comanage_audit.model import Status, Verdict
 from comanage_audit.options import AuditOptions
 from comanage_audit.report import fast_sheet, xlsx, xlsx_sheets
@@ -469,7 +470,7 @@ def test_big_sheets_are_deflated_with_isal_and_read_by_plain_zlib(tmp_path: Path
     with zipfile.ZipFile(path, "w") as package:
         info = fast_sheet._deflate_info(zipfile.ZipInfo("xl/worksheets/sheet1.xml"), 1)
         with package.open(info, "w") as stream:
-            fast_sheet._use_fast_deflate(stream)
+            use_fast_deflate(stream)
             assert "isal" in type(stream._compressor).__module__
             stream.write(text)
     with zipfile.ZipFile(path) as package:  # stdlib zlib inflates and checks the CRC

@@ -48,12 +48,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-try:  # ISA-L's deflate: the same format as zlib's, about 4x faster at level 1
-    from isal import isal_zlib as fast_zlib
-except ImportError:  # pragma: no cover - isal has wheels for the usual platforms
-    import zlib as fast_zlib
-
 from comanage_audit.arrow_text import characters, layout
+from comanage_audit.fast_deflate import DEFLATE_LEVEL, use_fast_deflate
 from comanage_audit.report.columns import Column, Kind
 from comanage_audit.report.xlsx_sheets import (
     CellValues,
@@ -69,7 +65,6 @@ DEFAULT_WRITER = "fast"
 FAST_MIN_ROWS = 2_000  # smaller table parts stay with xlsxwriter
 BATCH_CELLS = 1 << 20  # cells built per batch: bounds memory (tens of MB of XML)
 MAX_BATCH_ROWS = 32_768
-DEFLATE_LEVEL = 1  # the big sheets (ISA-L's levels are 0-3; 1 is its fast default)
 OTHER_LEVEL = 6
 WORKERS = 2  # batch builders beside the compressor (ISA-L leaves them most of both cores)
 AHEAD = WORKERS + 1  # batches built or held ahead of the compressor
@@ -500,7 +495,7 @@ def _write_member(
         info.file_size = int(estimate * ZIP64_MARGIN)
         try:
             with out.open(info, "w", force_zip64=zip64) as stream:
-                _use_fast_deflate(stream)
+                use_fast_deflate(stream)
                 stream.write(head)
                 if first is not None:
                     stream.write(first[1])
@@ -511,17 +506,6 @@ def _write_member(
             if not zip64 and "force_zip64" in str(exc):
                 raise _SheetTooLarge from exc
             raise
-
-
-def _use_fast_deflate(stream: object) -> None:
-    """Give a zip member being written the ISA-L compressor instead of zlib's.
-
-    zipfile has no public way to choose the compressor; its writer keeps the compressor in
-    `_compressor` (CPython 3.8 to 3.14). Where that ever changes, zlib stays: slower, still
-    correct.
-    """
-    if getattr(stream, "_compressor", None) is not None and fast_zlib.__name__ != "zlib":
-        stream._compressor = fast_zlib.compressobj(DEFLATE_LEVEL, fast_zlib.DEFLATED, -15)
 
 
 @contextlib.contextmanager
