@@ -817,6 +817,21 @@ def test_stray_far_cell_without_references_is_refused(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "reference",
+    ["r='XFD1048576'", 'r = "XFD1048576"', "r=\"A3\" r='XFD1048576'", 'r="xfd001048576"'],
+    ids=["single-quoted", "spaced", "repeated", "lower-case-zeros"],
+)
+def test_stray_far_cell_written_unusually_is_refused(tmp_path: Path, reference: str) -> None:
+    """Calamine reads these references too (a repeated one: the last), so they are measured."""
+    far = f'<row r="3"><c {reference} t="inlineStr"><is><t>x</t></is></c></row>'
+    path = crafted_xlsx(tmp_path / "odd.xlsx", CM_CELLS.format(name="PC1") + far)
+    assert_one_paragraph(
+        cli(tmp_path, path),
+        "odd.xlsx, sheet 'Devices': the sheet's used range is 1,048,576 rows by 16,384 columns",
+    )
+
+
 def test_names_from_the_input_never_become_paths(tmp_path: Path) -> None:
     inputs = tmp_path / "deep" / "in"
     inputs.mkdir(parents=True)

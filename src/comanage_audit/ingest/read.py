@@ -14,12 +14,10 @@ Inputs are untrusted. Before anything is parsed:
   member that would inflate more than BOMB_RATIO times its stored size (and to more than
   BOMB_FLOOR bytes) is refused as a zip bomb; a directory that understates a size is caught
   while inflating (the CRC no longer matches);
-- every XML part of a workbook is opened with defusedxml and refused if it has a document
-  type declaration (`<!DOCTYPE`/`<!ENTITY`: entity expansion, external entities), which
-  Excel never writes;
-- a worksheet's used range is measured from its cell references, because calamine allocates
-  every cell of it: a 5 KB workbook with one cell in A1 and one in XFD1048576 would ask for
-  half a terabyte. A range over `max_input_mb * 1 MB / CELL_BYTES` cells is refused.
+- a workbook is vetted (`workbook_vetting`) before calamine reads it: XML parts with a
+  document type declaration are refused, and so is a worksheet whose used range holds more
+  than `max_input_mb * 1 MB / CELL_BYTES` cells, because calamine allocates every cell of
+  it (a 5 KB workbook with cells in A1 and XFD1048576 would ask for half a terabyte).
 
 Text decoding: BOM, else UTF-8, else Windows-1252. A UTF-8 file with a few stray non-UTF-8
 bytes (a hand edit in an old editor) keeps its UTF-8 text and reads only those bytes as
@@ -35,22 +33,22 @@ import hashlib
 import io
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
-from operator import itemgetter
 from pathlib import Path
-from typing import IO
-from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeElementTree
 
 from comanage_audit.errors import InputError
+from comanage_audit.ingest.workbook_vetting import (
+    INFLATE_ERRORS,
+    SAVE_AS,
+    inflate_error,
+    vet_workbook,
+)
 from comanage_audit.model import RawTable
 from comanage_audit.options import DEFAULT_MAX_INPUT_MB
 
@@ -62,18 +60,15 @@ DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 MB = 1024 * 1024
-CELL_BYTES = 32  # what calamine holds per cell of a sheet's used range, blank or not
 BOMB_RATIO = 200  # real exports compress 5-20:1; deflate reaches ~1000:1 on repeated bytes
 BOMB_FLOOR = 50 * MB  # small members are never called bombs, whatever their ratio
 MAX_ZIP_MEMBERS = 10_000
-CHUNK = 4 * MB
 
 HeaderScore = Callable[[list[str]], float]
 Note = Callable[[str, str | None, str], None]  # (file, sheet, text)
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
-SAVE_AS = "Open it in Excel and save it as an .xlsx workbook or a CSV file, then run again"
 
 
 def _no_note(_file: str, _sheet: str | None, _text: str) -> None:
@@ -529,7 +524,7 @@ def _read_archive(
             fix=SAVE_AS,
         )
     if "xl/workbook.xml" in names:
-        _vet_workbook(path, archive, limit)
+        vet_workbook(path, archive, limit)
         return _read_xlsx(path, data, digest, header_score, note)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise InputError(
@@ -586,25 +581,6 @@ def _open_zip(path: Path, data: bytes, limit: int) -> zipfile.ZipFile:
     return archive
 
 
-def _inflate_error(path: Path, member: str, exc: Exception) -> InputError:
-    if isinstance(exc, NotImplementedError):
-        problem = f"uses a compression method this tool cannot read in {member!r} ({exc})"
-        fix = "Re-create the zip with ordinary (deflate) compression"
-    elif isinstance(exc, RuntimeError) and "encrypted" in str(exc):
-        return InputError(
-            path,
-            "is password-protected or encrypted: save an unprotected copy",
-            expected="a zip or workbook without a password",
-        )
-    else:
-        problem = f"is damaged: {member!r} does not inflate to what the zip directory says ({exc})"
-        fix = "Copy or download it again"
-    return InputError(path, problem, expected="a complete, undamaged file", fix=fix)
-
-
-_INFLATE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
-
-
 def _read_zip(
     path: Path, archive: zipfile.ZipFile, digest: str, header_score: HeaderScore, note: Note
 ) -> list[RawTable]:
@@ -623,180 +599,13 @@ def _read_zip(
     for info in members:
         try:
             member = archive.read(info)
-        except _INFLATE_ERRORS as exc:
-            raise _inflate_error(path, info.filename, exc) from exc
+        except INFLATE_ERRORS as exc:
+            raise inflate_error(path, info.filename, exc) from exc
         tables.append(_read_csv(path, member, digest, header_score, note, member=info.filename))
     return tables
 
 
 # ---------------------------------------------------------------- XLSX
-
-_GRID_ROOTS = ("worksheet", "dialogsheet", "macrosheet")
-_XML_SPACE = b" \t\r\n"
-# Cell references (`r="AB12"`). Attributes separated by plain spaces are the fast path (what
-# Excel and every writer we know produce); a chunk holding a tab, CR or LF uses `\s`.
-_REF_FAST = re.compile(rb' r="([A-Za-z]+)([0-9]+)"')
-_REF_ANY = re.compile(rb'\sr="([A-Za-z]+)([0-9]+)"')
-# Rows and cells without a reference take the next position. Unprefixed tags are the fast
-# path; any `:c` or `:row` in the chunk (a namespace prefix) switches to the general pattern.
-_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
-_ROW_WITHOUT_REF = {
-    False: re.compile(rb'<row(?=[\s/>])(?![^>]*?\sr=")'),
-    True: re.compile(_PREFIX + rb'row(?=[\s/>])(?![^>]*?\sr=")'),
-}
-_CELL_WITHOUT_REF = {
-    False: re.compile(rb'<c(?=[\s/>])(?![^>]*?\sr=")'),
-    True: re.compile(_PREFIX + rb'c(?=[\s/>])(?![^>]*?\sr=")'),
-}
-_ROW_TAG = {
-    False: re.compile(rb"<row(?=[\s/>])"),
-    True: re.compile(_PREFIX + rb"row(?=[\s/>])"),
-}
-_ROW_REF = re.compile(_PREFIX + rb'row\s(?:[^>]*?\s)?r="([0-9]+)"')
-
-
-def _vet_workbook(path: Path, archive: zipfile.ZipFile, limit: int) -> None:
-    """Refuse DTDs in any XML part, lying zip directories and oversized sheet ranges."""
-    max_cells = limit // CELL_BYTES
-    for info in archive.infolist():
-        if info.is_dir():
-            continue
-        try:
-            root = _xml_root(path, archive, info)
-            if root is None:
-                continue
-            with archive.open(info) as stream:
-                if root in _GRID_ROOTS:
-                    rows, columns = _used_range(stream)
-                    if rows * columns > max_cells:
-                        raise InputError(
-                            path,
-                            f"the sheet's used range is {rows:,} rows by {columns:,} columns, "
-                            f"more cells than the input size limit allows ({max_cells:,})",
-                            sheet=_sheet_of_part(archive, info.filename),
-                            expected="a sheet whose data starts near A1 with no stray cells "
-                            "far below or to the right",
-                            fix="In Excel press Ctrl+End to find the stray cell, delete the "
-                            "empty rows and columns before it, and save; or raise "
-                            "--max-input-mb",
-                        )
-                else:
-                    while stream.read(CHUNK):
-                        pass
-        except _INFLATE_ERRORS as exc:
-            raise _inflate_error(path, info.filename, exc) from exc
-
-
-def _sheet_of_part(archive: zipfile.ZipFile, part: str) -> str:
-    """The sheet name the workbook gives a worksheet part (for messages), else the part name."""
-    relationship = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-    try:
-        workbook = SafeElementTree.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
-        rels = SafeElementTree.fromstring(
-            archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True
-        )
-        targets = {
-            rel.get("Id"): (rel.get("Target") or "").lstrip("/").removeprefix("xl/") for rel in rels
-        }
-        for sheet in workbook.iter():
-            if sheet.tag.endswith("}sheet") and targets.get(sheet.get(relationship)) == (
-                part.removeprefix("xl/")
-            ):
-                return sheet.get("name") or part
-    except (KeyError, ParseError, DefusedXmlException, *_INFLATE_ERRORS):
-        pass
-    return part
-
-
-def _xml_root(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
-    """The local name of the part's root element; None for parts that are not XML.
-
-    A part is XML when its first byte after any BOM and whitespace (however much: XML allows
-    it before a DTD) is `<`; images and other binary parts are not parsed.
-    """
-    with archive.open(info) as stream:
-        start = stream.read(CHUNK).lstrip(b"\xef\xbb\xbf")
-        while start and not start.lstrip(_XML_SPACE):
-            start = stream.read(CHUNK)
-    stripped = start.lstrip(_XML_SPACE)
-    utf16 = start.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<"))
-    if not (stripped.startswith(b"<") or utf16):
-        return None
-    try:
-        with archive.open(info) as stream:
-            for _event, element in SafeElementTree.iterparse(
-                stream, events=("start",), forbid_dtd=True
-            ):
-                return element.tag.rpartition("}")[2]
-    except DefusedXmlException as exc:
-        raise InputError(
-            path,
-            f"contains an XML document type declaration (<!DOCTYPE> or <!ENTITY>) in "
-            f"{info.filename!r}, which Excel never writes and which can be used for "
-            "entity-expansion or external-entity attacks; the file was not read",
-            expected="a workbook saved by Excel or another spreadsheet program",
-            fix="If you trust the file, open it in Excel and save it again as .xlsx",
-        ) from exc
-    except ParseError as exc:
-        raise InputError(
-            path,
-            f"is damaged: {info.filename!r} is not well-formed XML ({exc})",
-            expected="a workbook saved by Excel",
-            fix=SAVE_AS,
-        ) from exc
-    return None
-
-
-def _used_range(stream: IO[bytes]) -> tuple[int, int]:
-    """Upper bounds of the rows and columns calamine will allocate for a worksheet part.
-
-    Cells carry references (`r="AB12"`) that place them; rows and cells without one take
-    the next position, so they are counted on top (rows overall, cells per row). The whole
-    part is inflated, which also checks its CRC. Regular expressions over 4 MB chunks, each
-    cut before a `<` so no tag is split.
-    """
-    max_row = max_column = 0
-    rows_unnumbered = widest_unnumbered = running = 0
-    carry = b""
-    while True:
-        chunk = stream.read(CHUNK)
-        data = carry + chunk
-        carry = b""
-        if chunk:
-            cut = data.rfind(b"<")
-            if cut > 0:
-                data, carry = data[:cut], data[cut:]
-        odd_space = b"\t" in data or b"\n" in data or b"\r" in data
-        refs = (_REF_ANY if odd_space else _REF_FAST).findall(data)
-        if refs:
-            letters = set(map(itemgetter(0), refs))
-            numbers = set(map(itemgetter(1), refs))
-            max_column = max(max_column, *map(_column_number, letters))
-            max_row = max(max_row, *map(int, numbers))
-        prefixed = b":c" in data or b":row" in data
-        rows_without = _ROW_WITHOUT_REF[prefixed].findall(data)
-        if rows_without or running or _CELL_WITHOUT_REF[prefixed].search(data):
-            # Rare: unnumbered rows or cells. Rows continue from the numbered ones; cells
-            # are counted per row, carrying the open row across chunks.
-            rows_unnumbered += len(rows_without)
-            numbered_rows = _ROW_REF.findall(data)
-            if numbered_rows:
-                max_row = max(max_row, *map(int, numbered_rows))
-            parts = _ROW_TAG[prefixed].split(data)
-            counts = [len(_CELL_WITHOUT_REF[prefixed].findall(part)) for part in parts]
-            counts[0] += running
-            widest_unnumbered = max(widest_unnumbered, *counts)
-            running = counts[-1]
-        if not chunk:
-            break
-    return max_row + rows_unnumbered, max_column + widest_unnumbered
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + letter - 64
-    return number
 
 
 def _read_xlsx(
