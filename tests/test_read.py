@@ -120,6 +120,24 @@ def test_xlsx_title_rows_every_sheet_and_typed_cells(tmp_path: Path) -> None:
     assert devices.rows.tolist() == [4, 5]
 
 
+def test_xlsx_cells_of_every_type_read_as_the_text_excel_shows(tmp_path: Path) -> None:
+    path = tmp_path / "typed.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("Devices")
+    sheet.write_row(0, 0, ["Name0", "Active0", "Ratio", "Serial", "Notes"])
+    sheet.write_row(1, 0, ["PC1", True, 1.5, 1e16])
+    sheet.write_row(2, 0, ["PC2", False, 2.0, 12345678901234])
+    sheet.write_row(3, 0, ["PC3", "yes", "n/a"])  # text among typed cells
+    book.close()
+    [table] = read_tables(path, header_score)
+    frame = table.frame
+    assert frame["Active0"].tolist() == ["True", "False", "yes"]
+    assert frame["Ratio"].tolist() == ["1.5", "2", "n/a"]
+    assert frame["Serial"].tolist() == ["1e+16", "12345678901234", ""]
+    assert frame["Notes"].tolist() == ["", "", ""]  # a titled column stays, even when blank
+    assert all(str(dtype) == "string" for dtype in frame.dtypes)
+
+
 def test_zip_from_the_intune_admin_center(tmp_path: Path) -> None:
     path = tmp_path / "DevicesWithInventory_1234.zip"
     with zipfile.ZipFile(path, "w") as archive:

@@ -33,13 +33,14 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from comanage_audit.errors import InputError
@@ -678,9 +679,9 @@ def _xlsx_table(
             f"{filled} merged cell range(s) below the header; each one's value was copied "
             "into every cell it covers, as Excel shows it",
         )
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    for column in frame.columns:
-        frame[column] = _column_text(frame[column])
+    columns = zip(*body, strict=True) if body else [()] * len(header)
+    texts = pa.table([_column_text(values) for values in columns], names=header)
+    frame = texts.to_pandas(types_mapper=_string_types)
     first = header_index + 2  # Excel rows are 1-based
     numbers = pd.Series(np.arange(first, first + len(frame), dtype=np.int64))
     frame, rows = _drop_blank_rows(frame, numbers)
@@ -713,11 +714,17 @@ def _fill_merged(
     return filled
 
 
-def _column_text(values: pd.Series) -> pd.Series:
-    """Cell values as the text a person sees: integral floats without `.0`, dates as ISO."""
-    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        return values.astype(pd.StringDtype("pyarrow"))
-    return values.map(_cell_text).astype(pd.StringDtype("pyarrow"))
+def _column_text(values: Sequence[object]) -> pa.Array:
+    """Cell values as the text a person sees: integral floats without `.0`, dates as ISO.
+
+    A column of text (most of them: calamine gives "" for blanks) goes to Arrow in one call;
+    a column holding numbers, dates or booleans is formatted cell by cell.
+    """
+    try:
+        text = pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = pa.array([_cell_text(value) for value in values], type=pa.string())
+    return pc.fill_null(text, "") if text.null_count else text
 
 
 def _cell_text(value: object) -> str:
