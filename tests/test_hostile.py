@@ -336,6 +336,40 @@ def test_line_break_inside_an_unquoted_value(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("records", "line"),
+    [
+        (f'PC1,{CM_ROW}\r\nPC2,1,"x,y,z\r\nPC3,{CM_ROW}\r\nPC4,{CM_ROW}\r\n', 3),
+        (f'PC1,{CM_ROW}\r\nPC2,"Microsoft Windows NT Works', 3),  # a download cut short
+    ],
+    ids=["swallowing-the-records-after-it", "truncated-file"],
+)
+def test_quote_that_never_closes_is_an_error_not_a_quiet_loss(
+    tmp_path: Path, records: str, line: int
+) -> None:
+    """Arrow would read everything after the quote as one value (no rejected row)."""
+    path = tmp_path / "cm.csv"
+    path.write_text(f"{CM_HEADER}\r\n{records}", encoding="utf-8")
+    assert_one_paragraph(
+        cli(tmp_path, path),
+        f"cm.csv: has a value that opens a double quote on line {line} and never closes it",
+        f"add the missing closing quote on line {line}",
+    )
+
+
+def test_quote_inside_an_unquoted_value_is_kept_literally(tmp_path: Path) -> None:
+    """An odd number of quotes is not always an open quote: `24" screen` is plain text."""
+    path = tmp_path / "cm.csv"
+    rows = [f'PC{n} 24" screen,{CM_ROW}' for n in range(1, 4)]
+    path.write_text("\r\n".join([CM_HEADER, *rows]) + "\r\n", encoding="utf-8")
+    assert path.read_text(encoding="utf-8").count('"') % 2 == 1
+    result = cli(tmp_path, path)
+    assert result.exit_code == 0, result.output
+    assert accounting(tmp_path / "out" / "summary.json") == [("cm.csv", 3, 3, 0, 0)]
+    names = [d["device_name"] for d in read_csv(tmp_path / "out" / "devices.csv")]
+    assert names == ['PC1 24" screen', 'PC2 24" screen', 'PC3 24" screen']
+
+
 def test_utf8_file_with_a_stray_cp1252_byte(tmp_path: Path) -> None:
     """Decision: UTF-8 stays UTF-8; only the bytes that are not UTF-8 are read as cp1252."""
     path = tmp_path / "cm.csv"

@@ -33,6 +33,7 @@ import hashlib
 import io
 import re
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
@@ -352,6 +353,17 @@ def _read_csv(
             "holds a line break or the delimiter in double quotes",
             fix="Export the report again as CSV",
         ) from exc
+    unclosed = _unclosed_quote_line(body, delimiter)
+    if unclosed is not None:
+        line = text.count("\n", 0, len(text) - len(body)) + unclosed
+        raise InputError(
+            where,
+            f"has a value that opens a double quote on line {line:,} and never closes it, so "
+            "every line after it would be read as part of that one value",
+            expected="each quoted value closed by a double quote",
+            fix=f"Open the file in a text editor, add the missing closing quote on line "
+            f"{line:,} (or remove the stray one) and save; or export the report again",
+        )
     invalid: list[pacsv.InvalidRow] = []
     if encoding in ("utf-8", "utf-8-sig") and not nuls:
         # The body's bytes are the file's own from where the header ends: no re-encoding.
@@ -378,6 +390,30 @@ def _read_csv(
         member=member,
         rejected=rejected if len(rejected) else None,
     )
+
+
+def _unclosed_quote_line(body: str, delimiter: str) -> int | None:
+    """The line of `body` where a record starts whose quoted value runs to the end unclosed.
+
+    Arrow reads such a value to the end of the file, quietly swallowing every record after
+    it into one cell. Only a body with an odd number of quote characters can end inside
+    quotes, so other files cost one count; odd ones are read again with the csv module
+    (which quotes like Arrow) after a sentinel record that an unclosed value swallows.
+    """
+    if body.count('"') % 2 == 0:
+        return None
+    reader = csv.reader(io.StringIO(f"{body}\n{_SENTINEL}", newline=""), delimiter=delimiter)
+    try:
+        with _no_csv_field_limit():
+            [last] = deque(reader, maxlen=1)
+    except csv.Error:  # what the csv module refuses, Arrow reports as rejected rows
+        return None
+    if last == [_SENTINEL]:
+        return None
+    return reader.line_num - sum(field.count("\n") for field in last)
+
+
+_SENTINEL = "\x00end"  # NUL never reaches the parsers: it is removed first
 
 
 def _first_lines(text: str, count: int) -> str:
