@@ -138,6 +138,24 @@ def test_xlsx_cells_of_every_type_read_as_the_text_excel_shows(tmp_path: Path) -
     assert all(str(dtype) == "string" for dtype in frame.dtypes)
 
 
+def test_report_starting_below_the_header_search_rows_is_still_read(tmp_path: Path) -> None:
+    """Blank rows above a report (here 40) must not hide it: nothing is skipped quietly."""
+    book_path = tmp_path / "low.xlsx"
+    book = xlsxwriter.Workbook(book_path)
+    book.add_worksheet("Devices").write_row(39, 0, ["Name0", "Client0"])
+    book.worksheets()[0].write_row(40, 0, ["PC1", 1])
+    book.close()
+    [sheet] = read_tables(book_path, header_score)
+    assert list(sheet.frame.columns) == ["Name0", "Client0"]
+    assert sheet.frame["Name0"].tolist() == ["PC1"]
+    assert sheet.rows.tolist() == [41]
+    csv_path = tmp_path / "low.csv"
+    csv_path.write_text("\r\n" * 40 + "Name0,Client0\r\nPC1,1\r\n", encoding="utf-8")
+    [table] = read_tables(csv_path, header_score)
+    assert table.frame["Name0"].tolist() == ["PC1"]
+    assert table.rows.tolist() == [42]
+
+
 def test_zip_from_the_intune_admin_center(tmp_path: Path) -> None:
     path = tmp_path / "DevicesWithInventory_1234.zip"
     with zipfile.ZipFile(path, "w") as archive:

@@ -417,14 +417,14 @@ _SENTINEL = "\x00end"  # NUL never reaches the parsers: it is removed first
 
 
 def _first_lines(text: str, count: int) -> str:
-    """The text of the first `count` lines, whole however long (10,000 headers are ~100 KB)."""
+    """The text up to and including the first `count` non-blank lines, whole however long
+    (10,000 headers are ~100 KB); blank lines above a report do not use up the search."""
     end = 0
-    for _ in range(count):
+    while count and end < len(text):
         newline = text.find("\n", end)
-        if newline < 0:
-            end = len(text)
-            break
-        end = newline + 1
+        line_end = len(text) if newline < 0 else newline + 1
+        count -= bool(text[end:line_end].strip())
+        end = line_end
     return text[:end]
 
 
@@ -675,7 +675,8 @@ def _read_xlsx(
                 expected="a worksheet saved by Excel",
                 fix=SAVE_AS,
             ) from exc
-        if not any(any(_present(v) for v in row) for row in cells[:HEADER_SEARCH_ROWS]):
+        top = next((n for n, row in enumerate(cells) if any(map(_present, row))), None)
+        if top is None:
             continue
         if sheet.visible != SheetVisibleEnum.Visible:
             note(
@@ -683,7 +684,7 @@ def _read_xlsx(
                 name,
                 "the sheet is hidden in the workbook; it was read like the visible sheets",
             )
-        tables.append(_xlsx_table(path, name, cells, merged, digest, header_score, note))
+        tables.append(_xlsx_table(path, name, cells, top, merged, digest, header_score, note))
     if not tables:
         raise InputError(
             path,
@@ -698,14 +699,17 @@ def _xlsx_table(
     path: Path,
     sheet: str,
     cells: list[list[object]],
+    top: int,
     merged: list[tuple[tuple[int, int], tuple[int, int]]],
     digest: str,
     header_score: HeaderScore,
     note: Note,
 ) -> RawTable:
-    head = [[_cell_text(v) for v in row] for row in cells[:HEADER_SEARCH_ROWS]]
-    header_index = find_header_row(head, header_score)
-    header = make_unique([h.strip() for h in head[header_index]])
+    """The sheet's records below its header row, looked for from `top` (the first non-blank)."""
+    head = [[_cell_text(v) for v in row] for row in cells[top : top + HEADER_SEARCH_ROWS]]
+    found = find_header_row(head, header_score)
+    header_index = top + found
+    header = make_unique([h.strip() for h in head[found]])
     body = cells[header_index + 1 :]
     filled = _fill_merged(body, merged, header_index + 1)
     if filled:
