@@ -146,6 +146,50 @@ def test_locked_target(
     assert snapshot(out) == before
 
 
+def test_a_csv_open_in_excel_stops_the_commit_before_the_workbook_is_replaced(
+    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Renaming the new workbook and then failing on the CSV would leave them mismatched."""
+    out, before = previous
+    monkeypatch.setattr(atomic, "in_use", lambda target: target.name == "devices.csv")
+    text = one_line(audit(out, files=("cm.csv", "entra.csv")), 2)
+    assert text.startswith(f"error: {out / 'devices.csv'} cannot be replaced: it is open")
+    assert snapshot(out) == before  # the workbook too, although it was built and staged
+
+
+@pytest.mark.parametrize(
+    ("locking_os", "opening", "expected"),
+    [
+        (True, PermissionError(errno.EACCES, "sharing violation"), True),
+        (True, None, False),
+        (True, OSError(errno.EIO, "I/O error"), False),  # for the rename to report
+        (False, PermissionError(errno.EACCES, "read-only"), False),  # a rename still works
+    ],
+    ids=["windows-locked", "windows-free", "windows-other-error", "posix"],
+)
+def test_in_use_is_a_windows_share_lock(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    locking_os: bool,
+    opening: OSError | None,
+    expected: bool,
+) -> None:
+    target = tmp_path / "devices.csv"
+    target.write_text("x")
+
+    def fake_open(path: Path, mode: str):  # type: ignore[no-untyped-def]
+        assert (path, mode) == (target, "r+b")  # opening to write, never truncating
+        if opening is not None:
+            raise opening
+        return open(path, "rb")  # closed by in_use's with
+
+    monkeypatch.setattr(atomic, "LOCKING_OS", locking_os)
+    monkeypatch.setattr(atomic, "open", fake_open, raising=False)
+    assert atomic.in_use(target) is expected
+    assert atomic.in_use(tmp_path / "absent.csv") is False
+    assert target.read_text() == "x"
+
+
 def test_ctrl_c_while_writing(
     previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

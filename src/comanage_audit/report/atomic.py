@@ -21,6 +21,7 @@ from comanage_audit.errors import OutputError
 
 # Where a writer puts one output: given the final path, a temporary path to write.
 Stage = Callable[[Path], AbstractContextManager[Path]]
+LOCKING_OS = os.name == "nt"  # where a file open in another program cannot be replaced
 
 
 def prepare_folder(folder: Path) -> None:
@@ -67,6 +68,30 @@ def _write_failed(target: Path, exc: OSError) -> OutputError:
     )
 
 
+def in_use(target: Path) -> bool:
+    """Whether another program holds `target` open so that it cannot be replaced.
+
+    Only Windows locks open files (Excel opens workbooks and CSVs without write sharing,
+    so opening them for writing fails); elsewhere a rename replaces an open file.
+    """
+    if not LOCKING_OS or not target.is_file():
+        return False
+    try:
+        with open(target, "r+b"):
+            return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False  # anything else is for the rename itself to report
+
+
+def _cannot_replace(target: Path) -> OutputError:
+    return OutputError(
+        f"{target} cannot be replaced: it is open in another program or read-only. Close it "
+        "(Excel locks open workbooks) and run again, or use --out."
+    )
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
@@ -78,8 +103,8 @@ class Staging:
 
     Writers may run side by side (a thread each) and nothing reaches a final name until all
     of them have finished: a failure or Ctrl-C in any writer leaves every previous output as
-    it was. Renaming takes the workbook first, the output most often locked (Excel holds an
-    open workbook), so a locked workbook stops the commit before anything has changed.
+    it was. An output held open by another program (Excel locks what it has open on Windows)
+    stops the commit before anything has changed.
     """
 
     def __init__(self) -> None:
@@ -121,9 +146,16 @@ class Staging:
                 temporary.unlink(missing_ok=True)
 
     def commit(self) -> list[Path]:
-        """Rename every staged output into place, the workbook first; return the targets."""
+        """Rename every staged output into place, the workbook first; return the targets.
+
+        Every target is first checked for a lock (Windows, where Excel holds files it has
+        open), so a CSV open in Excel stops the commit before the workbook is replaced.
+        """
         with self._lock:
             staged = sorted(self._staged, key=lambda pair: pair[1].suffix != ".xlsx")
+        locked = next((target for _temporary, target in staged if in_use(target)), None)
+        if locked is not None:
+            raise _cannot_replace(locked)
         done = []
         for temporary, target in staged:
             try:
@@ -131,11 +163,7 @@ class Staging:
                 os.chmod(temporary, 0o666 & ~_umask())
                 os.replace(temporary, target)
             except PermissionError as exc:
-                raise OutputError(
-                    f"{target} cannot be replaced: it is open in another program or "
-                    "read-only. Close it (Excel locks open workbooks) and run again, or use "
-                    "--out."
-                ) from exc
+                raise _cannot_replace(target) from exc
             except OSError as exc:
                 raise _write_failed(target, exc) from exc
             with self._lock:
