@@ -140,26 +140,50 @@ WORKBOOK_RELS = (
     'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
 )
 
+SHARED_STRINGS_TYPE = (
+    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+SHARED_STRINGS_REL = (
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/sharedStrings" Target="sharedStrings.xml"/>'
+)
+
 
 def cell(ref: str, text: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
 
 
 def crafted_xlsx(
-    path: Path, rows: str, *, prolog: str = "", sheet: str = "Devices", declaration: bool = True
+    path: Path,
+    rows: str,
+    *,
+    prolog: str = "",
+    sheet: str = "Devices",
+    declaration: bool = True,
+    shared_strings: str | None = None,
 ) -> Path:
+    """A minimal workbook around `rows`, with a shared strings part when one is given."""
     head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' if declaration else ""
     sheet_xml = (
         f"{head}{prolog}"
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f"<sheetData>{rows}</sheetData></worksheet>"
     )
+    content_types, workbook_rels = CONTENT_TYPES, WORKBOOK_RELS
+    if shared_strings is not None:
+        content_types = content_types.replace("</Types>", SHARED_STRINGS_TYPE + "</Types>")
+        workbook_rels = workbook_rels.replace(
+            "</Relationships>", SHARED_STRINGS_REL + "</Relationships>"
+        )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("[Content_Types].xml", content_types)
         archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr("xl/workbook.xml", WORKBOOK.format(name=sheet))
-        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        archive.writestr("xl/_rels/workbook.xml.rels", workbook_rels)
         archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+        if shared_strings is not None:
+            archive.writestr("xl/sharedStrings.xml", shared_strings)
     return path
 
 
@@ -864,6 +888,31 @@ def test_stray_far_cell_written_unusually_is_refused(tmp_path: Path, reference: 
         cli(tmp_path, path),
         "odd.xlsx, sheet 'Devices': the sheet's used range is 1,048,576 rows by 16,384 columns",
     )
+
+
+@pytest.mark.parametrize(("claimed", "refused"), [("4000000000", True), ("2", False)])
+def test_shared_strings_claiming_billions_are_refused_before_calamine_reserves_them(
+    tmp_path: Path, claimed: str, refused: bool
+) -> None:
+    """Calamine reserves 24 bytes per claimed string first: 96 GB here, and the process aborts."""
+    strings = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="2" uniqueCount="{claimed}"><si><t>Name0</t></si><si><t>PC1</t></si></sst>'
+    )
+    rows = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row>'
+    )
+    path = crafted_xlsx(tmp_path / "sst.xlsx", rows, shared_strings=strings)
+    if refused:
+        assert_one_paragraph(
+            cli(tmp_path, path),
+            "sst.xlsx: is damaged or crafted: its shared strings table ('xl/sharedStrings.xml') "
+            "claims 4,000,000,000 strings",
+        )
+    else:  # the same workbook with a true count reads
+        [table] = read_tables(path, header_score)
+        assert table.frame["Name0"].tolist() == ["PC1"]
 
 
 def test_names_from_the_input_never_become_paths(tmp_path: Path) -> None:

@@ -4,14 +4,15 @@ Every part is inflated once (which checks its CRC, so a zip directory that under
 size is caught); every XML part is opened with defusedxml and refused if it has a document
 type declaration (`<!DOCTYPE`/`<!ENTITY`: entity expansion, external entities), which Excel
 never writes; and a worksheet whose used range holds more cells than the input size limit
-allows is refused, because calamine allocates every cell of it (see `used_range`).
+allows is refused, because calamine allocates every cell of it (see `used_range`); so is a
+shared strings table claiming more strings than it can hold (calamine reserves the claim).
 """
 
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
@@ -28,11 +29,13 @@ INFLATE_ERRORS = (zipfile.BadZipFile, *DEFLATE_ERRORS, EOFError, NotImplementedE
 _GRID_ROOTS = ("worksheet", "dialogsheet", "macrosheet")
 _XML_SPACE = b" \t\r\n"
 SNIFF_BYTES = 64 * 1024  # read from a part to tell XML from images
+SHARED_STRING_BYTES = 24  # what calamine reserves per string the shared strings table claims
+SHARED_STRING_MIN_BYTES = 5  # `<si/>`: the shortest shared string a part can hold
 
 
 def vet_workbook(path: Path, archive: zipfile.ZipFile, limit: int) -> None:
-    """Refuse DTDs in any XML part, lying zip directories and oversized sheet ranges."""
-    max_cells = limit // CELL_BYTES
+    """Refuse DTDs in any XML part, lying zip directories and anything calamine would
+    allocate past the input size limit: a sheet's used range, the shared strings' count."""
     for info in archive.infolist():
         if info.is_dir():
             continue
@@ -40,27 +43,56 @@ def vet_workbook(path: Path, archive: zipfile.ZipFile, limit: int) -> None:
             root = _xml_root(path, archive, info)
             if root is None:
                 continue
+            name = root.tag.rpartition("}")[2]
+            if name == "sst":
+                _vet_shared_strings(path, info, root.get("uniqueCount"), limit)
             with archive.open(info) as stream:
                 use_fast_inflate(stream)
-                if root in _GRID_ROOTS:
-                    rows, columns = used_range(stream)
-                    if rows * columns > max_cells:
-                        raise InputError(
-                            path,
-                            f"the sheet's used range is {rows:,} rows by {columns:,} columns, "
-                            f"more cells than the input size limit allows ({max_cells:,})",
-                            sheet=sheet_of_part(archive, info.filename),
-                            expected="a sheet whose data starts near A1 with no stray cells "
-                            "far below or to the right",
-                            fix="In Excel press Ctrl+End to find the stray cell, delete the "
-                            "empty rows and columns before it, and save; or raise "
-                            "--max-input-mb",
-                        )
+                if name in _GRID_ROOTS:
+                    _vet_used_range(path, archive, info, used_range(stream), limit)
                 else:
                     while stream.read(CHUNK):
                         pass
         except INFLATE_ERRORS as exc:
             raise inflate_error(path, info.filename, exc) from exc
+
+
+def _vet_used_range(
+    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: tuple[int, int], limit: int
+) -> None:
+    rows, columns = size
+    max_cells = limit // CELL_BYTES
+    if rows * columns > max_cells:
+        raise InputError(
+            path,
+            f"the sheet's used range is {rows:,} rows by {columns:,} columns, "
+            f"more cells than the input size limit allows ({max_cells:,})",
+            sheet=sheet_of_part(archive, info.filename),
+            expected="a sheet whose data starts near A1 with no stray cells "
+            "far below or to the right",
+            fix="In Excel press Ctrl+End to find the stray cell, delete the "
+            "empty rows and columns before it, and save; or raise --max-input-mb",
+        )
+
+
+def _vet_shared_strings(path: Path, info: zipfile.ZipInfo, claimed: str | None, limit: int) -> None:
+    """Calamine reserves room for the `uniqueCount` the shared strings table claims before
+    reading any: a 1 KB workbook claiming four billion strings asked for 96 GB and aborted.
+    A true claim fits the part (each `<si/>` takes at least 5 bytes) and the size limit."""
+    try:
+        count = int(claimed or "0")
+    except ValueError:
+        return  # calamine does not read it either
+    most = min(info.file_size // SHARED_STRING_MIN_BYTES, limit // SHARED_STRING_BYTES)
+    if count > most:
+        raise InputError(
+            path,
+            f"is damaged or crafted: its shared strings table ({info.filename!r}) claims "
+            f"{count:,} strings, more than its {info.file_size:,} bytes can hold or the "
+            f"input size limit allows ({most:,})",
+            expected="a workbook saved by Excel or another spreadsheet program",
+            fix=SAVE_AS,
+        )
 
 
 def inflate_error(path: Path, member: str, exc: Exception) -> InputError:
@@ -101,8 +133,8 @@ def sheet_of_part(archive: zipfile.ZipFile, part: str) -> str:
     return part
 
 
-def _xml_root(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
-    """The local name of the part's root element; None for parts that are not XML.
+def _xml_root(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Element | None:
+    """The part's root element (tag and attributes only); None for parts that are not XML.
 
     A part is XML when its first byte after any BOM and whitespace (however much: XML allows
     it before a DTD) is `<`; images and other binary parts are not parsed.
@@ -120,7 +152,7 @@ def _xml_root(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> st
             for _event, element in SafeElementTree.iterparse(
                 stream, events=("start",), forbid_dtd=True
             ):
-                return element.tag.rpartition("}")[2]
+                return element
     except DefusedXmlException as exc:
         raise InputError(
             path,
