@@ -140,15 +140,6 @@ WORKBOOK_RELS = (
     'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
 )
 
-SHARED_STRINGS_TYPE = (
-    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-)
-SHARED_STRINGS_REL = (
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/sharedStrings" Target="sharedStrings.xml"/>'
-)
-
 
 def cell(ref: str, text: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
@@ -162,28 +153,46 @@ def crafted_xlsx(
     sheet: str = "Devices",
     declaration: bool = True,
     shared_strings: str | None = None,
+    styles: str | None = None,
 ) -> Path:
-    """A minimal workbook around `rows`, with a shared strings part when one is given."""
+    """A minimal workbook around `rows`, with shared strings and styles parts when given."""
     head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' if declaration else ""
     sheet_xml = (
         f"{head}{prolog}"
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f"<sheetData>{rows}</sheetData></worksheet>"
     )
-    content_types, workbook_rels = CONTENT_TYPES, WORKBOOK_RELS
-    if shared_strings is not None:
-        content_types = content_types.replace("</Types>", SHARED_STRINGS_TYPE + "</Types>")
-        workbook_rels = workbook_rels.replace(
-            "</Relationships>", SHARED_STRINGS_REL + "</Relationships>"
+    extra = {
+        part: xml
+        for part, xml in (("sharedStrings", shared_strings), ("styles", styles))
+        if xml is not None
+    }
+    content_types = CONTENT_TYPES.replace(
+        "</Types>",
+        "".join(
+            f'<Override PartName="/xl/{part}.xml" ContentType="application/'
+            f'vnd.openxmlformats-officedocument.spreadsheetml.{part}+xml"/>'
+            for part in extra
         )
+        + "</Types>",
+    )
+    workbook_rels = WORKBOOK_RELS.replace(
+        "</Relationships>",
+        "".join(
+            f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/'
+            f'2006/relationships/{part}" Target="{part}.xml"/>'
+            for n, part in enumerate(extra, start=2)
+        )
+        + "</Relationships>",
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", content_types)
         archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr("xl/workbook.xml", WORKBOOK.format(name=sheet))
         archive.writestr("xl/_rels/workbook.xml.rels", workbook_rels)
         archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
-        if shared_strings is not None:
-            archive.writestr("xl/sharedStrings.xml", shared_strings)
+        for part, xml in extra.items():
+            archive.writestr(f"xl/{part}.xml", xml)
     return path
 
 
@@ -913,6 +922,22 @@ def test_shared_strings_claiming_billions_are_refused_before_calamine_reserves_t
     else:  # the same workbook with a true count reads
         [table] = read_tables(path, header_score)
         assert table.frame["Name0"].tolist() == ["PC1"]
+
+
+def test_a_cell_that_makes_calamine_panic_is_a_clear_error(tmp_path: Path) -> None:
+    """A duration of -1e300 days panics inside calamine; pyo3 raises that as a BaseException."""
+    styles = (
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="46" applyNumberFormat="1"/>'
+        "</cellXfs></styleSheet>"
+    )
+    rows = CM_CELLS.format(name="PC1") + '<row r="3"><c r="B3" s="1"><v>-1e300</v></c></row>'
+    path = crafted_xlsx(tmp_path / "panic.xlsx", rows, styles=styles)
+    assert_one_paragraph(
+        cli(tmp_path, path),
+        "panic.xlsx, sheet 'Devices': could not be read (",
+        "Open it in Excel and save it",
+    )
 
 
 def test_names_from_the_input_never_become_paths(tmp_path: Path) -> None:

@@ -653,7 +653,9 @@ def _read_xlsx(
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         metadata = workbook.sheets_metadata
-    except Exception as exc:  # calamine raises its own error types for broken files
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine's own error types, and Rust panics (see below)
         raise InputError(
             path,
             f"is not a readable Excel workbook ({exc})",
@@ -667,7 +669,10 @@ def _read_xlsx(
             loaded = workbook.get_sheet_by_name(name)
             cells = loaded.to_python(skip_empty_area=False)
             merged = loaded.merged_cell_ranges or []
-        except Exception as exc:  # calamine's XmlError, CalamineError...
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # calamine's errors; a Rust panic (a crafted cell:
+            # a duration of -1e300) arrives as pyo3's PanicException, a BaseException
             raise InputError(
                 path,
                 f"could not be read ({exc})",
