@@ -535,6 +535,36 @@ def test_headers_with_spaces_nbsp_and_other_case(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- workbook layouts
 
 
+def test_cover_sheet_beside_an_export_is_noted_and_left_out(tmp_path: Path) -> None:
+    """Users cannot drop one sheet from the inputs, so it must not stop the run."""
+    path = tmp_path / "cm.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("Notes").write(0, 0, "Exported by Contoso IT on 2026-11-20")
+    devices = book.add_worksheet("Devices")
+    devices.write_row(0, 0, CM_HEADER.split(","))
+    devices.write_row(1, 0, ["PC1", *CM_ROW.split(",")])
+    book.close()
+    result = run_pipeline(path)
+    assert result.devices["device_name"].tolist() == ["PC1"]
+    [(file, sheet, row, issue)] = [i for i in issues_of(result) if "not read" in i[3]]
+    assert (file, sheet, row) == ("cm.xlsx", "Notes", None)
+    assert issue.startswith(
+        "sheet not read: its headers (Exported by Contoso IT on 2026-11-20) match no known export"
+    )
+    assert {i[1] for i in issues_of(result)} == {"Notes"}  # nothing about the export itself
+
+
+def test_workbook_with_no_recognised_sheet_is_still_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("Notes").write_row(0, 0, ["Owner", "Comment"])
+    book.worksheets()[0].write_row(1, 0, ["IT", "quarterly"])
+    book.close()
+    assert_one_paragraph(
+        cli(tmp_path, path), "notes.xlsx, sheet 'Notes': is not a recognised export"
+    )
+
+
 def test_merged_cells_and_hidden_sheets(tmp_path: Path) -> None:
     """Decisions: a merged range below the header fills every cell it covers (as Excel shows
     it); merges in the title or header rows stay as stored. Hidden sheets are read like the

@@ -26,6 +26,7 @@ from comanage_audit.model import (
     AuditResult,
     DataIssues,
     InputRecord,
+    RawTable,
     SourceKind,
     SourceTable,
     Status,
@@ -148,9 +149,14 @@ def _load_file(
             path, sources.header_score, max_input_mb=options.max_input_mb, note=issues.add_one
         )
     loaded = []
+    unrecognised: list[tuple[RawTable, sources.UnrecognisedExport]] = []
     for raw in raws:
-        with phases("identify/normalise"):
-            match = sources.identify(raw, forced)
+        try:
+            with phases("identify/normalise"):
+                match = sources.identify(raw, forced)
+        except sources.UnrecognisedExport as exc:
+            unrecognised.append((raw, exc))
+            continue
         if raw.rejected is not None:
             issues.add(
                 raw.rejected.assign(
@@ -163,7 +169,31 @@ def _load_file(
             )
         with phases("identify/normalise"):
             loaded.append(normalise(raw, match, issues))
+    _skip_extra_sheets(unrecognised, bool(loaded), issues)
     return loaded, issues
+
+
+def _skip_extra_sheets(
+    unrecognised: list[tuple[RawTable, sources.UnrecognisedExport]],
+    file_has_an_export: bool,
+    issues: DataIssues,
+) -> None:
+    """A workbook's cover, notes or pivot sheets beside its export are noted and left out.
+
+    Users cannot drop one sheet from the inputs the way they can drop a file, so such a sheet
+    does not stop the run; a file with no recognised table at all still does.
+    """
+    if unrecognised and not file_has_an_export:
+        raise unrecognised[0][1]
+    for raw, _error in unrecognised:
+        headers = ", ".join(map(str, raw.frame.columns[:6]))
+        issues.add_one(
+            raw.name,
+            raw.sheet,
+            f"sheet not read: its headers ({headers}) match no known export; its "
+            f"{len(raw.frame):,} record(s) are not part of the audit. If it is an export, "
+            "move it to a workbook of its own",
+        )
 
 
 def licence_table(

@@ -358,6 +358,10 @@ def score(kind: SourceKind, headers: list[str]) -> Match:
     return Match(kind, points, mapping, lacking)
 
 
+class UnrecognisedExport(InputError):
+    """A table whose headers match no known export (a cover sheet, notes, a pivot...)."""
+
+
 def identify(table: RawTable, forced: SourceKind | None = None) -> Match:
     """The kind this table is, or an InputError naming the candidates and what each lacked."""
     headers = list(table.frame.columns)
@@ -381,13 +385,10 @@ def identify(table: RawTable, forced: SourceKind | None = None) -> Match:
         f"{m.kind.label} (score {m.score:g}, lacks {', '.join(m.lacking) or 'nothing'})"
         for m in matches[:2]
     )
-    problem = (
-        "matches two kinds of export equally"
-        if best.score >= MIN_SCORE
-        else "is not a recognised export"
-    )
+    ambiguous = best.score >= MIN_SCORE
+    problem = "matches two kinds of export equally" if ambiguous else "is not a recognised export"
     kinds = ", ".join(k.value for k in SourceKind)
-    raise InputError(
+    raise (InputError if ambiguous else UnrecognisedExport)(
         table.name,
         f"{problem}; closest: {candidates}. Its headers are: {_preview(headers)}",
         sheet=table.sheet,
