@@ -36,7 +36,7 @@ from comanage_audit import audit
 from comanage_audit.fast_deflate import use_fast_deflate
 from comanage_audit.model import Status, Verdict
 from comanage_audit.options import AuditOptions
-from comanage_audit.report import fast_sheet, xlsx, xlsx_sheets
+from comanage_audit.report import fast_sheet, output_files, xlsx, xlsx_sheets
 from comanage_audit.report.columns import MAX_CELL_CHARS, TRUNCATION_MARKER, Column, Kind
 from comanage_audit.report.safety import XLSX_OPTIONS
 from comanage_audit.report.xlsx_styles import Styles
@@ -333,7 +333,7 @@ def write_both(result, folder: Path, **options) -> tuple[Path, Path]:
     for writer in ("fast", "xlsxwriter"):
         out = folder / writer
         xlsx.write_workbook(result, AuditOptions(inputs=(), out_dir=out, **options), writer)
-        paths.append(out / xlsx.WORKBOOK_NAME)
+        paths.append(out / output_files.WORKBOOK)
     return paths[0], paths[1]
 
 
@@ -430,7 +430,7 @@ def test_a_failing_batch_leaves_no_workbook(
     monkeypatch.setattr(fast_sheet, "BATCH_CELLS", 1)  # 1,024 rows a batch
     out = tmp_path / "out"
     xlsx.write_workbook(sample_result, AuditOptions(inputs=(), out_dir=out))
-    before = (out / xlsx.WORKBOOK_NAME).read_bytes()
+    before = (out / output_files.WORKBOOK).read_bytes()
     built = []
 
     def fail_second(*args):
@@ -443,8 +443,8 @@ def test_a_failing_batch_leaves_no_workbook(
     monkeypatch.setattr(fast_sheet, "batch_xml", fail_second)
     with pytest.raises(RuntimeError, match="disk on fire"):
         xlsx.write_workbook(sample_result, AuditOptions(inputs=(), out_dir=out, title="Other"))
-    assert (out / xlsx.WORKBOOK_NAME).read_bytes() == before
-    assert [p.name for p in out.iterdir()] == [xlsx.WORKBOOK_NAME]
+    assert (out / output_files.WORKBOOK).read_bytes() == before
+    assert [p.name for p in out.iterdir()] == [output_files.WORKBOOK]
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")

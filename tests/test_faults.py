@@ -7,6 +7,7 @@ outputs are byte for byte intact.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 from pathlib import Path
@@ -272,6 +273,58 @@ def test_writing_into_a_copy_of_the_inputs_folder(tmp_path: Path) -> None:
                   "2026-11-26"],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
+
+
+def test_outputs_beside_the_exports_in_one_folder(tmp_path: Path) -> None:
+    """`audit F --out F`: the exports are read, the earlier run's outputs are not."""
+    folder = tmp_path / "exports"
+    shutil.copytree(FIXTURES, folder)
+    exports = sorted(p.name for p in folder.iterdir())
+    for _ in range(2):
+        result = runner.invoke(
+            app, ["audit", str(folder), "--out", str(folder), "-q", "--as-of", "2026-11-26"]
+        )
+        assert result.exit_code == 0, result.output
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        assert sorted(Path(i["path"]).name for i in summary["inputs"]) == exports
+
+
+def test_archived_outputs_in_an_output_folder_inside_the_inputs_are_not_read(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "exports"
+    shutil.copytree(FIXTURES, folder)
+    out = folder / "out"
+    command = ["audit", str(folder), "--out", str(out), "-q", "--as-of", "2026-11-26"]
+    assert runner.invoke(app, command).exit_code == 0
+    shutil.copy(out / "devices.csv", out / "devices-2026-10.csv")  # kept by hand
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert sorted(Path(i["path"]).name for i in summary["inputs"]) == sorted(
+        p.name for p in FIXTURES.iterdir()
+    )
+
+
+def test_an_input_the_run_would_overwrite_stops_it_before_anything_is_read(
+    tmp_path: Path,
+) -> None:
+    """An export that happens to be called devices.csv, in the output folder."""
+    export = tmp_path / "devices.csv"
+    shutil.copy(FIXTURES / "cm.csv", export)
+    before = export.read_bytes()
+    for named in (export, tmp_path):  # named, and found in the folder
+        result = runner.invoke(
+            app, ["audit", str(named), "--out", str(tmp_path), "-q", "--as-of", "2026-11-26"]
+        )
+        text = one_line(result, 2)
+        assert text == (
+            f"error: {export} is an input of this run and would be overwritten by its output "
+            f"devices.csv in {tmp_path}. Choose another output folder with --out, or rename "
+            "the export."
+        )
+        assert export.read_bytes() == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["devices.csv"]
 
 
 def test_outputs_get_ordinary_permissions_not_private_temp_ones(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from comanage_audit.reference.licences import (
     load_licence_table,
     merge_licence_tables,
 )
+from comanage_audit.report import output_files
 from comanage_audit.timing import Phases
 
 Progress = Callable[[str], None]
@@ -91,11 +92,8 @@ def load_sources(
     """
     forced = {path.resolve(): kind for kind, path in options.forced}
     named = [*options.inputs, *(p for _, p in options.forced)]
-    paths = read.discover(named)
-    # Our own outputs inside an input folder are not inputs (files named explicitly still are).
-    out_dir = options.out_dir.resolve()
-    explicit = {p.resolve() for p in named}
-    paths = [p for p in paths if p.resolve() in explicit or out_dir not in p.resolve().parents]
+    paths = [p for p in read.discover(named) if not _our_output(p, named, options.out_dir)]
+    output_files.refuse_overwriting(paths, options.out_dir, options.formats)
     unique: dict[Path, Path] = {}
     for path in paths:
         unique.setdefault(path.resolve(), path)  # a file named twice is read once
@@ -137,6 +135,22 @@ def load_sources(
             fix="Export the devices again; check that the export's filter did not exclude them",
         )
     return tables
+
+
+def _our_output(path: Path, named: list[Path], out_dir: Path) -> bool:
+    """Whether a file found in an input folder is this tool's output rather than an export.
+
+    An output folder inside an input folder is skipped whole (archived or renamed outputs
+    too); when the output folder is the input folder itself, only the earlier outputs are.
+    A file named explicitly is always an input.
+    """
+    resolved, out_dir = path.resolve(), out_dir.resolve()
+    if any(resolved == p.resolve() for p in named):
+        return False
+    folders = [p.resolve() for p in named if p.is_dir()]
+    if out_dir in resolved.parents and any(folder in out_dir.parents for folder in folders):
+        return True
+    return output_files.is_earlier_output(path, out_dir)
 
 
 def _load_file(

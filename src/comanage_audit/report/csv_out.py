@@ -10,6 +10,7 @@ import pyarrow.csv as pacsv
 
 from comanage_audit.model import AuditResult, Scope
 from comanage_audit.report.atomic import Stage, atomic_path
+from comanage_audit.report.output_files import DEVICES_CSV, FINDINGS_CSV
 from comanage_audit.report.safety import defuse_csv
 
 DEVICE_COLUMNS = (
@@ -39,7 +40,7 @@ def write_csv(result: AuditResult, out_dir: Path, stage: Stage = atomic_path) ->
     devices = devices.astype("string").fillna("")
     findings = result.findings.loc[:, list(FINDING_COLUMNS)]
     written = []
-    for name, frame in (("devices.csv", devices), ("findings.csv", findings)):
+    for name, frame in ((DEVICES_CSV, devices), (FINDINGS_CSV, findings)):
         target = out_dir / name
         with stage(target) as temporary:
             write_frame(defuse_csv(frame), temporary)

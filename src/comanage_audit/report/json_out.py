@@ -11,6 +11,7 @@ from comanage_audit import __version__
 from comanage_audit.engine import WAVES
 from comanage_audit.model import AuditResult, Status, Verdict
 from comanage_audit.report.atomic import Stage, atomic_path
+from comanage_audit.report.output_files import SUMMARY_JSON
 
 
 def summary(result: AuditResult) -> dict[str, object]:
@@ -47,7 +48,7 @@ def _wave_order(name: str) -> tuple[int, str]:
 
 
 def write_json(result: AuditResult, out_dir: Path, stage: Stage = atomic_path) -> list[Path]:
-    target = out_dir / "summary.json"
+    target = out_dir / SUMMARY_JSON
     with stage(target) as temporary:
         temporary.write_text(
             json.dumps(summary(result), indent=2, ensure_ascii=False, default=_plain) + "\n",

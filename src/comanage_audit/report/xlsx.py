@@ -33,6 +33,7 @@ from comanage_audit.options import AuditOptions
 from comanage_audit.report import xlsx_sheets as sheets
 from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.fast_sheet import DEFAULT_WRITER, WRITERS, FastSheets
+from comanage_audit.report.output_files import WORKBOOK
 from comanage_audit.report.safety import XLSX_OPTIONS
 from comanage_audit.report.xlsx_sheets import Tally
 from comanage_audit.report.xlsx_styles import (
@@ -42,7 +43,6 @@ from comanage_audit.report.xlsx_styles import (
     Styles,
 )
 
-WORKBOOK_NAME = "comanage-audit.xlsx"
 ROW_LIMIT = 1_048_576  # Excel's rows per sheet, header included; tests monkeypatch it.
 TOP_BLOCKERS = 10
 
@@ -89,7 +89,7 @@ def write_workbook(
     writer = writer or options.writer or DEFAULT_WRITER
     if writer not in WRITERS:
         raise ValueError(f"unknown workbook writer {writer!r}: use one of {', '.join(WRITERS)}")
-    target = options.out_dir / WORKBOOK_NAME
+    target = options.out_dir / WORKBOOK
     with stage(target) as temporary:
         build_workbook(result, options, temporary, writer)
     return [target]
