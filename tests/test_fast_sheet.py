@@ -33,7 +33,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.xmlwriter import XMLwriter
 
 from comanage_audit import audit
-from comanage_audit.fast_deflate import use_fast_deflate
+from comanage_audit.fast_deflate import use_fast_deflate, use_fast_inflate
 from comanage_audit.model import Status, Verdict
 from comanage_audit.options import AuditOptions
 from comanage_audit.report import fast_sheet, output_files, xlsx, xlsx_sheets
@@ -476,3 +476,26 @@ def test_big_sheets_are_deflated_with_isal_and_read_by_plain_zlib(tmp_path: Path
     with zipfile.ZipFile(path) as package:  # stdlib zlib inflates and checks the CRC
         assert package.read("xl/worksheets/sheet1.xml") == text
         assert package.testzip() is None
+
+
+def test_members_are_inflated_with_isal_and_their_crc_still_checked(tmp_path: Path) -> None:
+    path = tmp_path / "member.zip"
+    text = b"".join(
+        b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, n) for n in range(1, 50_000)
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:  # written by zlib
+        package.writestr("sheet.xml", text)
+    with zipfile.ZipFile(path) as package, package.open("sheet.xml") as stream:
+        use_fast_inflate(stream)
+        assert "isal" in type(stream._decompressor).__module__
+        assert stream.read() == text
+    info = zipfile.ZipFile(path).getinfo("sheet.xml")
+    data = bytearray(path.read_bytes())
+    central = data.rfind(b"PK\x01\x02")  # the directory entry zipfile checks against
+    data[central + 16 : central + 20] = (info.CRC ^ 1).to_bytes(4, "little")
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(data))
+    with zipfile.ZipFile(damaged) as package, package.open("sheet.xml") as stream:
+        use_fast_inflate(stream)
+        with pytest.raises(zipfile.BadZipFile, match="CRC"):
+            stream.read()

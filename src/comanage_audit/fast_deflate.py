@@ -30,7 +30,7 @@ def use_fast_deflate(stream: object) -> None:
 def use_fast_inflate(stream: zipfile.ZipExtFile) -> None:
     """Give a deflated zip member about to be read the ISA-L decompressor (before any read)."""
     if (
-        stream._compress_type == zipfile.ZIP_DEFLATED
+        getattr(stream, "_compress_type", None) == zipfile.ZIP_DEFLATED
         and getattr(stream, "_decompressor", None) is not None
         and fast_zlib is not zlib
     ):
