@@ -92,7 +92,10 @@ def load_sources(
     """
     forced = {path.resolve(): kind for kind, path in options.forced}
     named = [*options.inputs, *(p for _, p in options.forced)]
-    paths = [p for p in read.discover(named) if not _our_output(p, named, options.out_dir)]
+    explicit = {p.resolve() for p in named}
+    folders = [p for p in explicit if p.is_dir()]
+    out_dir = options.out_dir.resolve()
+    paths = [p for p in read.discover(named) if not _our_output(p, explicit, folders, out_dir)]
     output_files.refuse_overwriting(paths, options.out_dir, options.formats)
     unique: dict[Path, Path] = {}
     for path in paths:
@@ -137,17 +140,16 @@ def load_sources(
     return tables
 
 
-def _our_output(path: Path, named: list[Path], out_dir: Path) -> bool:
+def _our_output(path: Path, explicit: set[Path], folders: list[Path], out_dir: Path) -> bool:
     """Whether a file found in an input folder is this tool's output rather than an export.
 
     An output folder inside an input folder is skipped whole (archived or renamed outputs
     too); when the output folder is the input folder itself, only the earlier outputs are.
     A file named explicitly is always an input.
     """
-    resolved, out_dir = path.resolve(), out_dir.resolve()
-    if any(resolved == p.resolve() for p in named):
+    resolved = path.resolve()
+    if resolved in explicit:
         return False
-    folders = [p.resolve() for p in named if p.is_dir()]
     if out_dir in resolved.parents and any(folder in out_dir.parents for folder in folders):
         return True
     return output_files.is_earlier_output(path, out_dir)
