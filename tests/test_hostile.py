@@ -1088,11 +1088,28 @@ def test_configmgr_exports_from_two_hierarchies(tmp_path: Path) -> None:
             "",
             3,
             "duplicate Configuration Manager devices record of the same device; kept the more "
-            "recently active record at row 3",
+            f"recently active record at {tmp_path / 'c01.csv'} row 3",  # the other file's row
         )
     ]
     tenant = result.tenant.set_index("check_id")
     assert tenant.loc["TEN-002", "status"] == "unknown"
+
+
+def test_the_same_export_given_twice_says_so_once(tmp_path: Path) -> None:
+    text = f"{CM_HEADER}\r\nPC1,{CM_ROW}\r\nPC2,{CM_ROW}\r\n"
+    for name in ("cm.csv", "cm (1).csv"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = run_pipeline(tmp_path / "cm.csv", tmp_path / "cm (1).csv")
+    assert sorted(result.devices["device_name"]) == ["PC1", "PC2"]
+    issues = issues_of(result)
+    assert issues[0] == (
+        "cm (1).csv",
+        "",
+        None,
+        f"has the same content as {tmp_path / 'cm.csv'} (identical SHA-256): the same export "
+        "was given twice, so each of its records is also reported as a duplicate",
+    )
+    assert [(i[0], i[2]) for i in issues[1:]] == [("cm (1).csv", 2), ("cm (1).csv", 3)]
 
 
 def test_unknown_licence_product_is_a_data_issue(tmp_path: Path) -> None:

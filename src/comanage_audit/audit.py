@@ -116,6 +116,7 @@ def load_sources(
         except BaseException:
             pool.shutdown(cancel_futures=True)  # files not started yet are not read
             raise
+    _note_identical_files([t for ts in tables.values() for t in ts], issues)
     if not paths:
         raise InputError(
             ", ".join(str(p) for p in options.inputs),
@@ -138,6 +139,20 @@ def load_sources(
             fix="Export the devices again; check that the export's filter did not exclude them",
         )
     return tables
+
+
+def _note_identical_files(tables: list[SourceTable], issues: DataIssues) -> None:
+    """One line for an export given twice (same SHA-256) besides its per-record duplicates."""
+    first: dict[str, str] = {}  # content hash -> the first file with that content
+    for name, sha256 in dict.fromkeys((t.raw.name, t.raw.sha256) for t in tables):
+        original = first.setdefault(sha256, name)
+        if original != name:
+            issues.add_one(
+                name,
+                None,
+                f"has the same content as {original} (identical SHA-256): the same export was "
+                "given twice, so each of its records is also reported as a duplicate",
+            )
 
 
 def _our_output(path: Path, explicit: set[Path], folders: list[Path], out_dir: Path) -> bool:

@@ -113,6 +113,11 @@ def dedupe(
     dupes = records.index[records["_duplicate_of"].ge(0)]
     if len(dupes):
         kept = records.loc[records.loc[dupes, "_duplicate_of"].to_numpy()]
+        kept_at = "row " + kept["_row"].astype("string").fillna("?").to_numpy()
+        elsewhere = kept["_table"].to_numpy() != records.loc[dupes, "_table"].to_numpy()
+        if elsewhere.any():  # the kept record is in another file or sheet: say which
+            where = _file_names(tables, kept["_table"]) + _sheet_suffix(tables, kept["_table"])
+            kept_at = np.where(elsewhere, where + " " + kept_at, kept_at)
         issues.add(
             pd.DataFrame(
                 {
@@ -123,8 +128,7 @@ def dedupe(
                     "value": records.loc[dupes, "name"].astype("string").fillna("").to_numpy(),
                     "issue": (
                         f"duplicate {kind.label} record of the same device; kept the more "
-                        "recently active record at row "
-                        + kept["_row"].astype("string").fillna("?").to_numpy()
+                        "recently active record at " + kept_at
                     ),
                 }
             )
@@ -199,6 +203,14 @@ def _recency_rank(kind: SourceKind, records: pd.DataFrame) -> pd.Series:
 
 def _file_names(tables: list[SourceTable], positions: pd.Series) -> np.ndarray:
     names = np.array([t.raw.name for t in tables], dtype=object)
+    return names[positions.to_numpy(dtype=int)]
+
+
+def _sheet_suffix(tables: list[SourceTable], positions: pd.Series) -> np.ndarray:
+    """`, sheet 'X'` for tables read from a workbook sheet, "" for CSVs."""
+    names = np.array(
+        [f", sheet {t.raw.sheet!r}" if t.raw.sheet else "" for t in tables], dtype=object
+    )
     return names[positions.to_numpy(dtype=int)]
 
 
