@@ -359,6 +359,35 @@ def test_row_with_more_fields_than_the_header_is_rejected_and_counted(tmp_path: 
     assert issues == [("cm.csv", "", 3, "record rejected: has 6 fields but the header has 5")]
 
 
+def test_exports_joined_into_one_file_lose_the_second_header_not_a_device(
+    tmp_path: Path,
+) -> None:
+    """A pasted-in header row would otherwise become a device called "Name0"."""
+    joined = [CM_HEADER, f"PC1,{CM_ROW}", CM_HEADER, f"PC2,{CM_ROW}", f"Name0,{CM_ROW}"]
+    cm = tmp_path / "cm.csv"
+    cm.write_text("\r\n".join(joined) + "\r\n", encoding="utf-8")
+    book_path = tmp_path / "cm.xlsx"
+    book = xlsxwriter.Workbook(book_path)
+    sheet = book.add_worksheet("Devices")
+    for number, line in enumerate(joined):
+        sheet.write_row(number, 0, line.split(","))
+    book.close()
+    for path in (cm, book_path):
+        result = run_pipeline(path)
+        # A device really named like the header column is still a device.
+        assert sorted(result.devices["device_name"]) == ["Name0", "PC1", "PC2"]
+        [record] = result.inputs
+        assert (record.rows_read, record.rows_linked, record.rows_rejected) == (4, 3, 1)
+        assert [i for i in issues_of(result) if "rejected" in i[3]] == [
+            (
+                path.name,
+                "Devices" if path.suffix == ".xlsx" else "",
+                3,
+                "record rejected: repeats the header row (exports joined into one file?)",
+            )
+        ]
+
+
 def test_line_break_inside_an_unquoted_value(tmp_path: Path) -> None:
     path = tmp_path / "cm.csv"
     path.write_bytes(b"Name0,Client0\r\nPC1,a\rb\r\nPC2,1\r\n")

@@ -334,7 +334,8 @@ def _read_csv(
             # Records as csv counts them (so `_skip_lines` agrees), quoted newlines and all.
             records = list(csv.reader(io.StringIO(head_text), delimiter=delimiter))
             header_index = find_header_row(records, header_score)
-            header = make_unique([cell.strip() for cell in records[header_index]])
+            written = [cell.strip() for cell in records[header_index]]
+            header = make_unique(written)
             # The header lies within head_text, a prefix of text: find its end there.
             body = text[len(head_text) - len(_skip_lines(head_text, header_index + 1, delimiter)) :]
     except csv.Error as exc:
@@ -378,7 +379,10 @@ def _read_csv(
     rows = pd.Series(np.arange(first, first + len(frame), dtype=np.int64))
     frame, rows = _renumber_after_rejects(frame, rows, rejected["row"].tolist(), first)
     frame, rows = _drop_blank_rows(frame, rows)
-    rejected = rejected.loc[~rejected["blank"], ["row", "reason"]].reset_index(drop=True)
+    frame, rows, repeats = _drop_repeated_headers(frame, rows, written)
+    rejected = pd.concat(
+        [rejected.loc[~rejected["blank"], ["row", "reason"]], repeats], ignore_index=True
+    ).sort_values("row", ignore_index=True)
     if frame.empty and rejected.empty:
         note(where, None, "the file has a header row but no records")
     return RawTable(
@@ -714,7 +718,8 @@ def _xlsx_table(
     head = [[_cell_text(v) for v in row] for row in cells[top : top + HEADER_SEARCH_ROWS]]
     found = find_header_row(head, header_score)
     header_index = top + found
-    header = make_unique([h.strip() for h in head[found]])
+    written = [h.strip() for h in head[found]]
+    header = make_unique(written)
     body = cells[header_index + 1 :]
     filled = _fill_merged(body, merged, header_index + 1)
     if filled:
@@ -730,10 +735,16 @@ def _xlsx_table(
     first = header_index + 2  # Excel rows are 1-based
     numbers = pd.Series(np.arange(first, first + len(frame), dtype=np.int64))
     frame, rows = _drop_blank_rows(frame, numbers)
-    if frame.empty:
+    frame, rows, repeats = _drop_repeated_headers(frame, rows, written)
+    if frame.empty and repeats.empty:
         note(str(path), sheet, "the sheet has a header row but no records")
     return RawTable(
-        path=path, sheet=sheet, frame=_drop_empty_columns(frame), rows=rows, sha256=digest
+        path=path,
+        sheet=sheet,
+        frame=_drop_empty_columns(frame),
+        rows=rows,
+        sha256=digest,
+        rejected=repeats if len(repeats) else None,
     )
 
 
@@ -834,6 +845,31 @@ def _drop_blank_rows(frame: pd.DataFrame, rows: pd.Series) -> tuple[pd.DataFrame
     present = frame.ne("").any(axis=1).to_numpy()
     kept = frame.loc[present].reset_index(drop=True)
     return kept, rows[present].reset_index(drop=True)
+
+
+REPEATED_HEADER = "repeats the header row (exports joined into one file?)"
+
+
+def _drop_repeated_headers(
+    frame: pd.DataFrame, rows: pd.Series, written: list[str]
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Rows that repeat the header, cell for cell (two exports pasted into one file): taken
+    out as rejected rows, or each would become a device named like the name column."""
+    repeated = np.ones(len(frame), dtype=bool)
+    titled = [(column, name) for column, name in zip(frame.columns, written, strict=False) if name]
+    for column, name in titled:  # most files: no row survives the first column
+        repeated &= frame[column].str.strip().eq(name).to_numpy(dtype=bool, na_value=False)
+        if not repeated.any():
+            break
+    if not titled or not repeated.any():
+        return frame, rows, pd.DataFrame({"row": pd.Series(dtype=np.int64), "reason": []})
+    rejected = pd.DataFrame({"row": rows[repeated].to_numpy(), "reason": REPEATED_HEADER})
+    kept = ~repeated
+    return (
+        frame.loc[kept].reset_index(drop=True),
+        rows[kept].reset_index(drop=True),
+        rejected,
+    )
 
 
 def _drop_empty_columns(frame: pd.DataFrame) -> pd.DataFrame:
