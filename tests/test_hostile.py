@@ -388,6 +388,31 @@ def test_exports_joined_into_one_file_lose_the_second_header_not_a_device(
         ]
 
 
+def test_report_footer_lines_are_rejected_not_devices(tmp_path: Path) -> None:
+    lines = [CM_HEADER, f"PC1,{CM_ROW}", "PC9,,,,", "", "Total: 2 devices,,,,", ",Page 1 of 1,,,"]
+    cm = tmp_path / "cm.csv"
+    cm.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    book_path = tmp_path / "cm.xlsx"
+    book = xlsxwriter.Workbook(book_path)
+    sheet = book.add_worksheet("Devices")
+    for number, line in enumerate(lines):
+        sheet.write_row(number, 0, line.split(","))
+    book.close()
+    for path in (cm, book_path):
+        result = run_pipeline(path)
+        # A device with nothing but its name (no client yet) is still a device.
+        assert sorted(result.devices["device_name"]) == ["PC1", "PC9"]
+        [record] = result.inputs
+        assert (record.rows_read, record.rows_rejected) == (4, 2)
+        footer = (
+            "record rejected: looks like a report footer (text in one cell below the last record)"
+        )
+        assert [(i[2], i[3]) for i in issues_of(result) if "rejected" in i[3]] == [
+            (5, footer),
+            (6, footer),
+        ]
+
+
 def test_line_break_inside_an_unquoted_value(tmp_path: Path) -> None:
     path = tmp_path / "cm.csv"
     path.write_bytes(b"Name0,Client0\r\nPC1,a\rb\r\nPC2,1\r\n")

@@ -380,8 +380,9 @@ def _read_csv(
     frame, rows = _renumber_after_rejects(frame, rows, rejected["row"].tolist(), first)
     frame, rows = _drop_blank_rows(frame, rows)
     frame, rows, repeats = _drop_repeated_headers(frame, rows, written)
+    frame, rows, footer = _drop_footer_rows(frame, rows)
     rejected = pd.concat(
-        [rejected.loc[~rejected["blank"], ["row", "reason"]], repeats], ignore_index=True
+        [rejected.loc[~rejected["blank"], ["row", "reason"]], repeats, footer], ignore_index=True
     ).sort_values("row", ignore_index=True)
     if frame.empty and rejected.empty:
         note(where, None, "the file has a header row but no records")
@@ -736,7 +737,9 @@ def _xlsx_table(
     numbers = pd.Series(np.arange(first, first + len(frame), dtype=np.int64))
     frame, rows = _drop_blank_rows(frame, numbers)
     frame, rows, repeats = _drop_repeated_headers(frame, rows, written)
-    if frame.empty and repeats.empty:
+    frame, rows, footer = _drop_footer_rows(frame, rows)
+    rejected = pd.concat([repeats, footer], ignore_index=True)
+    if frame.empty and rejected.empty:
         note(str(path), sheet, "the sheet has a header row but no records")
     return RawTable(
         path=path,
@@ -744,7 +747,7 @@ def _xlsx_table(
         frame=_drop_empty_columns(frame),
         rows=rows,
         sha256=digest,
-        rejected=repeats if len(repeats) else None,
+        rejected=rejected if len(rejected) else None,
     )
 
 
@@ -848,6 +851,7 @@ def _drop_blank_rows(frame: pd.DataFrame, rows: pd.Series) -> tuple[pd.DataFrame
 
 
 REPEATED_HEADER = "repeats the header row (exports joined into one file?)"
+FOOTER_ROWS = 10  # the last rows looked at for a report footer
 
 
 def _drop_repeated_headers(
@@ -862,7 +866,7 @@ def _drop_repeated_headers(
         if not repeated.any():
             break
     if not titled or not repeated.any():
-        return frame, rows, pd.DataFrame({"row": pd.Series(dtype=np.int64), "reason": []})
+        return frame, rows, _no_rejects()
     rejected = pd.DataFrame({"row": rows[repeated].to_numpy(), "reason": REPEATED_HEADER})
     kept = ~repeated
     return (
@@ -870,6 +874,35 @@ def _drop_repeated_headers(
         rows[kept].reset_index(drop=True),
         rejected,
     )
+
+
+FOOTER = "looks like a report footer (text in one cell below the last record)"
+
+
+def _drop_footer_rows(
+    frame: pd.DataFrame, rows: pd.Series
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Rows at the end with a single filled cell of free text (a report's total or page line):
+    taken out as rejected rows, or each would become a device called 'Total: 2 devices'."""
+    if len(frame.columns) < 2 or frame.empty:
+        return frame, rows, _no_rejects()
+    tail = frame.iloc[-FOOTER_ROWS:].fillna("")
+    filled = tail.ne("").to_numpy(dtype=bool)
+    text = pd.Series(tail.to_numpy(dtype=object).sum(axis=1), dtype="string")  # the one cell
+    # 'Total: 2 devices', 'Page 1 of 3', 'Generated 2026-11-20 08:00': words or a colon and a
+    # number. A record's lone cell is a name (no spaces in a computer name) or a role name.
+    words = text.str.contains(r"[\s:]") & text.str.contains(r"\d")
+    footer = (filled.sum(axis=1) == 1) & words.to_numpy(dtype=bool)
+    trailing = np.flip(np.cumprod(np.flip(footer))).astype(bool)  # the unbroken run at the end
+    if not trailing.any():
+        return frame, rows, _no_rejects()
+    keep = len(frame) - int(trailing.sum())
+    rejected = pd.DataFrame({"row": rows.iloc[keep:].to_numpy(), "reason": FOOTER})
+    return frame.iloc[:keep], rows.iloc[:keep], rejected
+
+
+def _no_rejects() -> pd.DataFrame:
+    return pd.DataFrame({"row": pd.Series(dtype=np.int64), "reason": pd.Series(dtype=object)})
 
 
 def _drop_empty_columns(frame: pd.DataFrame) -> pd.DataFrame:
