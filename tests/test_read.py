@@ -52,6 +52,16 @@ def test_csv_encodings_and_delimiters(
     assert len(table.sha256) == 64
 
 
+def test_classic_mac_line_ends(tmp_path: Path) -> None:
+    """Excel's "CSV (Macintosh)" ends lines with CR alone."""
+    path = tmp_path / "mac.csv"
+    path.write_bytes(csv_text().replace("\r\n", "\r").encode("utf-8"))
+    [table] = read_tables(path, header_score)
+    assert list(table.frame.columns) == HEADER
+    assert table.frame["Device name"].tolist() == ["Café-PC", "PC,2"]
+    assert table.rows.tolist() == [2, 3]
+
+
 def test_quoted_fields_with_delimiters_and_newlines(tmp_path: Path) -> None:
     path = tmp_path / "quoted.csv"
     path.write_text(

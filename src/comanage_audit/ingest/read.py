@@ -319,6 +319,9 @@ def _read_csv(
         line = text.count("\n", 0, text.index("\x00")) + 1
         text = text.replace("\x00", "")
         note(where, None, f"{nuls} NUL byte(s) removed (the first on line {line})")
+    mac_lines = "\n" not in text and "\r" in text  # Excel's "CSV (Macintosh)": CR alone ends lines
+    if mac_lines:
+        text = text.replace("\r", "\n")
     head_text = _first_lines(text, HEADER_SEARCH_ROWS)
     non_blank = [line for line in head_text.split("\n") if line.strip()]
     if not non_blank:
@@ -366,7 +369,7 @@ def _read_csv(
             f"{line:,} (or remove the stray one) and save; or export the report again",
         )
     invalid: list[pacsv.InvalidRow] = []
-    if encoding in ("utf-8", "utf-8-sig") and not nuls:
+    if encoding in ("utf-8", "utf-8-sig") and not (nuls or mac_lines):
         # The body's bytes are the file's own from where the header ends: no re-encoding.
         start = skipped + len(text[: len(text) - len(body)].encode("utf-8"))
         encoded: bytes | memoryview = memoryview(data)[start:]
