@@ -176,6 +176,27 @@ def test_forced_source_kind(tmp_path: Path) -> None:
     assert "PC1" in names
 
 
+def test_files_named_only_with_source_are_enough(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Computer,Client Version,Site Code\nPC1,5.00.9141.1000,P01\n")
+    result = runner.invoke(
+        app,
+        ["audit", "--source", f"configmgr={odd}", "--out", str(tmp_path / "o"), "--format",
+         "csv", "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [d["device_name"] for d in read_csv(tmp_path / "o" / "devices.csv")] == ["PC1"]
+
+
+def test_no_inputs_at_all_is_exit_2_with_an_example(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["audit", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: No inputs: give the export files or folders to audit, e.g. comanage-audit "
+        "audit exports/ (or name each file with --source KIND=PATH)."
+    )
+
+
 def test_checks_list_and_explain() -> None:
     listed = runner.invoke(app, ["checks", "list"])
     assert listed.exit_code == 0

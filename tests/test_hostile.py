@@ -28,7 +28,7 @@ from comanage_audit.ingest import read
 from comanage_audit.ingest.normalise import normalise
 from comanage_audit.ingest.read import read_tables
 from comanage_audit.ingest.sources import header_score, identify
-from comanage_audit.model import DataIssues
+from comanage_audit.model import DataIssues, SourceKind
 from comanage_audit.options import DEFAULT_MAX_INPUT_MB, AuditOptions
 from comanage_audit.report.safety import defuse_csv
 from tests.conftest import AS_OF
@@ -598,12 +598,16 @@ def test_cover_sheet_beside_an_export_is_noted_and_left_out(tmp_path: Path) -> N
     devices.write_row(0, 0, CM_HEADER.split(","))
     devices.write_row(1, 0, ["PC1", *CM_ROW.split(",")])
     book.close()
+    forced = run_pipeline(forced=((SourceKind.CONFIGMGR, path),))  # --source: the same
+    assert forced.devices["device_name"].tolist() == ["PC1"]
+    assert [i[1] for i in issues_of(forced) if "not read" in i[3]] == ["Notes"]
     result = run_pipeline(path)
     assert result.devices["device_name"].tolist() == ["PC1"]
     [(file, sheet, row, issue)] = [i for i in issues_of(result) if "not read" in i[3]]
     assert (file, sheet, row) == ("cm.xlsx", "Notes", None)
     assert issue.startswith(
-        "sheet not read: its headers (Exported by Contoso IT on 2026-11-20) match no known export"
+        "sheet not read: its headers (Exported by Contoso IT on 2026-11-20) are not those of an "
+        "export"
     )
     assert {i[1] for i in issues_of(result)} == {"Notes"}  # nothing about the export itself
 

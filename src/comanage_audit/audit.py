@@ -221,7 +221,7 @@ def _skip_extra_sheets(
         issues.add_one(
             raw.name,
             raw.sheet,
-            f"sheet not read: its headers ({headers}) match no known export; its "
+            f"sheet not read: its headers ({headers}) are not those of an export; its "
             f"{len(raw.frame):,} record(s) are not part of the audit. If it is an export, "
             "move it to a workbook of its own",
         )

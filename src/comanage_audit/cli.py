@@ -111,11 +111,13 @@ def _parse_date(value: str | None) -> date:
 )
 def audit(
     inputs: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
-            help="Export files or folders (every csv/xlsx/zip inside).", show_default=False
+            help="Export files or folders (every csv/xlsx/zip inside); files given with "
+            "--source need not be repeated here.",
+            show_default=False,
         ),
-    ],
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path(
         "output"
     ),
@@ -190,8 +192,13 @@ def audit(
 ) -> None:
     """Audit exports for co-management readiness and write the annotated workbook."""
     try:
+        if not inputs and not source:
+            raise UserError(
+                "No inputs: give the export files or folders to audit, e.g. "
+                "comanage-audit audit exports/ (or name each file with --source KIND=PATH)."
+            )
         options = AuditOptions(
-            inputs=tuple(inputs),
+            inputs=tuple(inputs or ()),
             out_dir=out,
             forced=_parse_source(source),
             config=config,

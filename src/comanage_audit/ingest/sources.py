@@ -359,7 +359,8 @@ def score(kind: SourceKind, headers: list[str]) -> Match:
 
 
 class UnrecognisedExport(InputError):
-    """A table whose headers match no known export (a cover sheet, notes, a pivot...)."""
+    """A table whose headers match no known export, or not the kind --source named (a cover
+    sheet, notes, a pivot...)."""
 
 
 def identify(table: RawTable, forced: SourceKind | None = None) -> Match:
@@ -370,7 +371,7 @@ def identify(table: RawTable, forced: SourceKind | None = None) -> Match:
         missing = [c for c in REQUIRED[forced] if c not in match.mapping]
         if missing:
             wanted = "; ".join(f"{c} (one of {', '.join(ALIASES[forced][c][:4])})" for c in missing)
-            raise InputError(
+            raise UnrecognisedExport(
                 table.name,
                 f"was given as {forced.label} with --source, but it lacks {wanted}",
                 sheet=table.sheet,
