@@ -308,6 +308,21 @@ def test_xlsb_workbook(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("named", ["cm.ods", "folder"])
+def test_opendocument_spreadsheet_is_refused_with_what_to_do(tmp_path: Path, named: str) -> None:
+    """Not skipped quietly in a folder, and not called 'a zip without a CSV'."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "cm.ods", "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    assert_one_paragraph(
+        cli(tmp_path, folder / "cm.ods" if named == "cm.ods" else folder),
+        "cm.ods: is an OpenDocument spreadsheet (.ods), which is not supported.",
+        "save it as .xlsx",
+    )
+
+
 def test_text_named_xlsx(tmp_path: Path) -> None:
     (tmp_path / "report.xlsx").write_text("<html><table><tr><td>Name0</td></tr></table></html>")
     assert_one_paragraph(

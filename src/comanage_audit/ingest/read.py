@@ -56,7 +56,7 @@ from comanage_audit.options import DEFAULT_MAX_INPUT_MB
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".zip")
 # Found in folders so that they are refused with a clear message, not silently skipped.
-REFUSED_SUFFIXES = (".xls", ".xlsb")
+REFUSED_SUFFIXES = (".xls", ".xlsb", ".ods")
 HEADER_SEARCH_ROWS = 30
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -561,6 +561,14 @@ def _read_archive(
     """An .xlsx workbook or a zip of CSV files, told apart by what is inside."""
     archive = _open_zip(path, data, limit)
     names = set(archive.namelist())
+    if "mimetype" in names and _is_opendocument(path, archive):
+        raise InputError(
+            path,
+            "is an OpenDocument spreadsheet (.ods), which is not supported",
+            expected="an .xlsx workbook or a CSV export",
+            fix="Open it in LibreOffice Calc or Excel and save it as .xlsx (Excel 2007-365) "
+            "or CSV, then run again",
+        )
     if "xl/workbook.bin" in names or path.suffix.lower() == ".xlsb":
         raise InputError(
             path,
@@ -579,6 +587,15 @@ def _read_archive(
             fix=SAVE_AS,
         )
     return _read_zip(path, archive, digest, header_score, note)
+
+
+def _is_opendocument(path: Path, archive: zipfile.ZipFile) -> bool:
+    """An OpenDocument file names its type in a first member called `mimetype`."""
+    try:
+        with archive.open("mimetype") as member:
+            return b"opendocument" in member.read(100)
+    except INFLATE_ERRORS as exc:
+        raise inflate_error(path, "mimetype", exc) from exc
 
 
 def _open_zip(path: Path, data: bytes, limit: int) -> zipfile.ZipFile:
