@@ -148,6 +148,26 @@ def test_unrecognised_file_is_exit_2_with_one_clear_paragraph(tmp_path: Path) ->
     assert not (tmp_path / "out").exists()
 
 
+def test_a_readme_in_the_exports_folder_is_left_out_but_named_it_stops_the_run(
+    tmp_path: Path,
+) -> None:
+    inputs = tmp_path / "in"
+    shutil.copytree(FIXTURES, inputs)
+    readme = inputs / "README.txt"
+    readme.write_text("Exports pulled on 2026-11-20 by Contoso IT.\nIntune, Entra, ConfigMgr.\n")
+    out = tmp_path / "out"
+    found = runner.invoke(app, ["audit", str(inputs), "--out", str(out), "--as-of", "2026-11-26"])
+    assert found.exit_code == 0, found.output
+    assert "Left out, not exports: README.txt (see Data issues)." in found.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert "README.txt" not in {Path(i["path"]).name for i in summary["inputs"]}
+    named = runner.invoke(
+        app, ["audit", str(readme), str(inputs / "cm.csv"), "--out", str(tmp_path / "o2"), "-q"]
+    )
+    assert named.exit_code == 2
+    assert "README.txt: is not a recognised export" in named.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

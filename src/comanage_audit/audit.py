@@ -23,6 +23,7 @@ from comanage_audit.ingest import read, sources
 from comanage_audit.ingest.normalise import normalise
 from comanage_audit.model import (
     DEVICE_SOURCES,
+    NOT_READ,
     AuditResult,
     DataIssues,
     InputRecord,
@@ -84,9 +85,11 @@ READERS = 2
 def load_sources(
     options: AuditOptions, issues: DataIssues, progress: Progress, phases: Phases
 ) -> dict[SourceKind, list[SourceTable]]:
-    """Read and recognise every input table; a table nobody recognises stops the run.
+    """Read and recognise every input table.
 
-    Files are loaded two at a time; each collects its own data issues, merged in file
+    A file named on the command line that is not an export stops the run; one found in an
+    input folder (a README.txt, a notes workbook) and a workbook's cover sheet beside an
+    export are left out with a Data issues line. Files are loaded two at a time; each collects its own data issues, merged in file
     order, and the first file (in order) that fails is the error reported, so the outcome
     does not depend on which thread finished first.
     """
@@ -102,17 +105,21 @@ def load_sources(
         unique.setdefault(path.resolve(), path)  # a file named twice is read once
     paths = list(unique.values())
 
-    def load(path: Path) -> tuple[list[SourceTable], DataIssues]:
+    def load(path: Path) -> _LoadedFile:
         progress(f"reading {path.name}")
-        return _load_file(path, forced.get(path.resolve()), options, phases)
+        in_folder = path.resolve() not in explicit
+        return _load_file(path, forced.get(path.resolve()), options, phases, in_folder)
 
     tables: dict[SourceKind, list[SourceTable]] = {}
+    left_out: list[sources.UnrecognisedExport] = []
     with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="reader") as pool:
         try:
-            for loaded, file_issues in pool.map(load, paths):
-                issues.frames.extend(file_issues.frames)
-                for table in loaded:
+            for loaded in pool.map(load, paths):
+                issues.frames.extend(loaded.issues.frames)
+                for table in loaded.tables:
                     tables.setdefault(table.kind, []).append(table)
+                if loaded.left_out is not None:
+                    left_out.append(loaded.left_out)
         except BaseException:
             pool.shutdown(cancel_futures=True)  # files not started yet are not read
             raise
@@ -124,6 +131,8 @@ def load_sources(
             expected="the exports to audit (ConfigMgr, Intune, Entra, Microsoft 365 users)",
         )
     if not any(kind in tables for kind in DEVICE_SOURCES):
+        if left_out:  # say why the first file that was left out is not an export
+            raise left_out[0]
         names = ", ".join(t.raw.name for ts in tables.values() for t in ts)
         raise InputError(
             names,
@@ -170,9 +179,20 @@ def _our_output(path: Path, explicit: set[Path], folders: list[Path], out_dir: P
     return output_files.is_earlier_output(path, out_dir)
 
 
+@dataclass
+class _LoadedFile:
+    tables: list[SourceTable]
+    issues: DataIssues
+    left_out: sources.UnrecognisedExport | None = None  # a folder's file that is no export
+
+
 def _load_file(
-    path: Path, forced: SourceKind | None, options: AuditOptions, phases: Phases
-) -> tuple[list[SourceTable], DataIssues]:
+    path: Path,
+    forced: SourceKind | None,
+    options: AuditOptions,
+    phases: Phases,
+    in_folder: bool,
+) -> _LoadedFile:
     """One input file's tables, recognised and normalised, and the data issues found."""
     issues = DataIssues()
     with phases("read"):
@@ -200,31 +220,29 @@ def _load_file(
             )
         with phases("identify/normalise"):
             loaded.append(normalise(raw, match, issues))
-    _skip_extra_sheets(unrecognised, bool(loaded), issues)
-    return loaded, issues
-
-
-def _skip_extra_sheets(
-    unrecognised: list[tuple[RawTable, sources.UnrecognisedExport]],
-    file_has_an_export: bool,
-    issues: DataIssues,
-) -> None:
-    """A workbook's cover, notes or pivot sheets beside its export are noted and left out.
-
-    Users cannot drop one sheet from the inputs the way they can drop a file, so such a sheet
-    does not stop the run; a file with no recognised table at all still does.
-    """
-    if unrecognised and not file_has_an_export:
-        raise unrecognised[0][1]
+    if unrecognised and not loaded and not in_folder:
+        raise unrecognised[0][1]  # the user named this file: it must be an export
     for raw, _error in unrecognised:
-        headers = ", ".join(map(str, raw.frame.columns[:6]))
-        issues.add_one(
-            raw.name,
-            raw.sheet,
-            f"sheet not read: its headers ({headers}) are not those of an export; its "
-            f"{len(raw.frame):,} record(s) are not part of the audit. If it is an export, "
-            "move it to a workbook of its own",
-        )
+        _note_left_out(raw, in_folder and not loaded, issues)
+    return _LoadedFile(loaded, issues, unrecognised[0][1] if unrecognised and not loaded else None)
+
+
+def _note_left_out(raw: RawTable, whole_file: bool, issues: DataIssues) -> None:
+    """A table that is not an export, left out: users cannot drop one sheet from the inputs,
+    and a README or notes file in an exports folder is not a reason to stop."""
+    headers = ", ".join(map(str, raw.frame.columns[:6]))
+    advice = (
+        "If it is an export, name it with --source KIND=PATH"
+        if whole_file
+        else "If it is an export, move it to a workbook of its own"
+    )
+    issues.add_one(
+        raw.name,
+        raw.sheet,
+        f"{NOT_READ[0] if raw.sheet is None else NOT_READ[1]}: its headers ({headers}) are "
+        f"not those of an export; its {len(raw.frame):,} record(s) are not part of the audit. "
+        + advice,
+    )
 
 
 def licence_table(

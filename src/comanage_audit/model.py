@@ -159,6 +159,9 @@ class CheckSpec:
     columns: tuple[str, ...] = ()
 
 
+NOT_READ = ("file not read", "sheet not read")  # how Data issues begin for tables left out
+
+
 @dataclass
 class DataIssues:
     """Collects problems found in the data: unparseable values, duplicates, unmatched rows."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from comanage_audit.model import AuditResult, Verdict
+from comanage_audit.model import NOT_READ, AuditResult, Verdict
 
 VERDICT_STYLE = {
     Verdict.READY: "green",
@@ -40,7 +40,18 @@ def print_summary(result: AuditResult, written: list[Path], console: Console) ->
             console.print(f"  {check:<10} {count:>8,}  {titles.get(check, '')}")
     if result.not_evaluated:
         console.print(f"[dim]{len(result.not_evaluated)} checks not evaluated (see Summary).[/]")
-    if len(result.data_issues):
-        console.print(f"[dim]{len(result.data_issues):,} data issues recorded.[/]")
+    issues = result.data_issues
+    if len(issues):
+        left_out = issues.loc[
+            issues["issue"].astype("string").str.startswith(NOT_READ).fillna(False)
+        ]
+        if len(left_out):
+            where = left_out["file"].astype("string").map(lambda f: Path(f).name)
+            sheet = left_out["sheet"].astype("string").fillna("")
+            names = (where + sheet.where(sheet.eq(""), " (sheet " + sheet + ")")).tolist()
+            console.print(
+                f"[yellow]Left out, not exports:[/] {', '.join(names)} (see Data issues)."
+            )
+        console.print(f"[dim]{len(issues):,} data issues recorded.[/]")
     for path in written:
         console.print(f"Wrote [bold]{path}[/]")
