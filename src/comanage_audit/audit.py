@@ -89,9 +89,10 @@ def load_sources(
 
     A file named on the command line that is not an export stops the run; one found in an
     input folder (a README.txt, a notes workbook) and a workbook's cover sheet beside an
-    export are left out with a Data issues line. Files are loaded two at a time; each collects its own data issues, merged in file
-    order, and the first file (in order) that fails is the error reported, so the outcome
-    does not depend on which thread finished first.
+    export are left out with a Data issues line. Files are loaded two at a time; each
+    collects its own data issues, merged in file order, and the first file (in order) that
+    fails is the error reported, so the outcome does not depend on which thread finished
+    first.
     """
     forced = {path.resolve(): kind for kind, path in options.forced}
     named = [*options.inputs, *(p for _, p in options.forced)]
