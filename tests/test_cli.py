@@ -217,6 +217,22 @@ def test_no_inputs_at_all_is_exit_2_with_an_example(tmp_path: Path) -> None:
     )
 
 
+def test_paths_and_names_with_brackets_are_printed_not_read_as_markup(tmp_path: Path) -> None:
+    """Rich reads `[/x]` as a closing tag: a folder named so crashed the summary (exit 3)."""
+    inputs = tmp_path / "exports[/x]"
+    shutil.copytree(FIXTURES, inputs)
+    (inputs / "notes[b].txt").write_text("Pulled on 2026-11-20 by IT.\nAll sites.\n")
+    out = tmp_path / "out[/y]"
+    result = runner.invoke(app, ["audit", str(inputs), "--out", str(out), "--as-of", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    printed = result.output.replace("\n", "")  # Rich wraps long paths at 80 columns here
+    assert f"Wrote {out / 'summary.json'}" in printed
+    assert "Left out, not exports: notes[b].txt" in printed  # [b] is text, not bold
+    unknown = runner.invoke(app, ["checks", "explain", "[/z]"])
+    assert unknown.exit_code == 2
+    assert "no check '[/z]'" in unknown.output
+
+
 def test_checks_list_and_explain() -> None:
     listed = runner.invoke(app, ["checks", "list"])
     assert listed.exit_code == 0

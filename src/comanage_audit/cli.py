@@ -293,7 +293,7 @@ def checks_explain(
 
     spec = get(check_id)
     if spec is None:
-        stderr.print(f"[bold red]error:[/] no check {check_id!r}; known: {', '.join(REGISTRY)}")
+        _fail(f"no check {check_id!r}; known: {', '.join(REGISTRY)}")
         raise typer.Exit(EXIT_USER_ERROR)
     console = Console()
     console.print(f"[bold]{spec.id}[/] {spec.title}", highlight=False)
@@ -327,7 +327,7 @@ def init(
     from comanage_audit.policy import template
 
     if path.exists() and not force:
-        stderr.print(f"[bold red]error:[/] {path} exists; use --force to overwrite it.")
+        _fail(f"{path} exists; use --force to overwrite it.")
         raise typer.Exit(EXIT_USER_ERROR)
     path.write_text(template(), encoding="utf-8")
     typer.echo(f"Wrote {path}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from comanage_audit.model import NOT_READ, AuditResult, Verdict
@@ -50,8 +51,8 @@ def print_summary(result: AuditResult, written: list[Path], console: Console) ->
             sheet = left_out["sheet"].astype("string").fillna("")
             names = (where + sheet.where(sheet.eq(""), " (sheet " + sheet + ")")).tolist()
             console.print(
-                f"[yellow]Left out, not exports:[/] {', '.join(names)} (see Data issues)."
+                f"[yellow]Left out, not exports:[/] {escape(', '.join(names))} (see Data issues)."
             )
         console.print(f"[dim]{len(issues):,} data issues recorded.[/]")
     for path in written:
-        console.print(f"Wrote [bold]{path}[/]")
+        console.print(f"Wrote [bold]{escape(str(path))}[/]")

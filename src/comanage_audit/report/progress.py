@@ -20,7 +20,7 @@ def phase_progress(console: Console) -> Iterator[Callable[[str], None]]:
         return
     progress = Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # file names may hold [brackets]
         BarColumn(),
         TimeElapsedColumn(),
         console=console,
