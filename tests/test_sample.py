@@ -17,6 +17,7 @@ from comanage_audit.sample import (
     INTUNE_COLUMNS,
     USERS_COLUMNS,
     generate_fleet,
+    sample_file_names,
     write_sample,
 )
 
@@ -70,6 +71,28 @@ def test_write_sample_returns_paths(tmp_path: Path) -> None:
     paths = write_sample(tmp_path, devices=40, seed=1, configmgr_format="csv")
     assert [p.name for p in paths] == ["ConfigMgr_Devices.csv", INTUNE, ENTRA, USERS]
     assert all(p.exists() for p in paths)
+
+
+def test_sample_command_never_replaces_an_export_without_force(tmp_path: Path) -> None:
+    """Pointed at a real exports folder, the synthetic files would carry the same names."""
+    from typer.testing import CliRunner
+
+    from comanage_audit.cli import app
+
+    real = tmp_path / "IntuneDevices_DevicesWithInventory.csv"
+    real.write_text("Device name,OS\nREAL-PC,Windows\n")
+    command = ["sample", "--devices", "5", "--out", str(tmp_path)]
+    refused = CliRunner().invoke(app, command)
+    assert refused.exit_code == 2
+    assert f"{real} exists; the synthetic exports would replace it" in refused.output.replace(
+        "\n", ""
+    )
+    assert real.read_text() == "Device name,OS\nREAL-PC,Windows\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [real.name]
+    forced = CliRunner().invoke(app, [*command, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(sample_file_names())
+    assert "REAL-PC" not in real.read_text()
 
 
 def test_frame_headers_exact(fleet: dict[str, pd.DataFrame]) -> None:

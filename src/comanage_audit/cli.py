@@ -345,12 +345,22 @@ def sample(
     configmgr_format: Annotated[
         str, typer.Option("--configmgr-format", help="xlsx or csv.")
     ] = "xlsx",
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite files of the same names in --out.")
+    ] = False,
 ) -> None:
     """Generate realistic synthetic exports (for trying the tool and for benchmarks)."""
-    from comanage_audit.sample import write_sample
+    from comanage_audit.sample import sample_file_names, write_sample
 
     if configmgr_format not in ("xlsx", "csv"):
-        stderr.print("[bold red]error:[/] --configmgr-format must be xlsx or csv.")
+        _fail("--configmgr-format must be xlsx or csv.")
+        raise typer.Exit(EXIT_USER_ERROR)
+    existing = [out / n for n in sample_file_names(configmgr_format) if (out / n).exists()]  # type: ignore[arg-type]
+    if existing and not force:
+        _fail(
+            f"{existing[0]} exists; the synthetic exports would replace it (real exports carry "
+            "these names). Choose an empty folder with --out, or pass --force."
+        )
         raise typer.Exit(EXIT_USER_ERROR)
     for path in write_sample(out, devices=devices, seed=seed, configmgr_format=configmgr_format):  # type: ignore[arg-type]
         typer.echo(f"Wrote {path}")

@@ -1613,6 +1613,18 @@ def _write_configmgr_xlsx(df: pd.DataFrame, path: Path, as_of: date) -> Path:
     return path
 
 
+def sample_file_names(
+    configmgr_format: Literal["xlsx", "csv"] = "xlsx", as_of: date = date(2026, 11, 20)
+) -> list[str]:
+    """The four files `write_sample` writes, in its order."""
+    return [
+        f"{CONFIGMGR_STEM}.{configmgr_format}",
+        INTUNE_FILE,
+        entra_file_name(as_of),
+        USERS_FILE,
+    ]
+
+
 def write_sample(
     out_dir: Path,
     devices: int = 300,
@@ -1626,21 +1638,14 @@ def write_sample(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fleet = generate_fleet(devices, seed=seed, as_of=as_of)
+    cm_path, intune_path, entra_path, users_path = (
+        out_dir / name for name in sample_file_names(configmgr_format, as_of)
+    )
     if configmgr_format == "xlsx":
-        cm = _write_configmgr_xlsx(fleet["configmgr"], out_dir / f"{CONFIGMGR_STEM}.xlsx", as_of)
+        cm = _write_configmgr_xlsx(fleet["configmgr"], cm_path, as_of)
     else:
-        cm = _write_csv(
-            fleet["configmgr"],
-            out_dir / f"{CONFIGMGR_STEM}.csv",
-            bom=True,
-            quote_all=False,
-            eol="\r\n",
-        )
-    intune = _write_csv(
-        fleet["intune"], out_dir / INTUNE_FILE, bom=True, quote_all=True, eol="\r\n"
-    )
-    entra = _write_csv(
-        fleet["entra"], out_dir / entra_file_name(as_of), bom=False, quote_all=False, eol="\n"
-    )
-    users = _write_csv(fleet["users"], out_dir / USERS_FILE, bom=True, quote_all=False, eol="\r\n")
+        cm = _write_csv(fleet["configmgr"], cm_path, bom=True, quote_all=False, eol="\r\n")
+    intune = _write_csv(fleet["intune"], intune_path, bom=True, quote_all=True, eol="\r\n")
+    entra = _write_csv(fleet["entra"], entra_path, bom=False, quote_all=False, eol="\n")
+    users = _write_csv(fleet["users"], users_path, bom=True, quote_all=False, eol="\r\n")
     return [cm, intune, entra, users]
