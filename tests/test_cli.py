@@ -233,6 +233,16 @@ def test_paths_and_names_with_brackets_are_printed_not_read_as_markup(tmp_path: 
     assert "no check '[/z]'" in unknown.output
 
 
+def test_a_wrong_file_as_licence_catalogue_is_a_clear_error(tmp_path: Path) -> None:
+    code, output, _out = audit(tmp_path, "--licence-catalogue", str(FIXTURES / "cm.csv"))
+    assert code == 2, output  # was exit 3, "internal error (ValueError ...)"
+    assert " ".join(output.split()).startswith(
+        f"error: {FIXTURES / 'cm.csv'}: was given with --licence-catalogue but is not "
+        "Microsoft's licensing catalogue: it lacks Product_Display_Name, String_Id, GUID, "
+        "Service_Plan_Name, Service_Plan_Id."
+    )
+
+
 def test_checks_list_and_explain() -> None:
     listed = runner.invoke(app, ["checks", "list"])
     assert listed.exit_code == 0

@@ -38,6 +38,7 @@ from comanage_audit.reference.licences import (
     entitlements_from_catalogue,
     load_licence_table,
     merge_licence_tables,
+    missing_catalogue_headers,
 )
 from comanage_audit.report import output_files
 from comanage_audit.timing import Phases
@@ -255,6 +256,18 @@ def licence_table(
         raw = read.read_tables(
             options.licence_catalogue, sources.header_score, max_input_mb=options.max_input_mb
         )
+        for table in raw:
+            missing = missing_catalogue_headers(table.frame.columns)
+            if missing:
+                raise InputError(
+                    table.name,
+                    "was given with --licence-catalogue but is not Microsoft's licensing "
+                    f"catalogue: it lacks {', '.join(missing)}",
+                    sheet=table.sheet,
+                    expected="the 'Product names and service plan identifiers for licensing' CSV",
+                    fix="Download it again from https://learn.microsoft.com/entra/identity/"
+                    "users/licensing-service-plan-reference",
+                )
         catalogues.extend(t.frame for t in raw)
     if not catalogues:
         return load_licence_table()

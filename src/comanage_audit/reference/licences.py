@@ -15,6 +15,7 @@ ordinary product ("Office 365 E3") is known rather than reported as unrecognised
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -77,6 +78,13 @@ _HEADERS = {
     "serviceplanname": "plan_name",
     "serviceplanid": "plan_id",
 }
+CATALOGUE_HEADERS = {  # as Microsoft's CSV writes them, for messages
+    "product_name": "Product_Display_Name",
+    "string_id": "String_Id",
+    "guid": "GUID",
+    "plan_name": "Service_Plan_Name",
+    "plan_id": "Service_Plan_Id",
+}
 _UNLICENSED = frozenset({"unlicensed", "unlicenced", "no licenses", "no licences"})
 _SEPARATORS = re.compile(r"([+;,])")
 _AROUND_SEPARATORS = re.compile(r"\s*([+;,])\s*")
@@ -97,6 +105,12 @@ def _header_key(header: object) -> str:
     return re.sub(r"[\s_\ufeff]+", "", str(header)).lower()
 
 
+def missing_catalogue_headers(headers: Iterable[object]) -> list[str]:
+    """The catalogue's columns (as Microsoft names them) that `headers` lack."""
+    found = {_HEADERS[_header_key(h)] for h in headers if _header_key(h) in _HEADERS}
+    return [name for column, name in CATALOGUE_HEADERS.items() if column not in found]
+
+
 def entitlements_from_catalogue(frame: pd.DataFrame) -> pd.DataFrame:
     """Derive the compact SKU table from Microsoft's licensing CSV, already read as text.
 
@@ -104,7 +118,7 @@ def entitlements_from_catalogue(frame: pd.DataFrame) -> pd.DataFrame:
     spaces in cells, UPPER CASE product names (kept as written; matching ignores case).
     """
     renames = {c: _HEADERS[_header_key(c)] for c in frame.columns if _header_key(c) in _HEADERS}
-    missing = sorted(set(_HEADERS.values()) - set(renames.values()))
+    missing = missing_catalogue_headers(frame.columns)
     if missing:
         raise ValueError(f"licensing catalogue lacks columns: {', '.join(missing)}")
     named = frame.rename(columns=renames)
