@@ -325,7 +325,7 @@ def test_entitlements_from_catalogue_matches_plan_ids_too():
 
 
 def test_entitlements_from_catalogue_names_missing_columns():
-    with pytest.raises(ValueError, match="lacks columns: Service_Plan_Id$"):
+    with pytest.raises(ValueError, match=r"lacks columns: Service_Plan_Id$"):
         licences.entitlements_from_catalogue(
             pd.DataFrame(columns=["Product_Display_Name", "String_Id", "GUID", "Service_Plan_Name"])
         )
