@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -60,3 +61,22 @@ def test_suppression_and_scope_group(tmp_path: Path) -> None:
 def test_mistakes_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_policy(write(tmp_path, text))
+
+
+def test_policy_saved_by_notepad_as_unicode_or_with_a_bom(tmp_path: Path) -> None:
+    text = template()
+    (tmp_path / "plain.toml").write_text(text, encoding="utf-8")
+    plain = replace(load_policy(tmp_path / "plain.toml"), source=None)
+    for name, data in (
+        ("utf16.toml", text.encode("utf-16")),
+        ("bom.toml", b"\xef\xbb\xbf" + text.encode("utf-8")),
+    ):
+        (tmp_path / name).write_bytes(data)
+        assert replace(load_policy(tmp_path / name), source=None) == plain
+
+
+def test_policy_in_a_legacy_code_page_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "cp1252.toml"
+    path.write_bytes('[tenant]\nname = "Café"\n'.encode("cp1252"))
+    with pytest.raises(ConfigError, match=r"is not UTF-8 text \(byte 21 cannot be read\)"):
+        load_policy(path)

@@ -82,9 +82,18 @@ def load_policy(path: Path | None) -> Policy:
     if path is None:
         return Policy()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"Policy file {path} cannot be read: {exc.strerror or exc}.") from exc
+    # Notepad saves "Unicode" as UTF-16 with a BOM, and UTF-8 with one.
+    encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"Policy file {path} is not UTF-8 text (byte {exc.start + 1} cannot be read). "
+            "Save it as UTF-8, e.g. in Notepad choose File > Save as, Encoding: UTF-8."
+        ) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
