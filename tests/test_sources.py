@@ -58,6 +58,7 @@ def table(headers: str, name: str = "export.csv") -> RawTable:
         (ROLES, K.ROLES),
         (ROLES_AZ, K.ROLES),
         (ROLES_CM, K.ROLES),
+        ("User principal name,Role", K.ROLES),  # the minimal file README documents
     ],
     ids=[
         "intune-portal",
@@ -76,6 +77,7 @@ def table(headers: str, name: str = "export.csv") -> RawTable:
         "roles",
         "roles-azure",
         "roles-configmgr",
+        "roles-minimal",
     ],
 )
 def test_identifies_every_known_header_variant(headers: str, kind: SourceKind) -> None:

@@ -272,11 +272,12 @@ SIGNATURES: dict[SourceKind, dict[str, float]] = {
         "Service_Plans_Included_Friendly_Names": 2,
     },
     K.ROLES: {
-        "Role": 3,
-        "RoleName": 3,
-        "Role name": 3,
-        "RoleDefinitionName": 3,
-        "RoleNames": 3,
+        # 4, not 3: a minimal roles file (UPN + Role) must beat a users export's UPN (3).
+        "Role": 4,
+        "RoleName": 4,
+        "Role name": 4,
+        "RoleDefinitionName": 4,
+        "RoleNames": 4,
         "SignInName": 1,
         "LogonName": 1,
         "Scope": 1,
