@@ -374,20 +374,25 @@ def test_row_with_more_fields_than_the_header_is_rejected_and_counted(tmp_path: 
     assert issues == [("cm.csv", "", 3, "record rejected: has 6 fields but the header has 5")]
 
 
+def as_csv_and_xlsx(folder: Path, lines: list[str]) -> tuple[Path, Path]:
+    """The same comma-separated lines as cm.csv and as sheet 'Devices' of cm.xlsx."""
+    cm = folder / "cm.csv"
+    cm.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    book_path = folder / "cm.xlsx"
+    book = xlsxwriter.Workbook(book_path)
+    sheet = book.add_worksheet("Devices")
+    for number, line in enumerate(lines):
+        sheet.write_row(number, 0, line.split(","))
+    book.close()
+    return cm, book_path
+
+
 def test_exports_joined_into_one_file_lose_the_second_header_not_a_device(
     tmp_path: Path,
 ) -> None:
     """A pasted-in header row would otherwise become a device called "Name0"."""
     joined = [CM_HEADER, f"PC1,{CM_ROW}", CM_HEADER, f"PC2,{CM_ROW}", f"Name0,{CM_ROW}"]
-    cm = tmp_path / "cm.csv"
-    cm.write_text("\r\n".join(joined) + "\r\n", encoding="utf-8")
-    book_path = tmp_path / "cm.xlsx"
-    book = xlsxwriter.Workbook(book_path)
-    sheet = book.add_worksheet("Devices")
-    for number, line in enumerate(joined):
-        sheet.write_row(number, 0, line.split(","))
-    book.close()
-    for path in (cm, book_path):
+    for path in as_csv_and_xlsx(tmp_path, joined):
         result = run_pipeline(path)
         # A device really named like the header column is still a device.
         assert sorted(result.devices["device_name"]) == ["Name0", "PC1", "PC2"]
@@ -405,15 +410,7 @@ def test_exports_joined_into_one_file_lose_the_second_header_not_a_device(
 
 def test_report_footer_lines_are_rejected_not_devices(tmp_path: Path) -> None:
     lines = [CM_HEADER, f"PC1,{CM_ROW}", "PC9,,,,", "", "Total: 2 devices,,,,", ",Page 1 of 1,,,"]
-    cm = tmp_path / "cm.csv"
-    cm.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
-    book_path = tmp_path / "cm.xlsx"
-    book = xlsxwriter.Workbook(book_path)
-    sheet = book.add_worksheet("Devices")
-    for number, line in enumerate(lines):
-        sheet.write_row(number, 0, line.split(","))
-    book.close()
-    for path in (cm, book_path):
+    for path in as_csv_and_xlsx(tmp_path, lines):
         result = run_pipeline(path)
         # A device with nothing but its name (no client yet) is still a device.
         assert sorted(result.devices["device_name"]) == ["PC1", "PC9"]
