@@ -230,3 +230,23 @@ def test_utf8_bom_file_with_broken_bytes_still_reads(tmp_path: Path) -> None:
     path.write_bytes(data)
     [table] = read_tables(path, header_score)
     assert table.frame["Device name"].tolist() == ["Caf\ufffd-PC", "PC,2"]
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        ('1,2\n3,"4\n5,6\n7,8\n', 2),  # swallows the records after it
+        ('1,2\n"3,4\n5,6', 2),  # no newline at the end of the file
+        ('1,2\n3,"4', 2),  # cut off on the quote's own line
+        ('1,2\r\n3,"4\r\n5,6\r\n', 2),
+        ('a,"b\nc",d\n1,"2\n', 3),  # a closed multi-line value before it
+        ('1,"x""y\n2,3\n', 1),  # an escaped quote inside the open value
+        ('1,2\n3,4 "x\n5,6\n', None),  # a quote inside an unquoted value is text
+        ('1,2\n3,4 "x', None),
+        ('1,2\n"3",4\n', None),
+    ],
+)
+def test_unclosed_quote_line(body: str, line: int | None) -> None:
+    from comanage_audit.ingest.read import _unclosed_quote_line
+
+    assert _unclosed_quote_line(body, ",") == line

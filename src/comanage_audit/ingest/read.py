@@ -31,6 +31,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import itertools
 import re
 import zipfile
 from collections import deque
@@ -410,7 +411,10 @@ def _unclosed_quote_line(body: str, delimiter: str) -> int | None:
     """
     if body.count('"') % 2 == 0:
         return None
-    reader = csv.reader(io.StringIO(f"{body}\n{_SENTINEL}", newline=""), delimiter=delimiter)
+    # The sentinel follows on its own line; chained, not concatenated, to spare a copy.
+    lines = itertools.chain(io.StringIO(body, newline=""), ["\n", _SENTINEL])
+    reader = csv.reader(lines, delimiter=delimiter)
+    unended = not body.endswith("\n")  # then the "\n" item ends the last line: not a line
     try:
         with _no_csv_field_limit():
             [last] = deque(reader, maxlen=1)
@@ -418,7 +422,7 @@ def _unclosed_quote_line(body: str, delimiter: str) -> int | None:
         return None
     if last == [_SENTINEL]:
         return None
-    return reader.line_num - sum(field.count("\n") for field in last)
+    return reader.line_num - unended - sum(field.count("\n") for field in last)
 
 
 _SENTINEL = "\x00end"  # NUL never reaches the parsers: it is removed first
