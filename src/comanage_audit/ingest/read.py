@@ -806,7 +806,9 @@ def _column_text(values: Sequence[object]) -> pa.Array:
     try:
         text = pa.array(values, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        text = pa.array([_cell_text(value) for value in values], type=pa.string())
+        # Text cells pass as they are; only the others pay for formatting.
+        cells = [value if type(value) is str else _cell_text(value) for value in values]
+        text = pa.array(cells, type=pa.string())
     return pc.fill_null(text, "") if text.null_count else text
 
 
