@@ -391,7 +391,8 @@ def test_exports_joined_into_one_file_lose_the_second_header_not_a_device(
     tmp_path: Path,
 ) -> None:
     """A pasted-in header row would otherwise become a device called "Name0"."""
-    joined = [CM_HEADER, f"PC1,{CM_ROW}", CM_HEADER, f"PC2,{CM_ROW}", f"Name0,{CM_ROW}"]
+    # The second header keeps its file's BOM, as `copy /b a.csv+b.csv` leaves it.
+    joined = [CM_HEADER, f"PC1,{CM_ROW}", f"\ufeff{CM_HEADER}", f"PC2,{CM_ROW}", f"Name0,{CM_ROW}"]
     for path in as_csv_and_xlsx(tmp_path, joined):
         result = run_pipeline(path)
         # A device really named like the header column is still a device.

@@ -888,7 +888,9 @@ def _drop_repeated_headers(
     repeated = np.ones(len(frame), dtype=bool)
     titled = [(column, name) for column, name in zip(frame.columns, written, strict=False) if name]
     for column, name in titled:  # most files: no row survives the first column
-        repeated &= frame[column].str.strip().eq(name).to_numpy(dtype=bool, na_value=False)
+        # `copy /b a.csv+b.csv` keeps the second file's BOM in front of its header
+        cells = frame[column].str.replace("\ufeff", "", regex=False).str.strip()
+        repeated &= cells.eq(name).to_numpy(dtype=bool, na_value=False)
         if not repeated.any():
             break
     if not titled or not repeated.any():
