@@ -974,6 +974,18 @@ def test_stray_far_cell_is_refused_before_calamine_allocates_it(tmp_path: Path) 
     )
 
 
+def test_stray_far_cell_in_a_workbook_inside_a_zip_is_refused(tmp_path: Path) -> None:
+    rows = CM_CELLS.format(name="PC1") + '<row r="1048576">' + cell("XFD1048576", "x") + "</row>"
+    book = crafted_xlsx(tmp_path / "sparse.xlsx", rows)
+    path = zip_with_member(tmp_path / "exports.zip", "in/sparse.xlsx", book.read_bytes())
+    book.unlink()
+    assert_one_paragraph(
+        cli(tmp_path, path),
+        "exports.zip!in/sparse.xlsx, sheet 'Devices': the sheet's used range is 1,048,576 rows "
+        "by 16,384 columns",
+    )
+
+
 def test_stray_far_cell_without_references_is_refused(tmp_path: Path) -> None:
     """Cells and rows without `r` take the next position, so they are counted too."""
     wide = "<row>" + "<c><v>1</v></c>" * 16_384 + "</row>"

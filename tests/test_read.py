@@ -176,6 +176,35 @@ def test_zip_from_the_intune_admin_center(tmp_path: Path) -> None:
     assert table.frame["Device name"].tolist() == ["Café-PC", "PC,2"]
 
 
+def test_a_zipped_exports_folder_reads_its_workbooks_too(tmp_path: Path) -> None:
+    """Workbooks inside a zip used to be skipped without a word (their devices missing)."""
+    book = tmp_path / "cm.xlsx"
+    workbook = xlsxwriter.Workbook(book)
+    workbook.add_worksheet("Devices").write_row(0, 0, ["Name0", "Client0"])
+    workbook.worksheets()[0].write_row(1, 0, ["PC1", 1])
+    workbook.close()
+    path = tmp_path / "exports.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(book, "exports/cm.xlsx")
+        archive.writestr("exports/users.csv", "\ufeff" + csv_text())
+        archive.writestr("exports/notes.pdf", b"%PDF-1.7 not a table")
+        archive.writestr("__MACOSX/exports/._users.csv", b"\x00\x05\x16\x07 Mac fork")
+    notes: list[tuple[str, str | None, str]] = []
+    tables = read_tables(path, header_score, note=lambda *n: notes.append(n))
+    assert [(t.name, t.sheet) for t in tables] == [
+        (f"{path}!exports/cm.xlsx", "Devices"),
+        (f"{path}!exports/users.csv", None),
+    ]
+    assert tables[0].frame["Name0"].tolist() == ["PC1"]
+    assert notes == [
+        (
+            str(path),
+            None,
+            "'exports/notes.pdf' inside the zip was not read: only CSV, text and .xlsx files are",
+        )
+    ]
+
+
 def test_binary_file_named_csv_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "report.csv"
     path.write_bytes(b"%PDF-1.7\n\x00\x01\x02binary")

@@ -590,7 +590,7 @@ def _read_archive(
             expected="an .xlsx workbook saved by Excel",
             fix=SAVE_AS,
         )
-    return _read_zip(path, archive, digest, header_score, note)
+    return _read_zip(path, archive, digest, header_score, limit, note)
 
 
 def _is_opendocument(path: Path, archive: zipfile.ZipFile) -> bool:
@@ -648,27 +648,64 @@ def _open_zip(path: Path, data: bytes, limit: int) -> zipfile.ZipFile:
 
 
 def _read_zip(
-    path: Path, archive: zipfile.ZipFile, digest: str, header_score: HeaderScore, note: Note
+    path: Path,
+    archive: zipfile.ZipFile,
+    digest: str,
+    header_score: HeaderScore,
+    limit: int,
+    note: Note,
 ) -> list[RawTable]:
-    """The Intune admin center downloads exports as a zip holding one CSV.
+    """The Intune admin center downloads exports as a zip holding one CSV; people also zip a
+    whole exports folder. CSV/text members and workbooks inside are read (one level deep:
+    a zip inside is not opened); anything else is noted, never skipped quietly.
 
     Member names are only ever used in messages: nothing is extracted to disk.
     """
     members = [
         info
         for info in archive.infolist()
-        if not info.is_dir() and Path(info.filename).suffix.lower() in (".csv", ".txt")
+        if not info.is_dir() and not _is_os_clutter(info.filename)
     ]
-    if not members:
-        raise InputError(path, "contains no CSV file", expected="a zip holding a CSV export")
+    suffixes = [Path(info.filename).suffix.lower() for info in members]
+    readable = [s in (*_TEXT_SUFFIXES, *_BOOK_SUFFIXES, *REFUSED_SUFFIXES) for s in suffixes]
+    if not any(readable):
+        raise InputError(
+            path, "contains no CSV file", expected="a zip holding a CSV export or workbook"
+        )
     tables = []
-    for info in members:
+    for info, suffix, read_it in zip(members, suffixes, readable, strict=True):
+        if not read_it:
+            note(
+                str(path),
+                None,
+                f"{info.filename!r} inside the zip was not read: only CSV, text and .xlsx "
+                "files are",
+            )
+            continue
         try:
             member = archive.read(info)
         except INFLATE_ERRORS as exc:
             raise inflate_error(path, info.filename, exc) from exc
-        tables.append(_read_csv(path, member, digest, header_score, note, member=info.filename))
+        if suffix in _TEXT_SUFFIXES:
+            tables.append(_read_csv(path, member, digest, header_score, note, member=info.filename))
+            continue
+        inner = Path(f"{path}!{info.filename}")  # names the member in every message
+        if member.startswith(OLE2_MAGIC):
+            raise _ole2_error(inner, member)
+        if not member.startswith(ZIP_MAGICS):
+            _refuse_known_binaries(inner, member, suffix)
+        tables.extend(_read_archive(inner, member, digest, header_score, limit, note))
     return tables
+
+
+_TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+_BOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _is_os_clutter(name: str) -> bool:
+    """macOS resource forks and Finder files that zipping on a Mac adds."""
+    base = name.rsplit("/", 1)[-1]
+    return name.startswith("__MACOSX/") or base.startswith("._") or base == ".DS_Store"
 
 
 # ---------------------------------------------------------------- XLSX
