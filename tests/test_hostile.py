@@ -625,6 +625,18 @@ def test_cover_sheet_beside_an_export_is_noted_and_left_out(tmp_path: Path) -> N
     assert {i[1] for i in issues_of(result)} == {"Notes"}  # nothing about the export itself
 
 
+def test_a_readme_inside_a_zipped_exports_folder_is_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "exports.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("exports/cm.csv", f"{CM_HEADER}\r\nPC1,{CM_ROW}\r\n")
+        archive.writestr("exports/README.txt", "Pulled 2026-11-20 by IT.\nAll sites.\n")
+    result = run_pipeline(path)
+    assert result.devices["device_name"].tolist() == ["PC1"]
+    [issue] = [i[3] for i in issues_of(result) if "not read" in i[3]]
+    assert issue.startswith("file not read: its headers (Pulled 2026-11-20 by IT.)")
+    assert issue.endswith("If it is an export, extract it from the zip and name it with --source")
+
+
 def test_workbook_with_no_recognised_sheet_is_still_an_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.xlsx"
     book = xlsxwriter.Workbook(path)

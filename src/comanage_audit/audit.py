@@ -233,11 +233,12 @@ def _note_left_out(raw: RawTable, whole_file: bool, issues: DataIssues) -> None:
     """A table that is not an export, left out: users cannot drop one sheet from the inputs,
     and a README or notes file in an exports folder is not a reason to stop."""
     headers = ", ".join(map(str, raw.frame.columns[:6]))
-    advice = (
-        "If it is an export, name it with --source KIND=PATH"
-        if whole_file
-        else "If it is an export, move it to a workbook of its own"
-    )
+    if whole_file:
+        advice = "If it is an export, name it with --source KIND=PATH"
+    elif raw.sheet is None:  # a CSV inside a zip beside an export
+        advice = "If it is an export, extract it from the zip and name it with --source"
+    else:
+        advice = "If it is an export, move it to a workbook of its own"
     issues.add_one(
         raw.name,
         raw.sheet,
