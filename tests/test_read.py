@@ -148,13 +148,19 @@ def test_xlsx_cells_of_every_type_read_as_the_text_excel_shows(tmp_path: Path) -
     assert all(str(dtype) == "string" for dtype in frame.dtypes)
 
 
+def one_device_workbook(path: Path, header_row: int = 0) -> Path:
+    """Sheet 'Devices': Name0, Client0 on `header_row` (0-based), PC1, 1 below it."""
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("Devices")
+    sheet.write_row(header_row, 0, ["Name0", "Client0"])
+    sheet.write_row(header_row + 1, 0, ["PC1", 1])
+    book.close()
+    return path
+
+
 def test_report_starting_below_the_header_search_rows_is_still_read(tmp_path: Path) -> None:
     """Blank rows above a report (here 40) must not hide it: nothing is skipped quietly."""
-    book_path = tmp_path / "low.xlsx"
-    book = xlsxwriter.Workbook(book_path)
-    book.add_worksheet("Devices").write_row(39, 0, ["Name0", "Client0"])
-    book.worksheets()[0].write_row(40, 0, ["PC1", 1])
-    book.close()
+    book_path = one_device_workbook(tmp_path / "low.xlsx", header_row=39)
     [sheet] = read_tables(book_path, header_score)
     assert list(sheet.frame.columns) == ["Name0", "Client0"]
     assert sheet.frame["Name0"].tolist() == ["PC1"]
@@ -178,11 +184,7 @@ def test_zip_from_the_intune_admin_center(tmp_path: Path) -> None:
 
 def test_a_zipped_exports_folder_reads_its_workbooks_too(tmp_path: Path) -> None:
     """Workbooks inside a zip used to be skipped without a word (their devices missing)."""
-    book = tmp_path / "cm.xlsx"
-    workbook = xlsxwriter.Workbook(book)
-    workbook.add_worksheet("Devices").write_row(0, 0, ["Name0", "Client0"])
-    workbook.worksheets()[0].write_row(1, 0, ["PC1", 1])
-    workbook.close()
+    book = one_device_workbook(tmp_path / "cm.xlsx")
     path = tmp_path / "exports.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.write(book, "exports/cm.xlsx")
