@@ -998,6 +998,18 @@ def test_stray_far_cell_in_a_workbook_inside_a_zip_is_refused(tmp_path: Path) ->
     )
 
 
+@pytest.mark.parametrize("member", ["inner.zip.xlsx", "inner.ods", "inner.xlsb"])
+def test_a_zip_inside_a_zip_is_not_opened(tmp_path: Path, member: str) -> None:
+    """Whatever the member is called: nesting is how zip bombs multiply."""
+    inner = zip_with_member(
+        tmp_path / "inner.zip", "cm.csv", f"{CM_HEADER}\r\nPC1,{CM_ROW}\r\n".encode()
+    )
+    path = zip_with_member(tmp_path / "outer.zip", f"in/{member}", inner.read_bytes())
+    inner.unlink()
+    text = assert_one_paragraph(cli(tmp_path, path), f"outer.zip!in/{member}: ")
+    assert "PC1" not in text
+
+
 def test_stray_far_cell_without_references_is_refused(tmp_path: Path) -> None:
     """Cells and rows without `r` take the next position, so they are counted too."""
     wide = "<row>" + "<c><v>1</v></c>" * 16_384 + "</row>"

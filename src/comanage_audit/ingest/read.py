@@ -111,12 +111,24 @@ def read_tables(
     note = note or _no_note
     data = _read_bytes(path, limit)
     digest = hashlib.sha256(data).hexdigest()
-    suffix = path.suffix.lower()
+    return _read_data(path, data, digest, header_score, limit, note)
+
+
+def _read_data(
+    path: Path,
+    data: bytes,
+    digest: str,
+    header_score: HeaderScore,
+    limit: int,
+    note: Note,
+    in_zip: bool = False,
+) -> list[RawTable]:
+    """A file's tables, by what its bytes are (not its name); also a workbook inside a zip."""
     if data.startswith(ZIP_MAGICS):
-        return _read_archive(path, data, digest, header_score, limit, note)
+        return _read_archive(path, data, digest, header_score, limit, note, in_zip)
     if data.startswith(OLE2_MAGIC):
         raise _ole2_error(path, data)
-    _refuse_known_binaries(path, data, suffix)
+    _refuse_known_binaries(path, data, path.suffix.lower())
     return [_read_csv(path, data, digest, header_score, note)]
 
 
@@ -560,9 +572,19 @@ def _string_types(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
 
 
 def _read_archive(
-    path: Path, data: bytes, digest: str, header_score: HeaderScore, limit: int, note: Note
+    path: Path,
+    data: bytes,
+    digest: str,
+    header_score: HeaderScore,
+    limit: int,
+    note: Note,
+    in_zip: bool = False,
 ) -> list[RawTable]:
-    """An .xlsx workbook or a zip of CSV files, told apart by what is inside."""
+    """An .xlsx workbook or a zip of CSV files, told apart by what is inside.
+
+    Inside a zip only a workbook is opened: a zip in a zip is refused, so nesting (a zip
+    bomb's trick) never goes deeper than one level.
+    """
     archive = _open_zip(path, data, limit)
     names = set(archive.namelist())
     if "mimetype" in names and _is_opendocument(path, archive):
@@ -589,6 +611,13 @@ def _read_archive(
             "is a zip file but not an Excel workbook (it has no xl/workbook.xml)",
             expected="an .xlsx workbook saved by Excel",
             fix=SAVE_AS,
+        )
+    if in_zip:
+        raise InputError(
+            path,
+            "is a zip file inside a zip, which is not opened",
+            expected="CSV files and .xlsx workbooks inside the zip",
+            fix="Extract the inner zip and audit its files",
         )
     return _read_zip(path, archive, digest, header_score, limit, note)
 
@@ -690,11 +719,7 @@ def _read_zip(
             tables.append(_read_csv(path, member, digest, header_score, note, member=info.filename))
             continue
         inner = Path(f"{path}!{info.filename}")  # names the member in every message
-        if member.startswith(OLE2_MAGIC):
-            raise _ole2_error(inner, member)
-        if not member.startswith(ZIP_MAGICS):
-            _refuse_known_binaries(inner, member, suffix)
-        tables.extend(_read_archive(inner, member, digest, header_score, limit, note))
+        tables.extend(_read_data(inner, member, digest, header_score, limit, note, in_zip=True))
     return tables
 
 
