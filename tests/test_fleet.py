@@ -65,8 +65,10 @@ def test_duplicates_keep_the_most_recent_record_and_are_reported(tmp_path: Path)
     stale = issues[issues["file"].str.endswith("entra.csv")]
     assert stale["row"].tolist() == [3]
     assert "kept the more recently active record at row 2" in stale["issue"].iloc[0]
+    assert stale["code"].tolist() == ["duplicate-record"]
     reenrolled = issues[issues["file"].str.endswith("intune.csv")]
     assert reenrolled["row"].tolist() == [6]
+    assert reenrolled["code"].tolist() == ["duplicate-record"]
     pc5 = devices[devices["device_name"].eq("PC5")].iloc[0]
     assert pc5["Intune: Device ID"] == "i4"
 

@@ -27,6 +27,7 @@ from comanage_audit.model import (
     AuditResult,
     DataIssues,
     InputRecord,
+    IssueCode,
     RawTable,
     SourceKind,
     SourceTable,
@@ -163,6 +164,7 @@ def _note_identical_files(tables: list[SourceTable], issues: DataIssues) -> None
                 None,
                 f"has the same content as {original} (identical SHA-256): the same export was "
                 "given twice, so each of its records is also reported as a duplicate",
+                IssueCode.DUPLICATE_FILE,
             )
 
 
@@ -218,7 +220,8 @@ def _load_file(
                     column="",
                     value="",
                     issue="record rejected: " + raw.rejected["reason"],
-                )
+                ),
+                IssueCode.REJECTED_ROW,
             )
         with phases("identify/normalise"):
             loaded.append(normalise(raw, match, issues))
@@ -245,6 +248,7 @@ def _note_left_out(raw: RawTable, whole_file: bool, issues: DataIssues) -> None:
         f"{NOT_READ[0] if raw.sheet is None else NOT_READ[1]}: its headers ({headers}) are "
         f"not those of an export; its {len(raw.frame):,} record(s) are not part of the audit. "
         + advice,
+        IssueCode.LEFT_OUT,
     )
 
 

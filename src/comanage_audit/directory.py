@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from comanage_audit.model import DataIssues, InputRecord, SourceTable
+from comanage_audit.model import DataIssues, InputRecord, IssueCode, SourceTable
 from comanage_audit.policy import Policy
 from comanage_audit.reference.licences import resolve_licences
 
@@ -29,10 +29,22 @@ def load_users(
     records = [InputRecord.of(t) for t in tables]
 
     missing = users["upn"].isna()
-    _report(users[missing], tables, "no valid user principal name; row not used", issues)
+    _report(
+        users[missing],
+        tables,
+        "no valid user principal name; row not used",
+        issues,
+        IssueCode.REJECTED_ROW,
+    )
     users = users[~missing]
     repeated = users["upn"].duplicated(keep="first")
-    _report(users[repeated], tables, "user listed again; the first row is used", issues)
+    _report(
+        users[repeated],
+        tables,
+        "user listed again; the first row is used",
+        issues,
+        IssueCode.DUPLICATE_RECORD,
+    )
     table_of = everyone["_table"]
     for index, record in enumerate(records):
         mine = users["_table"].eq(index)
@@ -55,6 +67,7 @@ def load_users(
             + resolved.loc[unknown, "unknown_products"].astype("string")
             + " (pass a newer Microsoft licensing CSV with --licence-catalogue)",
             issues,
+            IssueCode.UNKNOWN_LICENCE,
             column_of="licenses",
             value=users.loc[unknown, "licenses"],
         )
@@ -74,6 +87,7 @@ def _report(
     tables: list[SourceTable],
     issue: str | pd.Series,
     issues: DataIssues,
+    code: IssueCode,
     column_of: str = "upn",
     value: pd.Series | None = None,
 ) -> None:
@@ -90,7 +104,8 @@ def _report(
                 "value": _values(rows, column_of, value),
                 "issue": issue.to_numpy() if isinstance(issue, pd.Series) else issue,
             }
-        )
+        ),
+        code,
     )
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from comanage_audit.model import DataIssues, InputRecord, SourceKind, SourceTable
+from comanage_audit.model import DataIssues, InputRecord, IssueCode, SourceKind, SourceTable
 
 K = SourceKind
 STRING = pd.StringDtype("pyarrow")
@@ -131,7 +131,8 @@ def dedupe(
                         "recently active record at " + kept_at
                     ),
                 }
-            )
+            ),
+            IssueCode.DUPLICATE_RECORD,
         )
     return records
 
@@ -179,7 +180,8 @@ def _id_conflicts(
                     "record is current and fix or remove the other"
                 ),
             }
-        )
+        ),
+        IssueCode.ID_CONFLICT,
     )
     return conflict
 

@@ -159,7 +159,21 @@ class CheckSpec:
     columns: tuple[str, ...] = ()
 
 
-NOT_READ = ("file not read", "sheet not read")  # how Data issues begin for tables left out
+NOT_READ = ("file not read", "sheet not read")  # how a left-out table's issue text begins
+
+
+class IssueCode(StrEnum):
+    """What kind of data issue a row is: the console, summary.json and tests filter on this."""
+
+    REJECTED_ROW = "rejected-row"  # a record the reader or a loader could not use
+    DUPLICATE_RECORD = "duplicate-record"  # another record of the same device or user was kept
+    DUPLICATE_FILE = "duplicate-file"  # the same export given twice
+    ID_CONFLICT = "id-conflict"  # one Entra device id on records with different names
+    UNPARSED_VALUE = "unparsed-value"  # a value that could not be read; treated as missing
+    UNKNOWN_LICENCE = "unknown-licence"  # a licence value the reference cannot resolve
+    UNMATCHED_RECORD = "unmatched-record"  # a record that matched no device
+    LEFT_OUT = "left-out"  # a file, sheet or zip member that is not an export
+    READ_NOTE = "read-note"  # how a file was read (encoding, hidden sheet, merged cells, ...)
 
 
 @dataclass
@@ -168,13 +182,20 @@ class DataIssues:
 
     frames: list[pd.DataFrame] = field(default_factory=list)
 
-    COLUMNS = ("file", "sheet", "row", "column", "value", "issue")
+    COLUMNS = ("file", "sheet", "row", "column", "value", "code", "issue")
 
-    def add(self, frame: pd.DataFrame) -> None:
+    def add(self, frame: pd.DataFrame, code: IssueCode) -> None:
         if len(frame):
-            self.frames.append(frame.loc[:, list(self.COLUMNS)])
+            self.frames.append(frame.assign(code=code.value).loc[:, list(self.COLUMNS)])
 
-    def add_one(self, file: str, sheet: str | None, issue: str, column: str = "") -> None:
+    def add_one(
+        self,
+        file: str,
+        sheet: str | None,
+        issue: str,
+        code: IssueCode = IssueCode.READ_NOTE,
+        column: str = "",
+    ) -> None:
         self.add(
             pd.DataFrame(
                 {
@@ -185,7 +206,8 @@ class DataIssues:
                     "value": [""],
                     "issue": [issue],
                 }
-            )
+            ),
+            code,
         )
 
     def table(self) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from comanage_audit.ingest import parse
 from comanage_audit.ingest.sources import Match
-from comanage_audit.model import DataIssues, RawTable, SourceKind, SourceTable
+from comanage_audit.model import DataIssues, IssueCode, RawTable, SourceKind, SourceTable
 
 K = SourceKind
 Parser = Callable[[pd.Series], pd.Series]
@@ -121,7 +121,8 @@ def _report_unparsed(
                 "value": text[failed].str.slice(0, 200).to_numpy(),
                 "issue": f"could not be read as {expected}; treated as missing",
             }
-        )
+        ),
+        IssueCode.UNPARSED_VALUE,
     )
 
 

@@ -68,13 +68,13 @@ BOMB_FLOOR = 50 * MB  # small members are never called bombs, whatever their rat
 MAX_ZIP_MEMBERS = 10_000
 
 HeaderScore = Callable[[list[str]], float]
-Note = Callable[[str, str | None, str], None]  # (file, sheet, text)
+Note = Callable[..., None]  # (file, sheet, text, code=IssueCode.READ_NOTE)
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def _no_note(_file: str, _sheet: str | None, _text: str) -> None:
+def _no_note(_file: str, _sheet: str | None, _text: str, _code: object = None) -> None:
     return None
 
 

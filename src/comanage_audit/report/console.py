@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from comanage_audit.model import NOT_READ, AuditResult, Verdict
+from comanage_audit.model import AuditResult, IssueCode, Verdict
 
 VERDICT_STYLE = {
     Verdict.READY: "green",
@@ -43,9 +43,7 @@ def print_summary(result: AuditResult, written: list[Path], console: Console) ->
         console.print(f"[dim]{len(result.not_evaluated)} checks not evaluated (see Summary).[/]")
     issues = result.data_issues
     if len(issues):
-        left_out = issues.loc[
-            issues["issue"].astype("string").str.startswith(NOT_READ).fillna(False)
-        ]
+        left_out = issues.loc[issues["code"].eq(IssueCode.LEFT_OUT.value)]
         if len(left_out):
             where = left_out["file"].astype("string").map(lambda f: Path(f).name)
             sheet = left_out["sheet"].astype("string").fillna("")

@@ -39,6 +39,10 @@ def summary(result: AuditResult) -> dict[str, object]:
         "checks": checks,
         "tenant": result.tenant[["check_id", "title", "status", "detail"]].to_dict("records"),
         "data_issues": len(result.data_issues),
+        "data_issues_by_code": {
+            str(code): int(count)
+            for code, count in result.data_issues["code"].value_counts(sort=False).items()
+        },
     }
 
 

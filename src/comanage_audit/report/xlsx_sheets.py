@@ -965,11 +965,14 @@ def issues_table(result: AuditResult) -> Table:
         "row": "Row",
         "column": "Column",
         "value": "Value",
+        "code": "Type",
         "issue": "Issue",
     }
     frame = issues.reindex(columns=list(names)).rename(columns=names)
     frame["Row"] = pd.to_numeric(frame["Row"], errors="coerce").astype("Int64")
-    for name in ("File", "Sheet", "Column", "Value", "Issue"):
+    # "rejected-row" -> "Rejected row": the code in words, filterable on the sheet.
+    frame["Type"] = frame["Type"].astype("string").str.replace("-", " ").str.capitalize()
+    for name in ("File", "Sheet", "Column", "Value", "Type", "Issue"):
         frame[name] = frame[name].astype("string")
     columns = describe(
         frame,
