@@ -278,6 +278,6 @@ def test_utf8_bom_file_with_broken_bytes_still_reads(tmp_path: Path) -> None:
     ],
 )
 def test_unclosed_quote_line(body: str, line: int | None) -> None:
-    from comanage_audit.ingest.read import _unclosed_quote_line
+    from comanage_audit.ingest.csv_table import unclosed_quote_line as _unclosed_quote_line
 
     assert _unclosed_quote_line(body, ",") == line

@@ -1,0 +1,352 @@
+"""Read a CSV or text export into a text table, whatever its encoding, delimiter or layout.
+
+The header row is found among the first non-blank lines (title rows above an SSRS or
+console report are fine); the records after it are parsed by Arrow, as text. Malformed
+records are rejected with their row number, never dropped quietly; a quote that never
+closes (which would swallow every later record into one value) refuses the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import itertools
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from comanage_audit.errors import InputError
+from comanage_audit.ingest.context import ReadContext
+from comanage_audit.ingest.encoding import decode_with_strays
+from comanage_audit.ingest.sniff import refuse_binary_text
+from comanage_audit.ingest.tidy import (
+    HEADER_SEARCH_ROWS,
+    drop_empty_columns,
+    find_header_row,
+    make_unique,
+    string_types,
+    tidy_records,
+)
+from comanage_audit.model import RawTable
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def sniff_delimiter(sample_lines: list[str]) -> str:
+    """The delimiter that splits the sample lines most consistently into the most fields."""
+    best, best_score = ",", -1.0
+    for delimiter in DELIMITERS:
+        counts = [_field_count(line, delimiter) for line in sample_lines]
+        if not counts:
+            continue
+        widest = max(counts)
+        if widest < 2:
+            continue
+        consistent = sum(c == widest for c in counts) / len(counts)
+        score = widest * consistent
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _field_count(line: str, delimiter: str) -> int:
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), []))
+    except csv.Error:  # e.g. a bare carriage return: this delimiter does not explain the line
+        return 0
+
+
+@dataclass
+class _Text:
+    """A CSV file's text, cleaned of what the parsers must not see."""
+
+    text: str
+    encoding: str
+    skipped: int  # bytes of the file before `text` begins (BOMs)
+    rewritten: bool  # NULs removed or line ends changed: `text` is no longer the file's bytes
+
+
+@dataclass
+class _Head:
+    """Where the records begin: the delimiter, the header as written and made unique."""
+
+    delimiter: str
+    header_index: int  # the header's record number, 0-based
+    written: list[str]
+    header: list[str]
+    body: str  # the text after the header row
+
+
+def read_csv(path: Path, data: bytes, ctx: ReadContext, member: str | None = None) -> RawTable:
+    """The one table of a CSV or text file (`member` names it inside a zip)."""
+    where = f"{path}!{member}" if member else str(path)
+    refuse_binary_text(where, data)
+    text = _clean_text(where, data, ctx)
+    head = _find_head(where, text.text, ctx)
+    _refuse_unclosed_quote(where, text.text, head)
+    invalid: list[pacsv.InvalidRow] = []
+    frame = _parse_body(where, head, _body_bytes(data, text, head), invalid)
+    # Record numbers as a person counts them: the header's record number + 1 onwards.
+    first = head.header_index + 2
+    rejected = _locate_rejected(invalid, head.body, first, head.delimiter)
+    rows = pd.Series(np.arange(first, first + len(frame), dtype=np.int64))
+    rows = _renumber_after_rejects(rows, len(frame), rejected["row"].tolist(), first)
+    frame, rows, dropped = tidy_records(frame, rows, head.written)
+    rejected = pd.concat(
+        [rejected.loc[~rejected["blank"], ["row", "reason"]], dropped], ignore_index=True
+    ).sort_values("row", ignore_index=True)
+    if frame.empty and rejected.empty:
+        ctx.note(where, None, "the file has a header row but no records")
+    return RawTable(
+        path=path,
+        sheet=None,
+        frame=drop_empty_columns(frame),
+        rows=rows,
+        sha256=ctx.digest,
+        member=member,
+        rejected=rejected if len(rejected) else None,
+    )
+
+
+def _clean_text(where: str, data: bytes, ctx: ReadContext) -> _Text:
+    """Decoded text without BOMs or NULs and with LF line ends; notes for what was repaired."""
+    text, encoding, stray, stray_line = decode_with_strays(data)
+    skipped = 3 if data.startswith(b"\xef\xbb\xbf") else 0  # bytes before `text` begins
+    if stray:
+        ctx.note(
+            where,
+            None,
+            f"the file is UTF-8 except for {stray} byte(s) that are not (the first on line "
+            f"{stray_line}); those were read as Windows-1252. Check names with accents there",
+        )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        skipped += 3  # a second BOM (UTF-8 bytes; only UTF-8 files are sliced below)
+    nuls = text.count("\x00") if "\x00" in text else 0
+    if nuls:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        text = text.replace("\x00", "")
+        ctx.note(where, None, f"{nuls} NUL byte(s) removed (the first on line {line})")
+    mac_lines = "\n" not in text and "\r" in text  # Excel's "CSV (Macintosh)": CR alone ends lines
+    if mac_lines:
+        text = text.replace("\r", "\n")
+    return _Text(text, encoding, skipped, bool(nuls) or mac_lines)
+
+
+def _find_head(where: str, text: str, ctx: ReadContext) -> _Head:
+    """The delimiter and header row, from the first HEADER_SEARCH_ROWS non-blank lines."""
+    head_text = _first_lines(text, HEADER_SEARCH_ROWS)
+    non_blank = [line for line in head_text.split("\n") if line.strip()]
+    if not non_blank:
+        raise InputError(
+            where,
+            "is empty",
+            expected="a header row and at least one record",
+            fix="Export the report again; if it really has no records, leave it out",
+        )
+    delimiter = sniff_delimiter(non_blank[:10])
+    try:
+        with _no_csv_field_limit():
+            # Records as csv counts them (so `_skip_lines` agrees), quoted newlines and all.
+            records = list(csv.reader(io.StringIO(head_text), delimiter=delimiter))
+            header_index = find_header_row(records, ctx.header_score)
+            written = [cell.strip() for cell in records[header_index]]
+            # The header lies within head_text, a prefix of text: find its end there.
+            after = _skip_lines(head_text, header_index + 1, delimiter)
+    except csv.Error as exc:
+        raise _unreadable_top(where, exc, delimiter) from exc
+    body = text[len(head_text) - len(after) :]
+    return _Head(delimiter, header_index, written, make_unique(written), body)
+
+
+def _unreadable_top(where: str, exc: csv.Error, delimiter: str) -> InputError:
+    detail = (
+        str(exc)
+        .split(" - ")[0]
+        .replace(
+            "new-line character seen in unquoted field", "a line break inside an unquoted value"
+        )
+    )
+    return InputError(
+        where,
+        f"could not be read as CSV near the top ({detail}, reading it as "
+        f"{DELIMITER_NAMES[delimiter]}-separated)",
+        expected="a header row followed by records, one per line, with any value that "
+        "holds a line break or the delimiter in double quotes",
+        fix="Export the report again as CSV",
+    )
+
+
+def _refuse_unclosed_quote(where: str, text: str, head: _Head) -> None:
+    unclosed = unclosed_quote_line(head.body, head.delimiter)
+    if unclosed is None:
+        return
+    line = text.count("\n", 0, len(text) - len(head.body)) + unclosed
+    raise InputError(
+        where,
+        f"has a value that opens a double quote on line {line:,} and never closes it, so "
+        "every line after it would be read as part of that one value",
+        expected="each quoted value closed by a double quote",
+        fix=f"Open the file in a text editor, add the missing closing quote on line "
+        f"{line:,} (or remove the stray one) and save; or export the report again",
+    )
+
+
+def _body_bytes(data: bytes, text: _Text, head: _Head) -> bytes | memoryview:
+    """The body as UTF-8: the file's own bytes where it is UTF-8 as read (no re-encoding)."""
+    if text.encoding in ("utf-8", "utf-8-sig") and not text.rewritten:
+        start = text.skipped + len(text.text[: len(text.text) - len(head.body)].encode("utf-8"))
+        return memoryview(data)[start:]
+    return head.body.encode("utf-8")
+
+
+def unclosed_quote_line(body: str, delimiter: str) -> int | None:
+    """The line of `body` where a record starts whose quoted value runs to the end unclosed.
+
+    Arrow reads such a value to the end of the file, quietly swallowing every record after
+    it into one cell. Only a body with an odd number of quote characters can end inside
+    quotes, so other files cost one count; odd ones are read again with the csv module
+    (which quotes like Arrow) after a sentinel record that an unclosed value swallows.
+    """
+    if body.count('"') % 2 == 0:
+        return None
+    # The sentinel follows on its own line; chained, not concatenated, to spare a copy.
+    lines = itertools.chain(io.StringIO(body, newline=""), ["\n", _SENTINEL])
+    reader = csv.reader(lines, delimiter=delimiter)
+    unended = not body.endswith("\n")  # then the "\n" item ends the last line: not a line
+    try:
+        with _no_csv_field_limit():
+            [last] = deque(reader, maxlen=1)
+    except csv.Error:  # what the csv module refuses, Arrow reports as rejected rows
+        return None
+    if last == [_SENTINEL]:
+        return None
+    return reader.line_num - unended - sum(field.count("\n") for field in last)
+
+
+_SENTINEL = "\x00end"  # NUL never reaches the parsers: it is removed first
+
+
+def _first_lines(text: str, count: int) -> str:
+    """The text up to and including the first `count` non-blank lines, whole however long
+    (10,000 headers are ~100 KB); blank lines above a report do not use up the search."""
+    end = 0
+    while count and end < len(text):
+        newline = text.find("\n", end)
+        line_end = len(text) if newline < 0 else newline + 1
+        count -= bool(text[end:line_end].strip())
+        end = line_end
+    return text[:end]
+
+
+@contextlib.contextmanager
+def _no_csv_field_limit() -> Iterator[None]:
+    """Let the csv module read cells of any size (its default limit is 128 KB)."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _parse_body(
+    where: str, head: _Head, encoded: bytes | memoryview, invalid: list[pacsv.InvalidRow]
+) -> pd.DataFrame:
+    """The records after the header (`head.body`, and the same as UTF-8 `encoded`) as text."""
+    if not head.body or head.body.isspace():
+        return pd.DataFrame({h: pd.Series(dtype=pd.StringDtype("pyarrow")) for h in head.header})
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append(row)
+        return "skip"
+
+    block_size = 1 << 20
+    while True:
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(encoded),
+                read_options=pacsv.ReadOptions(
+                    column_names=head.header, use_threads=True, block_size=block_size
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=head.delimiter,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=on_invalid,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(head.header, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            break
+        except pa.ArrowInvalid as exc:
+            # A record longer than a parsing block (a huge cell): retry with one block.
+            if "straddl" in str(exc) and block_size < len(encoded):
+                invalid.clear()
+                block_size = len(encoded) + 1
+                continue
+            raise InputError(
+                where,
+                f"could not be read as CSV ({exc})",
+                expected="records with the same delimiter and quoting as the header",
+                fix="Export the report again as CSV, or fix the quoting in the file",
+            ) from exc
+    return table.to_pandas(types_mapper=string_types)
+
+
+def _locate_rejected(
+    invalid: list[pacsv.InvalidRow], body: str, first: int, delimiter: str
+) -> pd.DataFrame:
+    """Row numbers and reasons for malformed records (a handful at most: an error path).
+
+    Arrow cannot number rows when values may hold newlines, so the record is found by its
+    text; the number is exact unless quoted newlines precede it. A record of nothing but
+    delimiters is a blank line (`blank`), not a malformed record.
+    """
+    found: list[tuple[int, str, bool]] = []
+    position = 0
+    for row in invalid:
+        at = body.find(row.text, position) if row.text else -1
+        if at >= 0:
+            position = at + len(row.text)
+        number = first + (body.count("\n", 0, at) if at >= 0 else len(found))
+        reason = f"has {row.actual_columns} fields but the header has {row.expected_columns}"
+        blank = not (row.text or "").replace(delimiter, "").strip()
+        found.append((number, reason, blank))
+    return pd.DataFrame(found, columns=["row", "reason", "blank"])
+
+
+def _skip_lines(text: str, records: int, delimiter: str) -> str:
+    """Text after the first `records` CSV records (records may span lines when quoted)."""
+    if records == 0:
+        return text
+    stream = io.StringIO(text)
+    reader = csv.reader(stream, delimiter=delimiter)
+    position = 0
+    # csv.reader reads line by line from the stream, so tell() is exact after each record.
+    for _ in range(records):
+        next(reader, None)
+        position = stream.tell()
+    return text[position:]
+
+
+def _renumber_after_rejects(
+    rows: pd.Series, kept: int, rejected_rows: list[int], first: int
+) -> pd.Series:
+    """Shift record numbers past rejected records so each kept row keeps its true number."""
+    if not rejected_rows:
+        return rows
+    positions = rows.to_numpy() - first
+    kept_numbers = np.setdiff1d(np.arange(first, first + kept + len(rejected_rows)), rejected_rows)
+    return pd.Series(kept_numbers[positions], index=rows.index)
