@@ -8,7 +8,6 @@ whole run rather than unknown on every device.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,8 +127,8 @@ def suppress(
             continue
         if rule.expires is not None and rule.expires < ctx.as_of:
             continue
-        pattern = "|".join(fnmatch.translate(p) for p in rule.devices)
-        hit = names.str.match(pattern, case=False) if pattern else names.ne(names)
+        pattern = rule.device_regex  # Python's re and RE2 (Arrow strings) both read it
+        hit = names.str.fullmatch(pattern, case=False) if pattern else names.ne(names)
         waived = hit & statuses[rule.check].isin([Status.FAIL.value, Status.WARN.value])
         statuses.loc[waived, rule.check] = Status.SUPPRESSED.value
         applied.append(

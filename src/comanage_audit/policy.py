@@ -8,17 +8,29 @@ would change verdicts.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from comanage_audit.errors import ConfigError
+from comanage_audit.errors import ConfigError, InputError
+from comanage_audit.file_bytes import read_file_bytes
 
 MDM_SCOPES = ("all", "some", "none")
+POLICY_LIMIT = 16 * 1024 * 1024  # a policy file is a few KB
+MAX_NESTING = 64  # arrays inside arrays: tomllib recurses once per level
+# Whole numbers a policy may hold, (lowest, highest): past these a date or a comparison
+# overflows, and no real tenant comes near them.
+BOUNDS = {
+    "hierarchies": (1, 1_000),
+    "stale_days": (1, 36_500),
+    "min_build": (0, 99_999),
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,49 @@ class Suppression:
     devices: tuple[str, ...]
     reason: str
     expires: date | None = None
+
+    @property
+    def device_regex(self) -> str:
+        """The device patterns as one regex for `Series.str.fullmatch(..., case=False)`."""
+        return glob_regex(self.devices)
+
+
+def glob_regex(globs: Iterable[str]) -> str:
+    """Shell-style patterns (`*` any run, `?` one character, `[A-C]`/`[!A-C]` a set) as one
+    regex matching a whole name; "" for no patterns.
+
+    Built from the constructs Python's `re` and RE2 (pandas' Arrow string engine, pandas 3's
+    default) both accept: `fnmatch.translate` writes atomic groups and `\\Z`, which RE2
+    rejects, so `*LAB*` crashed the audit. Everything else is matched literally.
+    """
+    alternatives = [_glob_part(glob) for glob in globs]
+    return f"(?s:{'|'.join(alternatives)})" if alternatives else ""
+
+
+def _glob_part(glob: str) -> str:
+    out, position = [], 0
+    while position < len(glob):
+        char = glob[position]
+        position += 1
+        if char == "*":
+            out.append(".*")
+        elif char == "?":
+            out.append(".")
+        elif char == "[" and (end := _set_end(glob, position)) > 0:
+            content, position = glob[position:end], end + 1
+            negate = content.startswith("!")
+            body = "".join("-" if c == "-" else re.escape(c) for c in content[negate:])
+            out.append(f"[{'^' if negate else ''}{body}]")
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+def _set_end(glob: str, start: int) -> int:
+    """Where the `[...]` set opened before `start` closes (a `]` first is literal); -1: never."""
+    position = start + (glob[start : start + 1] == "!")
+    position += glob[position : position + 1] == "]"
+    return glob.find("]", position)
 
 
 @dataclass(frozen=True)
@@ -81,10 +136,16 @@ TABLES = {"domains", "admins", "suppress"}
 def load_policy(path: Path | None) -> Policy:
     if path is None:
         return Policy()
+    with contextlib.suppress(OSError):  # reading reports what stat cannot tell
+        if path.stat().st_size > POLICY_LIMIT:
+            raise ConfigError(
+                f"Policy file {path} is {path.stat().st_size:,} bytes; a policy file is a few "
+                "KB. Check that --config names the policy (TOML) file."
+            )
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"Policy file {path} cannot be read: {exc.strerror or exc}.") from exc
+        raw = read_file_bytes(path, POLICY_LIMIT, "a policy file")
+    except InputError as exc:
+        raise ConfigError(f"Policy file {exc}") from exc
     # Notepad saves "Unicode" as UTF-16 with a BOM, and UTF-8 with one.
     encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     try:
@@ -94,18 +155,44 @@ def load_policy(path: Path | None) -> Policy:
             f"Policy file {path} is not UTF-8 text (byte {exc.start + 1} cannot be read). "
             "Save it as UTF-8, e.g. in Notepad choose File > Save as, Encoding: UTF-8."
         ) from exc
+    _refuse_deep_nesting(text, path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Policy file {path} is not valid TOML: {exc}.") from exc
+    except RecursionError as exc:  # nesting `_refuse_deep_nesting` did not see (inline tables)
+        raise ConfigError(
+            f"Policy file {path} nests values too deeply to read; a policy needs no more than "
+            "a list of tables."
+        ) from exc
     return parse_policy(data, text, path)
+
+
+def _refuse_deep_nesting(text: str, path: Path) -> None:
+    """Arrays nested MAX_NESTING deep: an error naming the key and line, before tomllib
+    recurses once per level into a RecursionError. Brackets in strings and comments count
+    too, which only ever makes this stricter on text no policy holds."""
+    depth, key, key_line = 0, "", 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        assigned = re.match(r"\s*([A-Za-z0-9_.\-\"']+)\s*=", line) if depth == 0 else None
+        if assigned:
+            key, key_line = assigned.group(1).strip("\"'"), number
+        for char in line.split("#", 1)[0]:
+            depth += (char == "[") - (char == "]")
+            if depth > MAX_NESTING and key:
+                raise ConfigError(
+                    f"Policy file {path}, line {key_line}, key {key!r}: nests arrays more "
+                    f"than {MAX_NESTING} deep; a policy value is a list of names at most."
+                )
+        depth = max(depth, 0)
 
 
 def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
     values: dict[str, Any] = {"source": path}
 
-    def fail(key: str, problem: str) -> ConfigError:
-        return ConfigError(f"Policy file {path}, {_line_of(text, key)}key {key!r}: {problem}.")
+    def fail(key: str, problem: str, item: int | None = None) -> ConfigError:
+        where = _line_of(text, key, item)
+        return ConfigError(f"Policy file {path}, {where}key {key!r}: {problem.rstrip('.')}.")
 
     for section, content in data.items():
         if section in TABLES:
@@ -122,7 +209,10 @@ def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
             types, attribute = SCHEMA[section][key]
             if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
                 wanted = " or ".join(t.__name__ for t in types)
-                raise fail(f"{section}.{key}", f"must be a {wanted}, not {value!r}")
+                raise fail(f"{section}.{key}", f"must be a {wanted}, not {_shown(value)}")
+            low, high = BOUNDS.get(attribute, (value, value))
+            if not low <= value <= high:
+                raise fail(f"{section}.{key}", f"must be a whole number from {low} to {high:,}")
             values[attribute] = value
 
     scope = values.get("mdm_user_scope")
@@ -139,8 +229,6 @@ def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
     if "mdm_scope_group_csv" in values:
         group = Path(values["mdm_scope_group_csv"])
         values["mdm_scope_group_csv"] = group if group.is_absolute() else path.parent / group
-    if values.get("stale_days", 1) <= 0:
-        raise fail("thresholds.stale_days", "must be a positive number of days")
 
     domains = data.get("domains", {})
     if not isinstance(domains, dict) or not all(isinstance(v, str) for v in domains.values()):
@@ -153,57 +241,107 @@ def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
     return Policy(**values)
 
 
-def _admins(items: Any, fail: Any) -> list[Admin]:
+Fail = Callable[..., ConfigError]  # (key, problem, item=None) -> the error to raise
+
+
+def _tables(items: Any, name: str, fail: Fail) -> list[dict[str, Any]]:
+    """The [[name]] tables, each checked to be a table (`admins = [1]` is not)."""
     if not isinstance(items, list):
-        raise fail("admins", "must be a list of [[admins]] tables")
+        raise fail(name, f"must be a list of [[{name}]] tables")
+    for number, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise fail(name, f"must be a list of [[{name}]] tables, not {_shown(item)}", number)
+    return items
+
+
+def _admins(items: Any, fail: Fail) -> list[Admin]:
     admins = []
-    for item in items:
+    for number, item in enumerate(_tables(items, "admins", fail)):
         unknown = set(item) - {"upn", "roles", "scope"}
         if unknown:
             raise fail(
-                f"admins.{sorted(unknown)[0]}", "unknown key; [[admins]] takes upn, roles, scope"
+                f"admins.{sorted(unknown)[0]}",
+                "unknown key; [[admins]] takes upn, roles, scope",
+                number,
             )
-        upn, roles = item.get("upn"), item.get("roles", [])
+        upn, roles, scope = item.get("upn"), item.get("roles", []), item.get("scope", "")
         if not isinstance(upn, str) or "@" not in upn:
-            raise fail("admins.upn", "must be a user principal name such as admin@contoso.com")
+            message = "must be a user principal name such as admin@contoso.com"
+            raise fail("admins.upn", message, number)
         if isinstance(roles, str):
             roles = [roles]
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise fail("admins.roles", "must be a list of role names")
-        admins.append(Admin(upn.lower(), tuple(roles), str(item.get("scope", ""))))
+            raise fail("admins.roles", "must be a list of role names", number)
+        if not isinstance(scope, str):
+            raise fail("admins.scope", f'must be a text such as "All", not {_shown(scope)}', number)
+        admins.append(Admin(upn.lower(), tuple(roles), scope))
     return admins
 
 
-def _suppressions(items: Any, fail: Any) -> list[Suppression]:
-    if not isinstance(items, list):
-        raise fail("suppress", "must be a list of [[suppress]] tables")
+def _suppressions(items: Any, fail: Fail) -> list[Suppression]:
     rules = []
-    for item in items:
+    for number, item in enumerate(_tables(items, "suppress", fail)):
+        if not item:
+            raise fail(
+                "suppress", "is an empty [[suppress]] table: give check, devices and reason", number
+            )
         unknown = set(item) - {"check", "devices", "reason", "expires"}
         if unknown:
             raise fail(
                 f"suppress.{sorted(unknown)[0]}",
                 "unknown key; [[suppress]] takes check, devices, reason, expires",
+                number,
             )
         check, devices, reason = item.get("check"), item.get("devices", "*"), item.get("reason")
         if not isinstance(check, str) or not re.fullmatch(r"[A-Z]+-\d{3}", check.upper()):
-            raise fail("suppress.check", "must be a check id such as WIN-003")
+            raise fail("suppress.check", "must be a check id such as WIN-003", number)
         if not isinstance(reason, str) or not reason.strip():
-            raise fail("suppress.reason", f"is required for {check}: say why it is waived")
+            raise fail("suppress.reason", f"is required for {check}: say why it is waived", number)
         if isinstance(devices, str):
             devices = [devices]
         if not isinstance(devices, list) or not all(isinstance(d, str) for d in devices):
-            raise fail("suppress.devices", "must be a device name, a pattern, or a list of them")
+            message = "must be a device name, a pattern, or a list of them"
+            raise fail("suppress.devices", message, number)
+        if not devices:
+            message = 'names no device; list names or patterns, or "*" for every device'
+            raise fail("suppress.devices", message, number)
+        try:
+            re.compile(glob_regex(devices))
+        except re.error as exc:
+            raise fail(
+                "suppress.devices", f"has a pattern that cannot be read ({exc})", number
+            ) from exc
         expires = item.get("expires")
-        if expires is not None and not isinstance(expires, date):
-            raise fail("suppress.expires", "must be a date such as 2027-01-31 (no quotes)")
+        if expires is not None and (not isinstance(expires, date) or isinstance(expires, datetime)):
+            message = (
+                f"must be a date such as 2027-01-31 (no quotes, no time), not {_shown(expires)}"
+            )
+            raise fail("suppress.expires", message, number)
         rules.append(Suppression(check.upper(), tuple(devices), reason.strip(), expires))
     return rules
 
 
-def _line_of(text: str, dotted: str) -> str:
+def _shown(value: Any) -> str:
+    """A wrong value as the message shows it: short, whatever the policy file held."""
+    text = value.isoformat() if isinstance(value, date) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _line_of(text: str, dotted: str, item: int | None = None) -> str:
+    """`line N, ` for the key (within the item-th [[table]] of its kind, if given), else ""."""
+    lines = text.splitlines()
+    start = 0
+    if item is not None:
+        table = dotted.split(".")[0]
+        headers = [
+            n for n, line in enumerate(lines) if re.match(rf"\s*\[\[\s*{table}\s*\]\]", line)
+        ]
+        if item < len(headers):
+            start = headers[item]
+            if "." not in dotted:
+                return f"line {start + 1}, "
     key = dotted.split(".")[-1]
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines[start:], start=start + 1):
         if re.match(rf"\s*(\[+\s*)?{re.escape(key)}\b", line):
             return f"line {number}, "
     return ""

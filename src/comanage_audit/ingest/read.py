@@ -27,6 +27,7 @@ import hashlib
 from functools import partial
 from pathlib import Path
 
+from comanage_audit.file_bytes import read_file_bytes
 from comanage_audit.ingest.archive import MAX_ZIP_MEMBERS, read_archive
 from comanage_audit.ingest.context import MB, HeaderScore, Note, ReadContext, no_note
 from comanage_audit.ingest.csv_table import (
@@ -41,7 +42,6 @@ from comanage_audit.ingest.sniff import (
     OLE2_MAGIC,
     ZIP_MAGICS,
     ole2_error,
-    read_bytes,
     refuse_known_binaries,
 )
 from comanage_audit.ingest.tidy import (
@@ -85,7 +85,7 @@ def read_tables(
 ) -> list[RawTable]:
     """Every non-empty table in the file: one per CSV, one per non-empty XLSX sheet."""
     limit = max_input_mb * MB
-    data = read_bytes(path, limit)
+    data = read_file_bytes(path, limit)
     ctx = ReadContext(hashlib.sha256(data).hexdigest(), header_score, limit, note or no_note)
     return read_data(path, data, ctx)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from comanage_audit.errors import InputError
-from comanage_audit.ingest.context import too_big
 from comanage_audit.ingest.encoding import is_utf16
 from comanage_audit.ingest.workbook_vetting import SAVE_AS
 
@@ -15,17 +14,6 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 # Bytes a text export never holds (C0 controls except tab, LF, VT, FF, CR and the old EOF mark).
 CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 26))
-
-
-def read_bytes(path: Path, limit: int) -> bytes:
-    """The whole file, once its size is known to be within the limit."""
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise too_big(path, size, limit)
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from exc
 
 
 def ole2_error(path: Path, data: bytes) -> InputError:
