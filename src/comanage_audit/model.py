@@ -174,6 +174,7 @@ class IssueCode(StrEnum):
     UNMATCHED_RECORD = "unmatched-record"  # a record that matched no device
     LEFT_OUT = "left-out"  # a file, sheet or zip member that is not an export
     READ_NOTE = "read-note"  # how a file was read (encoding, hidden sheet, merged cells, ...)
+    PLACEHOLDER_SERIAL = "placeholder-serial"  # records whose serial is a firmware placeholder
 
 
 @dataclass

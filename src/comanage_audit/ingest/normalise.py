@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from comanage_audit.ingest import parse
+from comanage_audit.ingest import parse, serials
 from comanage_audit.ingest.sources import Match
 from comanage_audit.model import DataIssues, IssueCode, RawTable, SourceKind, SourceTable
 
@@ -85,6 +85,9 @@ def normalise(table: RawTable, match: Match, issues: DataIssues) -> SourceTable:
     derive = DERIVED.get(match.kind)
     if derive is not None:
         typed = derive(typed, text)
+    if "serial" in text and "serial" in typed:
+        serial = text["serial"], typed["serial"]
+        serials.note_placeholders(table, match.mapping["serial"], *serial, issues)
     typed["_row"] = table.rows.to_numpy()
     return SourceTable(
         kind=match.kind,
@@ -145,7 +148,7 @@ def _configmgr(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
     parts = parse.version_parts(_column(text, "client_version"))
     typed["client_build"] = parts["build"]
     typed["client_version"] = parts["normalized"]
-    typed["serial"] = parse.serial(_column(text, "serial"))
+    typed["serial"] = serials.serial(_column(text, "serial"))
     return typed
 
 
@@ -154,7 +157,7 @@ def _intune(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
     typed["os_family"] = parse.os_family(_column(text, "os"), _column(text, "sku_family"))
     typed["os_build"] = parse.windows_build(_column(text, "os_version"))
     typed["edition"] = parse.windows_edition_family(_column(text, "sku_family"))
-    typed["serial"] = parse.serial(_column(text, "serial"))
+    typed["serial"] = serials.serial(_column(text, "serial"))
     return typed
 
 

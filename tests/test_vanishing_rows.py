@@ -1,0 +1,71 @@
+"""Rows that vanished or merged silently (issue 19): placeholder serials, formula cells
+without saved values, stray quote pairs, links out of the input folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.bounded import audit_args, run_cli
+
+CM_HEADER = "Name0,Operating_System_Name_and0,Build01,Client0,Client_Version0,SerialNumber0"
+CM_ROW = "Microsoft Windows NT Workstation 10.0,10.0.26100,1,5.00.9141.1000"
+INTUNE_HEADER = "Device name,OS,OS version,Serial number,Managed by,Last check-in"
+INTUNE_ROW = "Windows,10.0.26100.1,Intune,2026-11-20"
+
+
+def summary_of(out: Path) -> dict:
+    return json.loads((out / "summary.json").read_text(encoding="utf-8"))
+
+
+def issues_csv(out: Path) -> list[dict[str, str]]:
+    """Data issues as the workbook lists them, read back with openpyxl."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(out / "comanage-audit.xlsx", read_only=True)["Data issues"]
+    rows = [
+        [("" if v is None else str(v)) for v in row] for row in sheet.iter_rows(values_only=True)
+    ]
+    header = next(i for i, row in enumerate(rows) if "Issue" in row)
+    return [dict(zip(rows[header], row, strict=False)) for row in rows[header + 1 :]]
+
+
+def test_placeholder_serials_never_merge_devices_and_are_counted(tmp_path: Path) -> None:
+    """'Not Available' linked two machines and de-duplicated two Intune records into one."""
+    placeholders = [
+        "Not Available",
+        "Base Board Serial Number",
+        "XXXXXXXX",
+        "To Be Filled By O.E.M.",
+    ]
+    cm = tmp_path / "cm.csv"
+    cm.write_text(
+        "\n".join(
+            [CM_HEADER, *(f"CM-{n},{CM_ROW},{s}" for n, s in enumerate(placeholders)),
+             f"CM-REAL,{CM_ROW},5CG1234XYZ"]
+        ) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    intune = tmp_path / "intune.csv"
+    intune.write_text(
+        "\n".join(
+            [INTUNE_HEADER, *(f"IN-{n},Windows,10.0.26100.1,{s},Intune,2026-11-20"
+                              for n, s in enumerate(placeholders)),
+             "IN-REAL,Windows,10.0.26100.1,5cg1234xyz,Intune,2026-11-20"]
+        ) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    out = tmp_path / "out"
+    run = run_cli(*audit_args(out, cm, intune, formats="xlsx,json"), timeout=120)
+    assert run.code == 0, run.stderr
+    summary = summary_of(out)
+    # 4 + 4 placeholder records stay 8 devices; the real serial still links CM-REAL to IN-REAL.
+    assert summary["devices"] == 9
+    for record in summary["inputs"]:
+        assert (record["rows_read"], record["rows_linked"], record["rows_duplicate"]) == (5, 5, 0)
+    counts = summary["data_issues_by_code"]
+    assert counts.get("duplicate-record", 0) == 0
+    assert counts["placeholder-serial"] == 2  # one line per file
+    lines = [i["Issue"] for i in issues_csv(out) if "placeholder serial" in i["Issue"]]
+    assert len(lines) == 2 and all(line.startswith("4 record(s) carry") for line in lines)
+    assert "'Not Available'" in lines[0]
