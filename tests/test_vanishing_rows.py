@@ -69,3 +69,55 @@ def test_placeholder_serials_never_merge_devices_and_are_counted(tmp_path: Path)
     lines = [i["Issue"] for i in issues_csv(out) if "placeholder serial" in i["Issue"]]
     assert len(lines) == 2 and all(line.startswith("4 record(s) carry") for line in lines)
     assert "'Not Available'" in lines[0]
+
+
+SEVEN = [f"PC{n},{CM_ROW},SN{n}" for n in range(1, 8)]
+
+
+def stray_quotes(lines: list[str], opened: tuple[int, str, str], closed: tuple[int, str, str]):
+    """The records with a quote put in (line index, text, replacement) at two places."""
+    out = list(lines)
+    for index, old, new in (opened, closed):
+        out[index] = out[index].replace(old, new, 1)
+    return out
+
+
+def test_two_stray_quotes_never_swallow_records_silently(tmp_path: Path) -> None:
+    """An even number of quotes passed the unclosed-quote check: PC3-PC5 vanished into PC2's
+    operating system, leaving one device and "No data issues"."""
+    lines = stray_quotes(
+        SEVEN, (1, ",Microsoft", ',"Microsoft'), (5, "Workstation 10.0,", 'Workstation 10.0",')
+    )
+    path = tmp_path / "cm.csv"
+    path.write_text("\r\n".join([CM_HEADER, *lines]) + "\r\n", encoding="utf-8")
+    run = run_cli(*audit_args(tmp_path / "out", path), timeout=60)
+    assert run.code == 2, run.stderr
+    assert run.paragraph.startswith(
+        f"error: {path}: has a double quote on line 3 that makes the next 4 line(s) part of "
+        "one value (it closes on line 7), and those lines look like records of their own"
+    )
+
+
+def test_stray_quotes_that_break_the_field_count_are_named_too(tmp_path: Path) -> None:
+    """The swallowed lines became one rejected record; five devices were lost for one row."""
+    lines = stray_quotes(SEVEN, (2, ",Microsoft", ',"Microsoft'), (3, ",SN4", ',SN4"'))
+    path = tmp_path / "cm.csv"
+    path.write_text("\r\n".join([CM_HEADER, *lines]) + "\r\n", encoding="utf-8")
+    run = run_cli(*audit_args(tmp_path / "out", path), timeout=60)
+    assert run.code == 2, run.stderr
+    assert "has a double quote on line 4 that makes the next 1 line(s) part of one value" in (
+        run.paragraph
+    )
+
+
+def test_a_quoted_note_with_line_breaks_is_still_one_value(tmp_path: Path) -> None:
+    """A value with a few line breaks and commas (an address, a note) is not a swallow."""
+    header = f"{CM_HEADER},Notes,Site,Owner"
+    rows = [f'PC1,{CM_ROW},SN1,"Desk 4, floor 2\nCall first, then go",LON,amy',
+            f"PC2,{CM_ROW},SN2,,LON,bob"]  # fmt: skip
+    path = tmp_path / "cm.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run = run_cli(*audit_args(out, path), timeout=60)
+    assert run.code == 0, run.stderr
+    assert summary_of(out)["devices"] == 2

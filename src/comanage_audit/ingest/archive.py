@@ -28,7 +28,8 @@ from comanage_audit.model import RawTable
 
 BOMB_RATIO = 200  # real exports compress 5-20:1; deflate reaches ~1000:1 on repeated bytes
 BOMB_FLOOR = 50 * MB  # small members are never called bombs, whatever their ratio
-MAX_ZIP_MEMBERS = 10_000
+MAX_ZIP_MEMBERS = 10_000  # entries in a zip's directory (a workbook's parts included)
+MAX_ZIP_TABLES = 100  # CSV files and workbooks read from one zip of exports
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 BOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -155,15 +156,21 @@ def _read_zip(
         raise InputError(
             path, "contains no CSV file", expected="a zip holding a CSV export or workbook"
         )
+    if sum(readable) > MAX_ZIP_TABLES:
+        raise InputError(
+            path,
+            f"holds {sum(readable):,} CSV files and workbooks, more than the {MAX_ZIP_TABLES} "
+            "this tool reads from one zip (each is read and checked as an export of its own)",
+            expected="a zip holding the exports to audit (the Intune download holds one CSV)",
+            fix="Extract the zip and audit only the exports in it, or zip just those",
+        )
+    skipped = [
+        info.filename for info, read_it in zip(members, readable, strict=True) if not read_it
+    ]
+    _note_not_read(skipped, path, ctx)
     tables = []
     for info, suffix, read_it in zip(members, suffixes, readable, strict=True):
         if not read_it:
-            ctx.note(
-                str(path),
-                None,
-                f"{info.filename!r} inside the zip was not read: only CSV, text and .xlsx "
-                "files are",
-            )
             continue
         try:
             member = archive.read(info)
@@ -175,6 +182,21 @@ def _read_zip(
         inner = Path(f"{path}!{info.filename}")  # names the member in every message
         tables.extend(read_member(inner, member, ctx))
     return tables
+
+
+def _note_not_read(names: list[str], path: Path, ctx: ReadContext) -> None:
+    """One Data issues line for the members that are not tables, however many there are."""
+    if not names:
+        return
+    shown = ", ".join(repr(name) for name in names[:3])
+    if len(names) > 3:
+        shown += f" and {len(names) - 3:,} other files"
+    ctx.note(
+        str(path),
+        None,
+        f"{shown} inside the zip {'was' if len(names) == 1 else 'were'} not read: only CSV, "
+        "text and .xlsx files are",
+    )
 
 
 def _is_os_clutter(name: str) -> bool:

@@ -12,6 +12,7 @@ import contextlib
 import csv
 import io
 import itertools
+import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,8 +24,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from comanage_audit.errors import InputError
-from comanage_audit.ingest.context import ReadContext
+from comanage_audit.ingest.context import MB, ReadContext
 from comanage_audit.ingest.encoding import decode_with_strays
+from comanage_audit.ingest.record_lines import bare_cr_to_lf, has_blank_lines, record_lines
 from comanage_audit.ingest.sniff import refuse_binary_text
 from comanage_audit.ingest.tidy import (
     HEADER_SEARCH_ROWS,
@@ -38,6 +40,11 @@ from comanage_audit.model import RawTable
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# The header row is looked for within this much text from the first non-blank line: a
+# header of 16,384 columns of 255 characters (Excel's most) is 4 MB; real ones are KBs.
+HEAD_CHARS = 8 * MB
+MAX_COLUMNS = 100_000  # a header row wider than this is not an export's
+_WHITESPACE = re.compile(r"[ \t\f\v\r\n]*+")  # possessive: no backtracking state kept
 
 
 def sniff_delimiter(sample_lines: list[str]) -> str:
@@ -58,6 +65,8 @@ def sniff_delimiter(sample_lines: list[str]) -> str:
 
 
 def _field_count(line: str, delimiter: str) -> int:
+    if line.count(delimiter) >= MAX_COLUMNS:  # no need to split it to know it is too wide
+        return MAX_COLUMNS + 1
     try:
         return len(next(csv.reader([line], delimiter=delimiter), []))
     except csv.Error:  # e.g. a bare carriage return: this delimiter does not explain the line
@@ -89,16 +98,18 @@ def read_csv(path: Path, data: bytes, ctx: ReadContext, member: str | None = Non
     """The one table of a CSV or text file (`member` names it inside a zip)."""
     where = f"{path}!{member}" if member else str(path)
     refuse_binary_text(where, data)
+    refuse_long_first_line(where, data)
     text = _clean_text(where, data, ctx)
     head = _find_head(where, text.text, ctx)
     _refuse_unclosed_quote(where, text.text, head)
     invalid: list[pacsv.InvalidRow] = []
-    frame = _parse_body(where, head, _body_bytes(data, text, head), invalid)
+    encoded = _body_bytes(data, text, head)
+    frame = _parse_body(where, head, encoded, invalid)
     # Record numbers as a person counts them: the header's record number + 1 onwards.
     first = head.header_index + 2
     rejected = _locate_rejected(invalid, head.body, first, head.delimiter)
-    rows = pd.Series(np.arange(first, first + len(frame), dtype=np.int64))
-    rows = _renumber_after_rejects(rows, len(frame), rejected["row"].tolist(), first)
+    rows = _record_numbers(head, encoded, len(frame), rejected["row"].to_numpy(), first)
+    _refuse_swallowed_records(where, text.text, head, frame, invalid, rows)
     frame, rows, dropped = tidy_records(frame, rows, head.written)
     rejected = pd.concat(
         [rejected.loc[~rejected["blank"], ["row", "reason"]], dropped], ignore_index=True
@@ -116,6 +127,40 @@ def read_csv(path: Path, data: bytes, ctx: ReadContext, member: str | None = Non
     )
 
 
+def _record_numbers(
+    head: _Head, encoded: bytes | memoryview, kept: int, rejected: np.ndarray, first: int
+) -> pd.Series:
+    """Each kept record's number. Arrow skips blank lines without counting them, so when
+    there are any, records are numbered by the line they start on (found by `record_lines`);
+    otherwise by counting records, past the rejected ones."""
+    if has_blank_lines(head.body):
+        numbers = first + record_lines(encoded)
+        numbers = numbers[~np.isin(numbers, rejected)]
+        if len(numbers) == kept:  # else stray quotes fooled the line scan: count instead
+            return pd.Series(numbers, dtype=np.int64)
+    rows = pd.Series(np.arange(first, first + kept, dtype=np.int64))
+    return _renumber_after_rejects(rows, kept, rejected.tolist(), first)
+
+
+def refuse_long_first_line(where: str, data: bytes) -> None:
+    """Decide from the first bytes that a file whose first line runs on for more than
+    HEAD_CHARS is no export (one 500 MB line cost 6 GB and two minutes to refuse)."""
+    start = len(data) - len(data.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n\x0b\x0c"))
+    window = data[start : start + 4 * HEAD_CHARS]  # UTF-16 and UTF-8 take up to 4 bytes
+    if len(data) - start > len(window) and b"\n" not in window and b"\r" not in window:
+        raise _first_line_too_long(where)
+
+
+def _first_line_too_long(where: str) -> InputError:
+    return InputError(
+        where,
+        f"is not an export: its first line runs on for more than {HEAD_CHARS // MB} MB "
+        "without a line break",
+        expected="a header row (a few KB, at most a few hundred) followed by one record per line",
+        fix="Check that this is the export you meant, or export the report again as CSV",
+    )
+
+
 def _clean_text(where: str, data: bytes, ctx: ReadContext) -> _Text:
     """Decoded text without BOMs or NULs and with LF line ends; notes for what was repaired."""
     text, encoding, stray, stray_line = decode_with_strays(data)
@@ -130,20 +175,25 @@ def _clean_text(where: str, data: bytes, ctx: ReadContext) -> _Text:
     if text.startswith("\ufeff"):
         text = text[1:]
         skipped += 3  # a second BOM (UTF-8 bytes; only UTF-8 files are sliced below)
+    rewritten = False
     nuls = text.count("\x00") if "\x00" in text else 0
     if nuls:
         line = text.count("\n", 0, text.index("\x00")) + 1
         text = text.replace("\x00", "")
         ctx.note(where, None, f"{nuls} NUL byte(s) removed (the first on line {line})")
-    mac_lines = "\n" not in text and "\r" in text  # Excel's "CSV (Macintosh)": CR alone ends lines
-    if mac_lines:
-        text = text.replace("\r", "\n")
-    return _Text(text, encoding, skipped, bool(nuls) or mac_lines)
+    # Excel's "CSV (Macintosh)" ends lines with CR alone; a file edited on two systems can
+    # mix CR and LF ends. Arrow takes a bare CR for a line end: so do the csv module and
+    # the line counts here, once every line end is LF.
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        fixed = bare_cr_to_lf(text)
+        rewritten, text = fixed is not text, fixed
+    return _Text(text, encoding, skipped, bool(nuls) or rewritten)
 
 
 def _find_head(where: str, text: str, ctx: ReadContext) -> _Head:
     """The delimiter and header row, from the first HEADER_SEARCH_ROWS non-blank lines."""
-    head_text = _first_lines(text, HEADER_SEARCH_ROWS)
+    lead = _skip_blank_lines(text, 0)  # blank lines above the report, however many
+    head_text = _first_lines(where, text, lead, HEADER_SEARCH_ROWS)
     non_blank = [line for line in head_text.split("\n") if line.strip()]
     if not non_blank:
         raise InputError(
@@ -157,14 +207,28 @@ def _find_head(where: str, text: str, ctx: ReadContext) -> _Head:
         with _no_csv_field_limit():
             # Records as csv counts them (so `_skip_lines` agrees), quoted newlines and all.
             records = list(csv.reader(io.StringIO(head_text), delimiter=delimiter))
-            header_index = find_header_row(records, ctx.header_score)
-            written = [cell.strip() for cell in records[header_index]]
-            # The header lies within head_text, a prefix of text: find its end there.
-            after = _skip_lines(head_text, header_index + 1, delimiter)
+            # Scoring looks at the first MAX_COLUMNS + 1 cells: enough to tell too wide.
+            scored = [record[: MAX_COLUMNS + 1] for record in records]
+            found = find_header_row(scored, ctx.header_score)
+            written = [cell.strip() for cell in records[found]]
+            # The header lies within head_text, a part of text: find its end there.
+            after = _skip_lines(head_text, found + 1, delimiter)
     except csv.Error as exc:
         raise _unreadable_top(where, exc, delimiter) from exc
-    body = text[len(head_text) - len(after) :]
+    if len(written) > MAX_COLUMNS:
+        raise _too_wide(where, len(written))
+    body = text[lead + len(head_text) - len(after) :]
+    header_index = text.count("\n", 0, lead) + found  # blank lines above count as records
     return _Head(delimiter, header_index, written, make_unique(written), body)
+
+
+def _too_wide(where: str, columns: int) -> InputError:
+    return InputError(
+        where,
+        f"has {columns:,} columns in its header row, more than the {MAX_COLUMNS:,} an export has",
+        expected="a header row naming each column once",
+        fix="Check that this is the export you meant, or export the report again as CSV",
+    )
 
 
 def _unreadable_top(where: str, exc: csv.Error, delimiter: str) -> InputError:
@@ -208,6 +272,59 @@ def _body_bytes(data: bytes, text: _Text, head: _Head) -> bytes | memoryview:
     return head.body.encode("utf-8")
 
 
+def _refuse_swallowed_records(
+    where: str,
+    text: str,
+    head: _Head,
+    frame: pd.DataFrame,
+    invalid: list[pacsv.InvalidRow],
+    rows: pd.Series,
+) -> None:
+    """Two stray quotes (an even count, so `unclosed_quote_line` passes) make every line
+    between them one value: the records there vanish into one device or a rejected row.
+    A value whose lines hold a record's worth of delimiters is such a swallow, not a note
+    with line breaks. Values with line breaks are rare, so this costs one scan per column.
+    """
+    width = len(head.header)
+    if width < 3 or '"' not in head.body:
+        return
+    for column in frame.columns:
+        broken = frame[column].str.contains("\n", regex=False).to_numpy(dtype=bool, na_value=False)
+        for position in np.flatnonzero(broken):
+            value = frame[column].iat[position]
+            lines = value.split("\n")
+            if _holds_records(lines, head.delimiter, width):
+                # The value's first line follows the quote that opens it.
+                probe, record = '"' + lines[0], f"record {rows.iat[position]:,}"
+                raise _swallow_error(where, text, probe, len(lines) - 1, record)
+    for row in invalid:
+        lines = (row.text or "").split("\n")
+        if _holds_records(lines[1:], head.delimiter, width):
+            raise _swallow_error(where, text, lines[0], len(lines) - 1, "a rejected record")
+
+
+def _holds_records(lines: list[str], delimiter: str, width: int) -> bool:
+    return any(line.count(delimiter) >= width - 1 for line in lines)
+
+
+def _swallow_error(where: str, text: str, probe: str, lines: int, record: str) -> InputError:
+    """The error naming the line where the swallowing quote opens (found by `probe`)."""
+    at = text.find(probe) if probe.strip('"') else -1
+    opened = text.count("\n", 0, at) + 1 if at >= 0 else None
+    place = f"on line {opened:,}" if opened else f"in {record}"
+    closed = f" (it closes on line {opened + lines:,})" if opened else ""
+    return InputError(
+        where,
+        f"has a double quote {place} that makes the next {lines:,} line(s) part of one "
+        f"value{closed}, and those lines look like records of their own: their records "
+        "would be lost",
+        expected="double quotes only around a whole value (a quote inside a value is "
+        'written twice, "")',
+        fix="Open the file in a text editor and remove the stray double quotes, or export "
+        "the report again",
+    )
+
+
 def unclosed_quote_line(body: str, delimiter: str) -> int | None:
     """The line of `body` where a record starts whose quoted value runs to the end unclosed.
 
@@ -235,16 +352,35 @@ def unclosed_quote_line(body: str, delimiter: str) -> int | None:
 _SENTINEL = "\x00end"  # NUL never reaches the parsers: it is removed first
 
 
-def _first_lines(text: str, count: int) -> str:
-    """The text up to and including the first `count` non-blank lines, whole however long
-    (10,000 headers are ~100 KB); blank lines above a report do not use up the search."""
-    end = 0
+def _first_lines(where: str, text: str, start: int, count: int) -> str:
+    """The text from `start` (the first non-blank line) up to and including `count`
+    non-blank lines, whole however long (10,000 headers are ~100 KB), but no further than
+    HEAD_CHARS past `start`.
+
+    Runs of blank lines between them are skipped by one regex match each, so millions of
+    blank lines cost what reading them costs; a run past the limit ends the head there.
+    """
+    end, limit = start, start + HEAD_CHARS
     while count and end < len(text):
-        newline = text.find("\n", end)
-        line_end = len(text) if newline < 0 else newline + 1
-        count -= bool(text[end:line_end].strip())
-        end = line_end
-    return text[:end]
+        newline = text.find("\n", end, limit)
+        if newline < 0 and len(text) > limit:
+            if end == start:  # the first non-blank line runs past the limit
+                raise _first_line_too_long(where)
+            break
+        end = len(text) if newline < 0 else newline + 1
+        count -= 1
+        skipped = _skip_blank_lines(text, end)
+        if skipped > limit:
+            break
+        end = skipped
+    return text[start:end]
+
+
+def _skip_blank_lines(text: str, position: int) -> int:
+    """Where the first line at or after `position` (a line start) with a visible character
+    begins: one regex match and one search, whatever the number of blank lines."""
+    spaces = _WHITESPACE.match(text, position).end()
+    return text.rfind("\n", position, spaces) + 1 or position
 
 
 @contextlib.contextmanager
@@ -280,7 +416,7 @@ def _parse_body(
                 parse_options=pacsv.ParseOptions(
                     delimiter=head.delimiter,
                     newlines_in_values=True,
-                    ignore_empty_lines=False,
+                    ignore_empty_lines=True,  # numbered by `_record_numbers`
                     invalid_row_handler=on_invalid,
                 ),
                 convert_options=pacsv.ConvertOptions(
