@@ -8,6 +8,7 @@ correct audit with every row accounted for, or a one-paragraph error naming the 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -84,3 +85,63 @@ def test_timestamp_beyond_nanoseconds_is_missing_not_an_error(value: str) -> Non
     parsed = parse.timestamp(pd.Series([value, "2026-11-20"], dtype="string"))
     assert parsed.isna().tolist() == [True, False]
     assert str(parsed.dtype) == "datetime64[ns, UTC]"
+
+
+CM = "Name0,Operating_System_Name_and0,Build01,Client0,Client_Version0\n"
+CM_RECORD = "PC1,Microsoft Windows NT Workstation 10.0,10.0.26100,1,5.00.9141.1000\n"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows file names are always Unicode")
+def test_a_file_name_that_is_not_utf8_is_read_and_shown_with_a_replacement(
+    tmp_path: Path,
+) -> None:
+    """The name reached an Arrow string as lone surrogates: exit 3."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    export = os.fsdecode(bytes(folder) + b"/cm-\xe9t\xe9.csv")  # Latin-1 bytes on a UTF-8 disk
+    Path(export).write_text(CM + CM_RECORD, encoding="utf-8")
+    Path(os.fsdecode(bytes(folder) + b"/notes-\xff.txt")).write_text("a\nb\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run = run_cli(*audit_args(out, folder, formats="xlsx,csv,json"), timeout=120)
+    assert run.code == 0, run.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [Path(r["path"]).name for r in summary["inputs"]] == ["cm-\ufffdt\ufffd.csv"]
+    assert summary["inputs"][0]["rows_linked"] == 1
+    assert summary["data_issues_by_code"] == {"left-out": 1}  # notes-\ff.txt, by a safe name
+
+
+def test_an_unreadable_input_is_the_tools_own_one_paragraph_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typer's Path check (os.access) turned it into a boxed usage error. The tests run as
+    root, where chmod 000 still reads, so permission is denied by stand-ins for os.access
+    (what Typer asks) and os.open (what the reader does), for this one file only."""
+    from typer.testing import CliRunner
+
+    from comanage_audit import file_bytes
+    from comanage_audit.cli import app
+
+    path = tmp_path / "cm.csv"
+    path.write_text(CM + CM_RECORD, encoding="utf-8")
+    real_access, real_open = os.access, os.open
+
+    def access(target: object, mode: int, *args: object, **kwargs: object) -> bool:
+        return False if Path(str(target)) == path else real_access(target, mode, *args, **kwargs)
+
+    def denied_open(target: object, flags: int, *args: object, **kwargs: object) -> int:
+        if Path(str(target)) == path:
+            raise PermissionError(13, "Permission denied", str(target))
+        return real_open(target, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(file_bytes.os, "open", denied_open)
+    for option in ([], ["--config"], ["--licence-catalogue"]):
+        inputs = [str(FIXTURES)] if option else []  # the unreadable file is the option's value
+        result = CliRunner().invoke(
+            app, ["audit", *inputs, *option, str(path), "--out", str(tmp_path / "out"),
+                  "--as-of", "2026-11-26", "--quiet"],
+        )  # fmt: skip
+        text = result.output.strip()
+        assert result.exit_code == 2, text
+        assert text.startswith("error: ") and "\n" not in text and "╭" not in text, text
+        assert f"{path}: cannot be read: permission denied" in text, text

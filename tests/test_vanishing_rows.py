@@ -121,3 +121,59 @@ def test_a_quoted_note_with_line_breaks_is_still_one_value(tmp_path: Path) -> No
     run = run_cli(*audit_args(out, path), timeout=60)
     assert run.code == 0, run.stderr
     assert summary_of(out)["devices"] == 2
+
+
+def output_text(out: Path) -> str:
+    """Everything the audit wrote, as text (the workbook's XML parts unzipped)."""
+    import zipfile
+
+    texts = [p.read_text(encoding="utf-8-sig") for p in out.glob("*.csv")]
+    texts.append((out / "summary.json").read_text(encoding="utf-8"))
+    with zipfile.ZipFile(out / "comanage-audit.xlsx") as book:
+        texts.extend(book.read(name).decode("utf-8") for name in book.namelist())
+    return "\n".join(texts)
+
+
+def test_links_out_of_an_input_folder_are_not_followed(tmp_path: Path) -> None:
+    """A link to /etc/shadow in an exports folder was read, and its first line copied into
+    the workbook's Data issues."""
+    secret = tmp_path / "elsewhere" / "shadow"
+    secret.parent.mkdir()
+    secret.write_text("root:$6$SECRETHASH:19000:0:99999:7:::\n", encoding="utf-8")
+    (tmp_path / "elsewhere" / "more.csv").write_text(CM_HEADER + "\nOUTSIDE,x\n", "utf-8")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "cm.csv").write_text(f"{CM_HEADER}\nPC1,{CM_ROW},SN1\n", encoding="utf-8")
+    (folder / "passwd.csv").symlink_to(secret)
+    (folder / "same.csv").symlink_to(folder / "cm.csv")  # inside: the same file, read once
+    (folder / "archive").symlink_to(secret.parent, target_is_directory=True)
+    out = tmp_path / "out"
+    run = run_cli(*audit_args(out, folder, formats="xlsx,csv,json"), timeout=120)
+    assert run.code == 0, run.stderr
+    written = output_text(out)
+    assert "SECRETHASH" not in written and "OUTSIDE" not in written
+    issues = issues_csv(out)
+    left_out = {
+        Path(i["File"]).name: i["Issue"] for i in issues if "so it was not read" in i["Issue"]
+    }
+    assert left_out == {
+        "passwd.csv": "is a link to a file outside the input folder, so it was not read. Copy "
+        "the export itself into the folder, or name it on the command line",
+        "archive": "is a link to a folder outside the input folder, so it was not read. Copy "
+        "the export itself into the folder, or name it on the command line",
+    }
+    inputs = summary_of(out)["inputs"]
+    assert [(Path(r["path"]).name, r["rows_read"]) for r in inputs] == [("cm.csv", 1)]
+
+
+def test_a_file_that_is_no_export_leaves_nothing_but_its_name(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "cm.csv").write_text(f"{CM_HEADER}\nPC1,{CM_ROW},SN1\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("password: hunter2, vault: 42\nmore\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run = run_cli(*audit_args(out, folder, formats="xlsx,csv,json"), timeout=120)
+    assert run.code == 0, run.stderr
+    assert "hunter2" not in output_text(out)
+    [note] = [i["Issue"] for i in issues_csv(out) if i["Issue"].startswith("file not read")]
+    assert note.startswith("file not read: the headers of its 2 column(s) are not those of an")

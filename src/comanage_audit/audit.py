@@ -101,7 +101,8 @@ def load_sources(
     explicit = {p.resolve() for p in named}
     folders = [p for p in explicit if p.is_dir()]
     out_dir = options.out_dir.resolve()
-    paths = [p for p in read.discover(named) if not _our_output(p, explicit, folders, out_dir)]
+    found = read.discover(named, note=issues.add_one)  # links out of a folder: noted, not read
+    paths = [p for p in found if not _our_output(p, explicit, folders, out_dir)]
     output_files.refuse_overwriting(paths, options.out_dir, options.formats)
     unique: dict[Path, Path] = {}
     for path in paths:
@@ -235,7 +236,9 @@ def _load_file(
 def _note_left_out(raw: RawTable, whole_file: bool, issues: DataIssues) -> None:
     """A table that is not an export, left out: users cannot drop one sheet from the inputs,
     and a README or notes file in an exports folder is not a reason to stop."""
-    headers = ", ".join(map(str, raw.frame.columns[:6]))
+    # Its headers are not quoted: a file that is no export may hold anything (a link to
+    # /etc/shadow did), and nothing of it but its name belongs in the outputs.
+    columns = f"{len(raw.frame.columns):,} column(s)"
     if whole_file:
         advice = "If it is an export, name it with --source KIND=PATH"
     elif raw.sheet is None:  # a CSV inside a zip beside an export
@@ -245,9 +248,9 @@ def _note_left_out(raw: RawTable, whole_file: bool, issues: DataIssues) -> None:
     issues.add_one(
         raw.name,
         raw.sheet,
-        f"{NOT_READ[0] if raw.sheet is None else NOT_READ[1]}: its headers ({headers}) are "
-        f"not those of an export; its {len(raw.frame):,} record(s) are not part of the audit. "
-        + advice,
+        f"{NOT_READ[0] if raw.sheet is None else NOT_READ[1]}: the headers of its {columns} "
+        f"are not those of an export; its {len(raw.frame):,} record(s) are not part of the "
+        "audit. " + advice,
         IssueCode.LEFT_OUT,
     )
 

@@ -116,11 +116,12 @@ def audit(
             help="Export files or folders (every csv/xlsx/zip inside); files given with "
             "--source need not be repeated here.",
             show_default=False,
+            readable=False,  # checked when read, with the tool's own one-paragraph error
         ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path(
-        "output"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the outputs.", readable=False)
+    ] = Path("output"),
     source: Annotated[
         list[str],
         typer.Option(
@@ -131,7 +132,10 @@ def audit(
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", "-c", help="Policy file (TOML); `comanage-audit init` writes one."
+            "--config",
+            "-c",
+            help="Policy file (TOML); `comanage-audit init` writes one.",
+            readable=False,
         ),
     ] = None,
     as_of: Annotated[
@@ -165,7 +169,9 @@ def audit(
     licence_catalogue: Annotated[
         Path | None,
         typer.Option(
-            "--licence-catalogue", help="Microsoft's licensing CSV, to know newer products."
+            "--licence-catalogue",
+            help="Microsoft's licensing CSV, to know newer products.",
+            readable=False,
         ),
     ] = None,
     quiet: Annotated[

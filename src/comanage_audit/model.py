@@ -80,6 +80,20 @@ DEVICE_SOURCES: tuple[SourceKind, ...] = (
 )
 
 
+def path_text(path: Path | str) -> str:
+    """A path as text every output can hold: the bytes of a file name that are not UTF-8
+    (which Python keeps as lone surrogates, and Arrow, JSON and XML refuse) become U+FFFD."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:  # a surrogate no file system put there
+            return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 @dataclass(frozen=True)
 class RawTable:
     """One sheet or CSV exactly as read: every cell text, headers as written.
@@ -99,7 +113,7 @@ class RawTable:
     @property
     def name(self) -> str:
         """The file as the user knows it (`export.zip!inner.csv` for a zipped export)."""
-        return f"{self.path}!{self.member}" if self.member else str(self.path)
+        return path_text(f"{self.path}!{self.member}" if self.member else self.path)
 
     @property
     def where(self) -> str:

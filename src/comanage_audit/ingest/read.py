@@ -51,7 +51,7 @@ from comanage_audit.ingest.tidy import (
     find_header_row,
     make_unique,
 )
-from comanage_audit.model import RawTable
+from comanage_audit.model import RawTable, path_text
 from comanage_audit.options import DEFAULT_MAX_INPUT_MB
 
 __all__ = [
@@ -86,7 +86,12 @@ def read_tables(
     """Every non-empty table in the file: one per CSV, one per non-empty XLSX sheet."""
     limit = max_input_mb * MB
     data = read_file_bytes(path, limit)
-    ctx = ReadContext(hashlib.sha256(data).hexdigest(), header_score, limit, note or no_note)
+    notes = note or no_note
+
+    def note_safely(file: str, *rest: object, **named: object) -> None:
+        notes(path_text(file), *rest, **named)  # a file name that is not UTF-8 shows as �
+
+    ctx = ReadContext(hashlib.sha256(data).hexdigest(), header_score, limit, note_safely)
     return read_data(path, data, ctx)
 
 
