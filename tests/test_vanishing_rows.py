@@ -177,3 +177,51 @@ def test_a_file_that_is_no_export_leaves_nothing_but_its_name(tmp_path: Path) ->
     assert "hunter2" not in output_text(out)
     [note] = [i["Issue"] for i in issues_csv(out) if i["Issue"].startswith("file not read")]
     assert note.startswith("file not read: the headers of its 2 column(s) are not those of an")
+
+
+def test_rows_of_unsaved_formulas_are_rejected_and_blank_values_noted(tmp_path: Path) -> None:
+    """openpyxl saves formulas without results: such a row vanished with "No data issues",
+    and a formula name read as a blank device name without a word."""
+    import openpyxl
+
+    path = tmp_path / "cm.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Devices"
+    sheet.append(CM_HEADER.split(","))
+    sheet.append(["PC1", *CM_ROW.split(","), "SN1"])
+    sheet.append(['="PC"&2', '="Microsoft Windows NT Workstation 10.0"', "=1", "=1", "=1", "=1"])
+    sheet.append(['="PC"&3', *CM_ROW.split(","), "SN3"])
+    book.save(path)
+    out = tmp_path / "out"
+    run = run_cli(*audit_args(out, path, formats="xlsx,json"), timeout=120)
+    assert run.code == 0, run.stderr
+    [record] = summary_of(out)["inputs"]
+    assert (record["rows_read"], record["rows_linked"], record["rows_rejected"]) == (3, 2, 1)
+    issues = [(i["Row"], i["Issue"]) for i in issues_csv(out)]
+    assert (
+        "",
+        "7 formula cell(s) have no saved result (A3, B3, C3, D3, E3 and 2 more) and were read as "
+        "blank: the workbook was saved by a program that does not calculate formulas. Open it "
+        "in Excel, let it calculate, save it and run again",
+    ) in issues
+    assert ("3", "record rejected: holds only formulas with no saved result, which read as "
+            "blank (the workbook was saved by a program that does not calculate formulas)") in issues  # fmt: skip
+
+
+def test_formula_cells_found_across_chunk_boundaries_and_spellings() -> None:
+    from comanage_audit.ingest.formula_cells import FormulaCells
+
+    xml = (
+        b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+        b'<row r="2"><c r="A2"><f>1+1</f></c><c r="B2"><f>1+1</f><v>2</v></c>'
+        b'<c r="C2" t="str"><f>""</f><v></v></c></row>'  # a formula whose result is ""
+        b'<x:row r="3"><x:c r=\'D3\'><x:f t="shared" si="0"/><x:v/></x:c></x:row>'
+        b'<row r="4"><c r="E4"><f>A1</f>\n<v>  </v></c></row></sheetData>'
+    )
+    for size in (7, 13, 64, len(xml)):
+        cells = FormulaCells()
+        for start in range(0, len(xml), size):
+            cells.scan(xml[start : start + size])
+        cells.finish()
+        assert (cells.count, cells.rows, cells.references) == (3, {2, 3, 4}, ["A2", "D3", "E4"])

@@ -63,8 +63,8 @@ def read_archive(
             fix=SAVE_AS,
         )
     if "xl/workbook.xml" in names:
-        vet_workbook(path, archive, ctx.limit)
-        return read_xlsx(path, data, ctx)
+        formulas = vet_workbook(path, archive, ctx.limit)
+        return read_xlsx(path, data, ctx, formulas)
     if path.suffix.lower() in BOOK_SUFFIXES:
         raise InputError(
             path,

@@ -19,7 +19,7 @@ ordinary sheet costs its inflate plus ~1 ms per MB and a hostile one what a full
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -102,13 +102,18 @@ class _Bound:
         self.open_row_cells = counts[-1]
 
 
-def used_range(stream: IO[bytes]) -> tuple[int, int]:
+def used_range(
+    stream: IO[bytes], observe: Callable[[bytes], None] | None = None
+) -> tuple[int, int]:
     """Upper bounds of the rows and columns calamine will allocate for a worksheet part.
 
-    The whole part is inflated, which also checks its CRC.
+    The whole part is inflated, which also checks its CRC. `observe`, if given, sees every
+    chunk too (the formula scan), so the part is inflated once for both.
     """
     bound = _Bound()
     for number, chunk in enumerate(tag_chunks(_reads_ahead(stream))):
+        if observe is not None:
+            observe(chunk)
         if number == 0:
             bound.add_references(chunk[:PROBE_BYTES])  # the header row: usually the widest
         bound.add_references(chunk[-PROBE_BYTES:])  # the last rows: the deepest

@@ -20,6 +20,7 @@ from defusedxml import ElementTree as SafeElementTree
 from comanage_audit.errors import InputError
 from comanage_audit.fast_deflate import INFLATE_ERRORS as DEFLATE_ERRORS
 from comanage_audit.fast_deflate import use_fast_inflate
+from comanage_audit.ingest.formula_cells import FormulaCells
 from comanage_audit.ingest.used_range import CHUNK, used_range
 
 CELL_BYTES = 32  # what calamine holds per cell of a sheet's used range, blank or not
@@ -33,9 +34,14 @@ SHARED_STRING_BYTES = 24  # what calamine reserves per string the shared strings
 SHARED_STRING_MIN_BYTES = 5  # `<si/>`: the shortest shared string a part can hold
 
 
-def vet_workbook(path: Path, archive: zipfile.ZipFile, limit: int) -> None:
+def vet_workbook(path: Path, archive: zipfile.ZipFile, limit: int) -> dict[str, FormulaCells]:
     """Refuse DTDs in any XML part, lying zip directories and anything calamine would
-    allocate past the input size limit: a sheet's used range, the shared strings' count."""
+    allocate past the input size limit: a sheet's used range, the shared strings' count.
+
+    Returns, by sheet name, the formula cells that hold no saved value (calamine reads
+    them as blank), found in the same pass.
+    """
+    formulas: dict[str, FormulaCells] = {}
     for info in archive.infolist():
         if info.is_dir():
             continue
@@ -49,12 +55,17 @@ def vet_workbook(path: Path, archive: zipfile.ZipFile, limit: int) -> None:
             with archive.open(info) as stream:
                 use_fast_inflate(stream)
                 if name in _GRID_ROOTS:
-                    _vet_used_range(path, archive, info, used_range(stream), limit)
+                    cells = FormulaCells()
+                    _vet_used_range(path, archive, info, used_range(stream, cells.scan), limit)
+                    cells.finish()
+                    if cells.count:
+                        formulas[sheet_of_part(archive, info.filename)] = cells
                 else:
                     while stream.read(CHUNK):
                         pass
         except INFLATE_ERRORS as exc:
             raise inflate_error(path, info.filename, exc) from exc
+    return formulas
 
 
 def _vet_used_range(

@@ -16,22 +16,31 @@ import pyarrow.compute as pc
 
 from comanage_audit.errors import InputError
 from comanage_audit.ingest.context import ReadContext
+from comanage_audit.ingest.formula_cells import FormulaCells
 from comanage_audit.ingest.tidy import (
     HEADER_SEARCH_ROWS,
     drop_empty_columns,
     find_header_row,
     make_unique,
+    no_rejects,
     string_types,
     tidy_records,
 )
 from comanage_audit.ingest.workbook_vetting import SAVE_AS
-from comanage_audit.model import RawTable
+from comanage_audit.model import IssueCode, RawTable
 
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
 
 
-def read_xlsx(path: Path, data: bytes, ctx: ReadContext) -> list[RawTable]:
-    """Every sheet with data, as a table below its header row."""
+def read_xlsx(
+    path: Path, data: bytes, ctx: ReadContext, formulas: dict[str, FormulaCells] | None = None
+) -> list[RawTable]:
+    """Every sheet with data, as a table below its header row.
+
+    `formulas` (from the vetting pass) says, per sheet, which formula cells hold no saved
+    value: calamine reads those as blank.
+    """
+    formulas = formulas or {}
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
@@ -58,7 +67,8 @@ def read_xlsx(path: Path, data: bytes, ctx: ReadContext) -> list[RawTable]:
                 sheet.name,
                 "the sheet is hidden in the workbook; it was read like the visible sheets",
             )
-        tables.append(_xlsx_table(path, sheet.name, cells, top, merged, ctx))
+        unsaved = formulas.get(sheet.name)
+        tables.append(_xlsx_table(path, sheet.name, cells, top, merged, ctx, unsaved))
     if not tables:
         raise InputError(
             path,
@@ -96,6 +106,7 @@ def _xlsx_table(
     top: int,
     merged: list[MergedRange],
     ctx: ReadContext,
+    unsaved: FormulaCells | None = None,
 ) -> RawTable:
     """The sheet's records below its header row, looked for from `top` (the first non-blank)."""
     head = [[cell_text(v) for v in row] for row in cells[top : top + HEADER_SEARCH_ROWS]]
@@ -117,7 +128,11 @@ def _xlsx_table(
     frame = texts.to_pandas(types_mapper=string_types)
     first = header_index + 2  # Excel rows are 1-based
     numbers = pd.Series(np.arange(first, first + len(frame), dtype=np.int64))
+    frame, numbers, formula_rows = _take_formula_only_rows(frame, numbers, unsaved)
     frame, rows, rejected = tidy_records(frame, numbers, written)
+    if unsaved is not None:
+        _note_unsaved_formulas(path, sheet, unsaved, ctx)
+        rejected = pd.concat([formula_rows, rejected], ignore_index=True).sort_values("row")
     if frame.empty and rejected.empty:
         ctx.note(str(path), sheet, "the sheet has a header row but no records")
     return RawTable(
@@ -127,6 +142,49 @@ def _xlsx_table(
         rows=rows,
         sha256=ctx.digest,
         rejected=rejected if len(rejected) else None,
+    )
+
+
+FORMULAS_ONLY = (
+    "holds only formulas with no saved result, which read as blank (the workbook was "
+    "saved by a program that does not calculate formulas)"
+)
+
+
+def _take_formula_only_rows(
+    frame: pd.DataFrame, numbers: pd.Series, unsaved: FormulaCells | None
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Rows that read as blank because their cells are unsaved formulas: taken out as
+    rejected rows (with the reason), where blank rows would vanish without a word."""
+    if unsaved is None or frame.empty:
+        return frame, numbers, no_rejects()
+    blank = ~frame.ne("").any(axis=1).to_numpy()
+    hit = blank & numbers.isin(unsaved.rows).to_numpy()
+    if not hit.any():
+        return frame, numbers, no_rejects()
+    rejected = pd.DataFrame({"row": numbers[hit].to_numpy(), "reason": FORMULAS_ONLY})
+    keep = ~hit
+    return (
+        frame.loc[keep].reset_index(drop=True),
+        numbers[keep].reset_index(drop=True),
+        rejected,
+    )
+
+
+def _note_unsaved_formulas(path: Path, sheet: str, unsaved: FormulaCells, ctx: ReadContext) -> None:
+    shown = ", ".join(unsaved.references)
+    more = (
+        f" and {unsaved.count - len(unsaved.references):,} more"
+        if unsaved.count > len(unsaved.references)
+        else ""
+    )
+    ctx.note(
+        str(path),
+        sheet,
+        f"{unsaved.count:,} formula cell(s) have no saved result ({shown}{more}) and were read "
+        "as blank: the workbook was saved by a program that does not calculate formulas. "
+        "Open it in Excel, let it calculate, save it and run again",
+        IssueCode.UNPARSED_VALUE,
     )
 
 
