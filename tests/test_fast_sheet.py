@@ -36,7 +36,8 @@ from comanage_audit import audit
 from comanage_audit.fast_deflate import use_fast_deflate, use_fast_inflate
 from comanage_audit.model import Status, Verdict
 from comanage_audit.options import AuditOptions
-from comanage_audit.report import fast_sheet, output_files, xlsx, xlsx_sheets
+from comanage_audit.output import names as output_files
+from comanage_audit.report import fast_sheet, xlsx, xlsx_sheets
 from comanage_audit.report.columns import MAX_CELL_CHARS, TRUNCATION_MARKER, Column, Kind
 from comanage_audit.report.safety import XLSX_OPTIONS
 from comanage_audit.report.xlsx_styles import Styles

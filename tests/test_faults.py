@@ -19,7 +19,8 @@ from xlsxwriter.workbook import Workbook
 
 from comanage_audit.cli import app
 from comanage_audit.errors import OutputError
-from comanage_audit.report import atomic, csv_out
+from comanage_audit.output import staging as atomic
+from comanage_audit.report import csv_out
 
 FIXTURES = Path(__file__).parent / "fixtures" / "small_fleet"
 runner = CliRunner()
@@ -330,7 +331,7 @@ def test_an_input_the_run_would_overwrite_stops_it_before_anything_is_read(
 def test_outputs_get_ordinary_permissions_not_private_temp_ones(tmp_path: Path) -> None:
     import stat
 
-    from comanage_audit.report.atomic import atomic_path
+    from comanage_audit.output.staging import atomic_path
 
     target = tmp_path / "out.csv"
     with atomic_path(target) as temporary:

@@ -34,6 +34,7 @@ from comanage_audit.model import (
     Status,
 )
 from comanage_audit.options import AuditOptions
+from comanage_audit.output import names as output_files
 from comanage_audit.policy import Policy, load_policy
 from comanage_audit.reference.licences import (
     entitlements_from_catalogue,
@@ -41,7 +42,6 @@ from comanage_audit.reference.licences import (
     merge_licence_tables,
     missing_catalogue_headers,
 )
-from comanage_audit.report import output_files
 from comanage_audit.timing import Phases
 
 Progress = Callable[[str], None]

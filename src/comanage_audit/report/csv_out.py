@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from comanage_audit.model import AuditResult, Scope
-from comanage_audit.report.atomic import Stage, atomic_path
-from comanage_audit.report.output_files import DEVICES_CSV, FINDINGS_CSV
+from comanage_audit.output.names import DEVICES_CSV, FINDINGS_CSV
+from comanage_audit.output.staging import Stage, atomic_path
 from comanage_audit.report.safety import defuse_csv
 
 DEVICE_COLUMNS = (

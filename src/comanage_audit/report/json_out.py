@@ -10,8 +10,8 @@ import pandas as pd
 from comanage_audit import __version__
 from comanage_audit.engine import WAVES
 from comanage_audit.model import AuditResult, Status, Verdict
-from comanage_audit.report.atomic import Stage, atomic_path
-from comanage_audit.report.output_files import SUMMARY_JSON
+from comanage_audit.output.names import SUMMARY_JSON
+from comanage_audit.output.staging import Stage, atomic_path
 
 
 def summary(result: AuditResult) -> dict[str, object]:

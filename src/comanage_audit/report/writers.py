@@ -1,6 +1,6 @@
 """Choose and run the writers for the requested formats, and put their outputs in place.
 
-Every output is staged (report/atomic.py) and renamed into place only when all writers have
+Every output is staged (output/staging.py) and renamed into place only when all writers have
 finished, so one failed writer leaves every previous output as it was. That also lets the
 CSV and JSON writers run in a second thread while the workbook is built: the workbook's
 own Python work holds one core, and Arrow's CSV writer releases the GIL.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from comanage_audit.model import AuditResult
 from comanage_audit.options import AuditOptions, OutputFormat
-from comanage_audit.report.atomic import Stage, Staging, prepare_folder
+from comanage_audit.output.staging import Stage, Staging, prepare_folder
 from comanage_audit.report.csv_out import write_csv
 from comanage_audit.report.json_out import write_json
 from comanage_audit.timing import Phases

@@ -6,7 +6,7 @@ Sheets, in order: Summary, Devices (then `Devices (2)`... past Excel's row limit
 The workbook is written in xlsxwriter's constant-memory mode, so each sheet goes down row by
 row. The Summary is the first tab but is written last, because it reports what the other
 sheets had to truncate. Everything lands in a temporary file that replaces the target only
-when the workbook is complete (report/atomic.py).
+when the workbook is complete (output/staging.py).
 
 The default "fast" writer leaves the rows of big table parts (Devices, Findings, the
 Upgrade plan's device list, Data issues, the Licences user list) to report/fast_sheet.py,
@@ -30,10 +30,10 @@ from xlsxwriter.worksheet import Worksheet
 from comanage_audit import __version__
 from comanage_audit.model import AuditResult, Scope, Status, Verdict
 from comanage_audit.options import AuditOptions
+from comanage_audit.output.names import WORKBOOK
+from comanage_audit.output.staging import Stage, atomic_path
 from comanage_audit.report import xlsx_sheets as sheets
-from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.fast_sheet import DEFAULT_WRITER, WRITERS, FastSheets
-from comanage_audit.report.output_files import WORKBOOK
 from comanage_audit.report.safety import XLSX_OPTIONS
 from comanage_audit.report.xlsx_sheets import Tally
 from comanage_audit.report.xlsx_styles import (
