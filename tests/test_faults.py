@@ -58,7 +58,12 @@ def test_missing_output_folder_is_created(tmp_path: Path) -> None:
     out = tmp_path / "a" / "b" / "report"
     result = audit(out, "--format", "csv,json")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["devices.csv", "findings.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".comanage-audit-manifest.json",  # what makes them one set (output/manifest.py)
+        "devices.csv",
+        "findings.csv",
+        "summary.json",
+    ]
 
 
 @pytest.mark.parametrize("below", ["", "sub/report"], ids=["out-is-a-file", "out-under-a-file"])
@@ -362,6 +367,7 @@ def test_all_outputs_land_and_no_temporary_file_is_left(tmp_path: Path) -> None:
     result = audit(out, "--format", "json,csv,xlsx")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        ".comanage-audit-manifest.json",
         "comanage-audit.xlsx",
         "devices.csv",
         "findings.csv",

@@ -449,6 +449,7 @@ def test_atomic_write_keeps_previous_workbook(
         xlsx.write_workbook(result, AuditOptions(inputs=(inputs,), out_dir=out, title="Other"))
     assert target.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == [
+        ".comanage-audit-manifest.json",
         "comanage-audit.xlsx",
         "devices.csv",
         "findings.csv",

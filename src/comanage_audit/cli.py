@@ -6,7 +6,10 @@ Exit codes: 0 audit written; 1 audit written and the --fail-on threshold reached
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -19,6 +22,7 @@ from comanage_audit import __version__
 from comanage_audit.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
     EXIT_THRESHOLD,
     EXIT_USER_ERROR,
     ConfigError,
@@ -107,7 +111,7 @@ def _parse_date(value: str | None) -> date:
     "  comanage-audit audit exports/ --config policy.toml --out report --title 'Contoso'\n\n"
     "  comanage-audit audit cm.xlsx --source intune=DevicesWithInventory.zip --fail-on action-required\n\n"
     "Exit codes: 0 written; 1 written and --fail-on reached; 2 input or usage error; "
-    "3 internal error; 130 interrupted."
+    "3 internal error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 def audit(
     inputs: Annotated[
@@ -220,21 +224,25 @@ def audit(
             max_input_mb=max_input_mb,
             writer=writer,
         )
-        code = _run(options)
+        with _terminate_like_ctrl_c():
+            code = _run(options)
     except UserError as error:
         if debug:
             raise
         _fail(str(error))
         raise typer.Exit(EXIT_USER_ERROR) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         if debug:
             raise
+        how = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
         _fail(
-            "interrupted. This run's outputs were discarded (no partial file is left) and "
+            f"{how}. This run's outputs were discarded (no partial file is left) and "
             "the previous outputs, if any, are unchanged.",
             label="stopped:",
         )
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(
+            EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
+        ) from None
     except MemoryError:
         if debug:
             raise
@@ -255,6 +263,27 @@ def audit(
     raise typer.Exit(code)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service stopping, `kill`, a CI timeout): stopped like Ctrl-C, so the
+    staged outputs are removed and the previous outputs stay as they were."""
+
+
+@contextlib.contextmanager
+def _terminate_like_ctrl_c() -> Iterator[None]:
+    def stop(_signal: int, _frame: object) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (the CLI called from a thread): leave it
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _fail(message: str, label: str = "error:") -> None:
     """One paragraph on stderr; text from the inputs is never read as Rich markup."""
     text = " ".join(message.split())
@@ -269,12 +298,19 @@ def _run(options: AuditOptions) -> int:
     console = Console(stderr=True, quiet=options.quiet, highlight=False)
     with phase_progress(console) as progress:
         result = pipeline.run(options, progress=progress)
-        written = write_all(result, options, progress=progress)
+        written = write_all(result, options, progress=progress, notice=_notice(console))
     from comanage_audit.report.console import print_summary
 
     print_summary(result, written, console)
     verdicts = set(result.devices["readiness"].astype("string").unique())
     return EXIT_THRESHOLD if verdicts & FAIL_ON_VERDICTS[options.fail_on] else 0
+
+
+def _notice(console: Console) -> Callable[[str], None]:
+    def show(text: str) -> None:
+        console.print(f"[bold]note:[/] {escape(' '.join(text.split()))}", soft_wrap=True)
+
+    return show
 
 
 @checks_app.command("list")

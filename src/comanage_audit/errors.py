@@ -2,7 +2,7 @@
 
 Raise these for anything the user can fix (a file, a flag, a policy value). Anything
 else is a bug: the CLI reports it in one paragraph with exit code 3, and `--debug` shows
-the traceback. Ctrl-C exits with 130.
+the traceback. Ctrl-C exits with 130, SIGTERM with 143.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ EXIT_THRESHOLD = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL = 3  # a bug: short message, traceback only with --debug
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+EXIT_TERMINATED = 143  # SIGTERM, as shells report it (128 + 15)
 
 
 class UserError(Exception):

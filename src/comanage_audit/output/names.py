@@ -33,7 +33,7 @@ def is_earlier_output(path: Path, out_dir: Path) -> bool:
     Known by name and, for the CSVs, by how they begin, so an export that happens to be
     called devices.csv is still read (and then protected by `refuse_overwriting`).
     """
-    if path.parent.resolve() != out_dir.resolve() or path.name not in _ALL_NAMES:
+    if path.parent.resolve() != out_dir.resolve() or path.name not in ALL_NAMES:
         return False
     if path.suffix.lower() != ".csv":
         return True
@@ -56,4 +56,4 @@ def refuse_overwriting(
             )
 
 
-_ALL_NAMES = frozenset(name for names in BY_FORMAT.values() for name in names)
+ALL_NAMES = frozenset(name for names in BY_FORMAT.values() for name in names)

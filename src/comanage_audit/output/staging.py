@@ -3,7 +3,9 @@
 A crash, a full disk or Ctrl-C leaves the previous good file intact and no half-written
 file under the final name (the temporary file is removed whatever happens); an open or
 locked target, a missing or read-only folder and a full disk are clear OutputErrors.
-Output file names are fixed by the writers: nothing taken from the inputs ever names a path.
+A run's outputs are staged together and committed as one set with a manifest
+(`Staging(as_a_set=True)`, see output/manifest.py). Output file names are fixed by the
+writers: nothing taken from the inputs ever names a path.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from comanage_audit.errors import OutputError
+from comanage_audit.output import manifest
 
 # Where a writer puts one output: given the final path, a temporary path to write.
 Stage = Callable[[Path], AbstractContextManager[Path]]
@@ -85,6 +88,19 @@ def in_use(target: Path) -> bool:
         return False  # anything else is for the rename itself to report
 
 
+def _replace(temporary: Path, target: Path) -> None:
+    try:
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise manifest.CommitFailed(target, exc) from exc
+
+
+def _rename_failed(target: Path, exc: OSError) -> OutputError:
+    if isinstance(exc, PermissionError):
+        return _cannot_replace(target)
+    return _write_failed(target, exc)
+
+
 def _cannot_replace(target: Path) -> OutputError:
     return OutputError(
         f"{target} cannot be replaced: it is open in another program or read-only. Close it "
@@ -107,9 +123,12 @@ class Staging:
     stops the commit before anything has changed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, as_a_set: bool = False) -> None:
+        """`as_a_set`: commit through the journal and write the manifest (output/manifest.py),
+        so the targets are one set whatever happens; otherwise each is one rename."""
         self._staged: list[tuple[Path, Path]] = []  # (temporary, target)
         self._lock = threading.Lock()
+        self._as_a_set = as_a_set
 
     def __enter__(self) -> Staging:
         return self
@@ -146,30 +165,38 @@ class Staging:
                 temporary.unlink(missing_ok=True)
 
     def commit(self) -> list[Path]:
-        """Rename every staged output into place, the workbook first; return the targets.
+        """Put every staged output in place, the workbook first; return the targets.
 
         Every target is first checked for a lock (Windows, where Excel holds files it has
-        open), so a CSV open in Excel stops the commit before the workbook is replaced.
+        open) and for being a file at all, so nothing is replaced when one of them cannot
+        be; a failure while renaming restores what was replaced (`manifest.commit`).
         """
         with self._lock:
             staged = sorted(self._staged, key=lambda pair: pair[1].suffix != ".xlsx")
-        locked = next((target for _temporary, target in staged if in_use(target)), None)
-        if locked is not None:
-            raise _cannot_replace(locked)
-        done = []
-        for temporary, target in staged:
-            try:
+        for _temporary, target in staged:
+            if in_use(target):
+                raise _cannot_replace(target)
+            if target.exists() and not target.is_file():
+                raise OutputError(
+                    f"{target} cannot be replaced: it is a folder, not a file. Move it away "
+                    "or choose another folder with --out."
+                )
+        try:
+            for temporary, _target in staged:
                 # mkstemp makes the file private (0600); outputs get the umask-based mode.
                 os.chmod(temporary, 0o666 & ~_umask())
-                os.replace(temporary, target)
-            except PermissionError as exc:
-                raise _cannot_replace(target) from exc
-            except OSError as exc:
-                raise _write_failed(target, exc) from exc
-            with self._lock:
-                self._staged.remove((temporary, target))
-            done.append(target)
-        return done
+            if self._as_a_set and staged:
+                manifest.commit(staged[0][1].parent, staged, manifest.new_run_id())
+            else:
+                for temporary, target in staged:
+                    _replace(temporary, target)
+        except manifest.CommitFailed as failed:
+            raise _rename_failed(failed.target, failed.error) from failed
+        except OSError as exc:
+            raise _write_failed(staged[0][1], exc) from exc
+        with self._lock:
+            self._staged = [pair for pair in self._staged if pair not in staged]
+        return [target for _temporary, target in staged]
 
     def discard(self) -> None:
         """Remove every staged temporary file that was not committed."""

@@ -1,9 +1,10 @@
 """Choose and run the writers for the requested formats, and put their outputs in place.
 
-Every output is staged (output/staging.py) and renamed into place only when all writers have
-finished, so one failed writer leaves every previous output as it was. That also lets the
-CSV and JSON writers run in a second thread while the workbook is built: the workbook's
-own Python work holds one core, and Arrow's CSV writer releases the GIL.
+Every output is staged (output/staging.py) and put in place only when all writers have
+finished, as one set with a manifest (output/manifest.py): one failed writer, or a failure
+or kill while the files are renamed, leaves every previous output as it was. Staging also
+lets the CSV and JSON writers run in a second thread while the workbook is built: the
+workbook's own Python work holds one core, and Arrow's CSV writer releases the GIL.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from comanage_audit.model import AuditResult
 from comanage_audit.options import AuditOptions, OutputFormat
+from comanage_audit.output import manifest
 from comanage_audit.output.staging import Stage, Staging, prepare_folder
 from comanage_audit.report.csv_out import write_csv
 from comanage_audit.report.json_out import write_json
@@ -27,10 +29,29 @@ def write_all(
     options: AuditOptions,
     phases: Phases | None = None,
     progress: Callable[[str], None] = lambda _text: None,
+    notice: Callable[[str], None] = lambda _text: None,
 ) -> list[Path]:
+    """Write every requested output and put them in place as one set (with a manifest).
+
+    First, under a lock on the output folder, whatever an interrupted earlier run left
+    there is repaired (`manifest.recover`); `notice` hears what was done.
+    """
     phases = phases or Phases()
     prepare_folder(options.out_dir)
-    with Staging() as staging:
+    with manifest.folder_lock(options.out_dir):
+        repaired = manifest.recover(options.out_dir)
+        if repaired:
+            notice(repaired)
+        return _write_set(result, options, phases, progress)
+
+
+def _write_set(
+    result: AuditResult,
+    options: AuditOptions,
+    phases: Phases,
+    progress: Callable[[str], None],
+) -> list[Path]:
+    with Staging(as_a_set=True) as staging:
         side = _side_writers(result, options, phases, staging.path)
         with phases("write outputs"), ThreadPoolExecutor(1, "side-writer") as pool:
             pending: list[Future[list[Path]]] = [pool.submit(write) for write in side]
