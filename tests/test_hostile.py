@@ -1093,7 +1093,8 @@ def test_names_from_the_input_never_become_paths(tmp_path: Path) -> None:
                                  "2026-11-26"])  # fmt: skip
     assert result.exit_code == 0, result.output
     created = {p for p in tmp_path.rglob("*")} - before
-    assert created == {out, *(out / name for name in OUTPUTS)}
+    manifest = out / ".comanage-audit-manifest.json"  # the set's manifest, a fixed name
+    assert created == {out, manifest, *(out / name for name in OUTPUTS)}
     summary = json.loads((out / "summary.json").read_text())
     assert [(r["path"].removeprefix(f"{inputs}/"), r["sheet"]) for r in summary["inputs"]] == [
         ("cm.xlsx", "../../x"), ("intune.zip!../../../evil.csv", None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import itertools
 import re
@@ -282,29 +283,48 @@ def _refuse_swallowed_records(
 ) -> None:
     """Two stray quotes (an even count, so `unclosed_quote_line` passes) make every line
     between them one value: the records there vanish into one device or a rejected row.
-    A value whose lines hold a record's worth of delimiters is such a swallow, not a note
-    with line breaks. Values with line breaks are rare, so this costs one scan per column.
+    Values with line breaks are rare, so this costs one scan per column; see `_swallowed`.
     """
-    width = len(head.header)
-    if width < 3 or '"' not in head.body:
+    if '"' not in head.body:
         return
+    crlf = "\r\n" in head.body
+    swallowed = functools.partial(
+        _swallowed, delimiter=head.delimiter, width=len(head.header), crlf=crlf
+    )
     for column in frame.columns:
         broken = frame[column].str.contains("\n", regex=False).to_numpy(dtype=bool, na_value=False)
         for position in np.flatnonzero(broken):
             value = frame[column].iat[position]
-            lines = value.split("\n")
-            if _holds_records(lines, head.delimiter, width):
+            if swallowed(value):
                 # The value's first line follows the quote that opens it.
-                probe, record = '"' + lines[0], f"record {rows.iat[position]:,}"
-                raise _swallow_error(where, text, probe, len(lines) - 1, record)
-    for row in invalid:
-        lines = (row.text or "").split("\n")
-        if _holds_records(lines[1:], head.delimiter, width):
-            raise _swallow_error(where, text, lines[0], len(lines) - 1, "a rejected record")
+                probe, record = '"' + value.split("\n", 1)[0], f"record {rows.iat[position]:,}"
+                raise _swallow_error(where, text, probe, value.count("\n"), record)
+    for row in invalid:  # a record's raw text: its own first line, then what a quote took in
+        raw = row.text or ""
+        if "\n" in raw and swallowed(raw, raw_record=True):
+            first = raw.split("\n", 1)[0]
+            raise _swallow_error(where, text, first, raw.count("\n"), "a rejected record")
 
 
-def _holds_records(lines: list[str], delimiter: str, width: int) -> bool:
-    return any(line.count(delimiter) >= width - 1 for line in lines)
+def _swallowed(
+    value: str, delimiter: str, width: int, crlf: bool, raw_record: bool = False
+) -> bool:
+    """Whether a value with line breaks holds records a stray quote swallowed.
+
+    Each record end swallowed brings a record's worth of delimiters into the value (the
+    rest of the first line plus the start of the next make one; in a `raw_record`, each
+    line after the first is a whole line of the file). In a CRLF file (what Excel writes) the swallowed ends are CR LF, while a
+    cell's own line breaks are LF; elsewhere only a table of three or more columns tells
+    a swallow (a note would need that many delimiters per line) from a note.
+    """
+    breaks = value.count("\n")
+    if crlf and value.count("\r\n") < breaks:
+        return False
+    if not crlf and width < 3:
+        return False
+    if raw_record:
+        return any(line.count(delimiter) >= width - 1 for line in value.split("\n")[1:])
+    return value.count(delimiter) >= breaks * (width - 1)
 
 
 def _swallow_error(where: str, text: str, probe: str, lines: int, record: str) -> InputError:

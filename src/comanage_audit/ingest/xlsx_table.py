@@ -128,7 +128,7 @@ def _xlsx_table(
     frame = texts.to_pandas(types_mapper=string_types)
     first = header_index + 2  # Excel rows are 1-based
     numbers = pd.Series(np.arange(first, first + len(frame), dtype=np.int64))
-    frame, numbers, formula_rows = _take_formula_only_rows(frame, numbers, unsaved)
+    frame, numbers, formula_rows = _take_formula_only_rows(frame, numbers, first, unsaved)
     frame, rows, rejected = tidy_records(frame, numbers, written)
     if unsaved is not None:
         _note_unsaved_formulas(path, sheet, unsaved, ctx)
@@ -152,23 +152,24 @@ FORMULAS_ONLY = (
 
 
 def _take_formula_only_rows(
-    frame: pd.DataFrame, numbers: pd.Series, unsaved: FormulaCells | None
+    frame: pd.DataFrame, numbers: pd.Series, first: int, unsaved: FormulaCells | None
 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    """Rows that read as blank because their cells are unsaved formulas: taken out as
-    rejected rows (with the reason), where blank rows would vanish without a word."""
-    if unsaved is None or frame.empty:
+    """Rows that read as blank because their cells are unsaved formulas (below the header,
+    from row `first`): taken out as rejected rows with the reason, where blank rows would
+    vanish without a word. Calamine leaves such rows at the end of a sheet out of its
+    range altogether, so rows are matched by number, not by what calamine returned."""
+    if unsaved is None:
         return frame, numbers, no_rejects()
-    blank = ~frame.ne("").any(axis=1).to_numpy()
-    hit = blank & numbers.isin(unsaved.rows).to_numpy()
-    if not hit.any():
-        return frame, numbers, no_rejects()
-    rejected = pd.DataFrame({"row": numbers[hit].to_numpy(), "reason": FORMULAS_ONLY})
-    keep = ~hit
-    return (
-        frame.loc[keep].reset_index(drop=True),
-        numbers[keep].reset_index(drop=True),
-        rejected,
+    blank = (
+        ~frame.ne("").any(axis=1).to_numpy() if len(frame.columns) else np.ones(len(frame), bool)
     )
+    with_values = set(numbers[~blank].tolist())
+    rows = sorted(r for r in unsaved.rows if r >= first and r not in with_values)
+    if not rows:
+        return frame, numbers, no_rejects()
+    keep = ~numbers.isin(rows).to_numpy()
+    rejected = pd.DataFrame({"row": np.array(rows, dtype=np.int64), "reason": FORMULAS_ONLY})
+    return frame.loc[keep].reset_index(drop=True), numbers[keep].reset_index(drop=True), rejected
 
 
 def _note_unsaved_formulas(path: Path, sheet: str, unsaved: FormulaCells, ctx: ReadContext) -> None:
