@@ -226,41 +226,39 @@ def audit(
         )
         with _terminate_like_ctrl_c():
             code = _run(options)
-    except UserError as error:
+    except (KeyboardInterrupt, Exception) as error:
         if debug:
             raise
+        raise typer.Exit(_report(error)) from None
+    raise typer.Exit(code)
+
+
+def _report(error: BaseException) -> int:
+    """One paragraph on stderr for what stopped the run, and the exit code it means."""
+    if isinstance(error, UserError):
         _fail(str(error))
-        raise typer.Exit(EXIT_USER_ERROR) from None
-    except KeyboardInterrupt as stop:
-        if debug:
-            raise
-        how = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
+        return EXIT_USER_ERROR
+    if isinstance(error, KeyboardInterrupt):
+        terminated = isinstance(error, Terminated)
         _fail(
-            f"{how}. This run's outputs were discarded (no partial file is left) and "
-            "the previous outputs, if any, are unchanged.",
+            f"{'terminated (SIGTERM)' if terminated else 'interrupted'}. This run's outputs "
+            "were discarded (no partial file is left) and the previous outputs, if any, are "
+            "unchanged.",
             label="stopped:",
         )
-        raise typer.Exit(
-            EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
-        ) from None
-    except MemoryError:
-        if debug:
-            raise
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    if isinstance(error, MemoryError):
         _fail(
             "out of memory while auditing. Audit fewer or smaller exports at a time, or run "
             "on a machine with more memory."
         )
-        raise typer.Exit(EXIT_USER_ERROR) from None
-    except Exception as error:
-        if debug:
-            raise
-        _fail(
-            f"internal error ({type(error).__name__}: {error}). This is a bug in "
-            "comanage-audit, not a problem you can fix in the exports; run again with --debug "
-            "and report the traceback."
-        )
-        raise typer.Exit(EXIT_INTERNAL) from None
-    raise typer.Exit(code)
+        return EXIT_USER_ERROR
+    _fail(
+        f"internal error ({type(error).__name__}: {error}). This is a bug in "
+        "comanage-audit, not a problem you can fix in the exports; run again with --debug "
+        "and report the traceback."
+    )
+    return EXIT_INTERNAL
 
 
 class Terminated(KeyboardInterrupt):
