@@ -31,9 +31,9 @@ from comanage_audit.ingest.record_lines import bare_cr_to_lf, has_blank_lines, r
 from comanage_audit.ingest.sniff import refuse_binary_text
 from comanage_audit.ingest.tidy import (
     HEADER_SEARCH_ROWS,
-    drop_empty_columns,
     find_header_row,
     make_unique,
+    raw_table,
     string_types,
     tidy_records,
 )
@@ -115,17 +115,7 @@ def read_csv(path: Path, data: bytes, ctx: ReadContext, member: str | None = Non
     rejected = pd.concat(
         [rejected.loc[~rejected["blank"], ["row", "reason"]], dropped], ignore_index=True
     ).sort_values("row", ignore_index=True)
-    if frame.empty and rejected.empty:
-        ctx.note(where, None, "the file has a header row but no records")
-    return RawTable(
-        path=path,
-        sheet=None,
-        frame=drop_empty_columns(frame),
-        rows=rows,
-        sha256=ctx.digest,
-        member=member,
-        rejected=rejected if len(rejected) else None,
-    )
+    return raw_table(path, None, frame, rows, rejected, ctx, member)
 
 
 def _record_numbers(

@@ -4,11 +4,14 @@ repeated where two exports were joined, a report's footer, empty untitled column
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from comanage_audit.ingest.context import HeaderScore
+from comanage_audit.ingest.context import HeaderScore, ReadContext
+from comanage_audit.model import RawTable
 
 HEADER_SEARCH_ROWS = 30
 REPEATED_HEADER = "repeats the header row (exports joined into one file?)"
@@ -128,3 +131,30 @@ def drop_empty_columns(frame: pd.DataFrame) -> pd.DataFrame:
 def string_types(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
     """Arrow text columns as pandas' Arrow-backed strings (for `to_pandas(types_mapper=)`)."""
     return pd.StringDtype("pyarrow") if pa.types.is_string(arrow_type) else None
+
+
+def raw_table(
+    path: Path,
+    sheet: str | None,
+    frame: pd.DataFrame,
+    rows: pd.Series,
+    rejected: pd.DataFrame,
+    ctx: ReadContext,
+    member: str | None = None,
+) -> RawTable:
+    """The table as read: empty untitled columns dropped, rejected rows kept (if any), and
+    a note when a header row has no records below it at all."""
+    if frame.empty and rejected.empty:
+        where = f"{path}!{member}" if member else str(path)
+        ctx.note(
+            where, sheet, f"the {'sheet' if sheet else 'file'} has a header row but no records"
+        )
+    return RawTable(
+        path=path,
+        sheet=sheet,
+        frame=drop_empty_columns(frame),
+        rows=rows,
+        sha256=ctx.digest,
+        member=member,
+        rejected=rejected if len(rejected) else None,
+    )

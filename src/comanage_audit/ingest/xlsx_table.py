@@ -19,10 +19,10 @@ from comanage_audit.ingest.context import ReadContext
 from comanage_audit.ingest.formula_cells import FormulaCells
 from comanage_audit.ingest.tidy import (
     HEADER_SEARCH_ROWS,
-    drop_empty_columns,
     find_header_row,
     make_unique,
     no_rejects,
+    raw_table,
     string_types,
     tidy_records,
 )
@@ -133,16 +133,7 @@ def _xlsx_table(
     if unsaved is not None:
         _note_unsaved_formulas(path, sheet, unsaved, ctx)
         rejected = pd.concat([formula_rows, rejected], ignore_index=True).sort_values("row")
-    if frame.empty and rejected.empty:
-        ctx.note(str(path), sheet, "the sheet has a header row but no records")
-    return RawTable(
-        path=path,
-        sheet=sheet,
-        frame=drop_empty_columns(frame),
-        rows=rows,
-        sha256=ctx.digest,
-        rejected=rejected if len(rejected) else None,
-    )
+    return raw_table(path, sheet, frame, rows, rejected, ctx)
 
 
 FORMULAS_ONLY = (
