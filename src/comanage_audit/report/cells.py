@@ -147,6 +147,7 @@ class CellValues:
 
 
 def cell_values(values: pd.Series, kind: Kind) -> CellValues:
+    """The cells of one column of `kind`: typed, cut to fit, empty text as no cell."""
     if kind in (Kind.DATE, Kind.DATETIME):
         serial = excel_serials(values)
         unreadable = (serial.isna() & values.notna()).to_numpy()
