@@ -1,0 +1,1 @@
+"""Realistic synthetic exports of a co-management fleet (placeholder until sample.py moves)."""
