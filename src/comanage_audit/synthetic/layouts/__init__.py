@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from comanage_audit.synthetic.files import FileFormat, write_csv, write_report_xlsx
 from comanage_audit.synthetic.layouts import configmgr, entra, users
-from comanage_audit.synthetic.layouts.spec import Exports, FileFormat, Layout
-from comanage_audit.synthetic.layouts.write import write_csv
+from comanage_audit.synthetic.layouts.spec import Exports, Layout
 
 __all__ = ["DEFAULTS", "KINDS", "LAYOUTS", "Exports", "FileFormat", "Layout", "render", "write"]
 
@@ -53,7 +53,5 @@ def write(layout: Layout, exports: Exports, out_dir: Path, as_of: date) -> Path:
     """Render and write one layout of `exports` into `out_dir`; return the file written."""
     path = Path(out_dir) / layout.path_name(as_of)
     if layout.workbook:
-        from comanage_audit.sample import _write_configmgr_xlsx
-
-        return _write_configmgr_xlsx(exports[layout.kind], path, as_of)
+        return write_report_xlsx(exports[layout.kind], path, as_of)
     return write_csv(render(layout, exports, as_of), path, layout.file)

@@ -11,7 +11,8 @@ from datetime import date
 
 import pandas as pd
 
-from comanage_audit.synthetic.layouts.spec import Exports, FileFormat, Layout
+from comanage_audit.synthetic.files import FileFormat
+from comanage_audit.synthetic.layouts.spec import Exports, Layout
 from comanage_audit.synthetic.layouts.values import (
     configmgr_context,
     format_dates,
@@ -54,11 +55,9 @@ def _account(cm: pd.DataFrame, domain: pd.Series) -> pd.Series:
     return (domain + "\\" + cm["User_Name0"]).where(cm["User_Name0"].notna())
 
 
-def _build(exports: Exports) -> pd.Series:
+def _build(cm: pd.DataFrame, context: pd.DataFrame) -> pd.Series:
     """The four-part build (10.0.19045.6456) where another export knows the revision."""
-    cm = _cm(exports)
-    ubr = configmgr_context(exports)["ubr"]
-    return (cm["Build01"] + "." + ubr).fillna(cm["Build01"])
+    return (cm["Build01"] + "." + context["ubr"]).fillna(cm["Build01"])
 
 
 def identity(exports: Exports, as_of: date) -> pd.DataFrame:
@@ -122,7 +121,7 @@ def console_csv(exports: Exports, as_of: date) -> pd.DataFrame:
             "Primary User(s)": _account(cm, cm["User_Domain0"].str.lower()),
             "Currently Logged on User": _account(cm, cm["User_Domain0"]).where(active),
             "Operating System": cm["Operating_System_Name_and0"],
-            "OS Build": _build(exports),
+            "OS Build": _build(cm, configmgr_context(exports)),
             "Client Version": cm["Client_Version0"],
             "Device Owner": pd.Series("Company", index=cm.index).where(client),
         }
@@ -151,23 +150,25 @@ def get_cmdevice(exports: Exports, as_of: date) -> pd.DataFrame:
     cm = _cm(exports)
     client = _has_client(cm)
     active = cm["Active0"].eq("1").fillna(False) & client
-    co_managed = configmgr_context(exports)["co_managed"] & client
+    context = configmgr_context(exports)
+    co_managed = context["co_managed"] & client
+    last_logon = _last_logon(cm, "en-US")
     truth = {True: "True", False: "False"}
     return pd.DataFrame(
         {
-            "ADLastLogonTime": _last_logon(cm, "en-US"),
+            "ADLastLogonTime": last_logon,
             "ClientActiveStatus": cm["Active0"].where(client),
             "ClientVersion": cm["Client_Version0"],
             "CoManaged": co_managed.map(truth),
             "CurrentLogonUser": _account(cm, cm["User_Domain0"]).where(active),
             "DeviceOS": cm["Operating_System_Name_and0"],
-            "DeviceOSBuild": _build(exports),
+            "DeviceOSBuild": _build(cm, context),
             "Domain": cm["Resource_Domain_OR_Workgr0"],
             "IsActive": active.map(truth),
             "IsClient": client.map(truth),
             "IsObsolete": words(cm["Obsolete0"].fillna("0"), "True", "False"),
             "IsVirtualMachine": words(cm["Is_Virtual_Machine0"], "True", "False"),
-            "LastActiveTime": _last_logon(cm, "en-US").where(client),
+            "LastActiveTime": last_logon.where(client),
             "LastLogonUser": cm["User_Name0"],
             "Name": cm["Netbios_Name0"],
             "PrimaryUser": _account(cm, cm["User_Domain0"].str.lower()),

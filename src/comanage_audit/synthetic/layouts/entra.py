@@ -12,7 +12,8 @@ from datetime import date
 
 import pandas as pd
 
-from comanage_audit.synthetic.layouts.spec import Exports, FileFormat, Layout
+from comanage_audit.synthetic.files import FileFormat
+from comanage_audit.synthetic.layouts.spec import Exports, Layout
 from comanage_audit.synthetic.layouts.values import format_dates, parse_dates, words
 
 STALE_DEVICES = "https://learn.microsoft.com/entra/identity/devices/manage-stale-devices"

@@ -15,28 +15,11 @@ from datetime import date
 
 import pandas as pd
 
+from comanage_audit.synthetic.files import FileFormat
+
+__all__ = ["Exports", "FileFormat", "Layout"]
+
 Exports = dict[str, pd.DataFrame]  # "configmgr", "intune", "entra", "users" -> portal format
-
-
-@dataclass(frozen=True)
-class FileFormat:
-    """How the rendered table becomes bytes, as the tool that writes this layout does it.
-
-    `quote`: "all" (PowerShell Export-Csv: every field and header in double quotes, a missing
-    value left empty), "minimal" (quotes only where a value holds the delimiter, a quote or a
-    line break: Excel, SSRS) or "none" (SQL Server Management Studio's default). `encoding`
-    "ascii" replaces every other character with "?", as Windows PowerShell 5.1's
-    `Export-Csv` does by default.
-    """
-
-    delimiter: str = ","
-    quote: str = "minimal"
-    encoding: str = "utf-8"
-    bom: bool = False
-    eol: str = "\r\n"
-    null: str = ""  # what a missing value is written as ("NULL" in SSMS results)
-    preamble: tuple[str, ...] = ()  # lines above the header (title rows, a #TYPE line)
-    header: bool = True
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from datetime import date
 
 import pandas as pd
 
-from comanage_audit.synthetic.layouts.spec import Exports, FileFormat, Layout
+from comanage_audit.synthetic.files import FileFormat
+from comanage_audit.synthetic.layouts.spec import Exports, Layout
 from comanage_audit.synthetic.layouts.values import licence_ids
 
 LICENCE_POWERSHELL = (

@@ -25,8 +25,9 @@ DATE_PATTERNS = {
 # The product names the synthetic fleet's `Licenses` cells use -> (String_Id, GUID), from
 # Microsoft's "Product names and service plan identifiers for licensing" catalogue
 # (https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference).
-# A name not listed here (e.g. "Microsoft Teams Enterprise", absent from the catalogue) is
-# left as written.
+# A name not listed here is left as written: the fleet's "Microsoft Teams Enterprise" is not
+# in the 2025-10 catalogue, so id-based layouts carry that one value by name, which the tool
+# must report as an unknown product.
 PRODUCTS: dict[str, tuple[str, str]] = {
     "microsoft 365 e3": ("SPE_E3", "05e9a617-0261-4cee-bb44-138d3ef5d965"),
     "microsoft 365 e5": ("SPE_E5", "06ebc4ee-1bb5-47dd-8120-11324bc54e06"),
