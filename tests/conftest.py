@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,12 @@ from comanage_audit.policy import Policy
 AS_OF = date(2026, 11, 26)
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_inventories"
-SHARED = ROOT.parent / "shared"
+LICENSING = ROOT / "tests" / "data" / "licensing"  # catalogue excerpts, see its SOURCES.md
+# Microsoft's full licensing CSVs, for the few comparisons only they allow; tests needing them
+# skip when absent (a user's clone has none beside it).
+FULL_CATALOGUES = Path(
+    os.environ.get("COMANAGE_AUDIT_FULL_CATALOGUES") or ROOT.parent / "shared" / "data"
+)
 ALL_SOURCES = frozenset(SourceKind)
 
 # A device that passes every check on AS_OF: a hybrid-joined Windows 11 24H2 Enterprise
@@ -89,3 +95,22 @@ def evaluate(fleet: pd.DataFrame, ctx: Context) -> pd.DataFrame:
 @pytest.fixture
 def as_of() -> date:
     return AS_OF
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Under .ci/run (COMANAGE_AUDIT_REQUIRE_RENDER=1) a skipped LibreOffice test fails.
+
+    .ci/run installs LibreOffice first, so the render test must run there, not skip quietly.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        os.environ.get("COMANAGE_AUDIT_REQUIRE_RENDER") == "1"
+        and report.skipped
+        and "LibreOffice" in str(report.longrepr)
+    ):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"LibreOffice is required under .ci/run but was skipped: {report.longrepr}"
+        )

@@ -94,7 +94,7 @@ def sample_exports(tmp: Path) -> Path | None:
     if shipped.is_dir() and any(p.suffix in {".csv", ".xlsx"} for p in shipped.iterdir()):
         return shipped
     try:
-        from comanage_audit.sample import write_sample
+        from comanage_audit.synthetic import write_sample
     except ImportError:
         return None
     write_sample(tmp / "sample", devices=300, seed=7)

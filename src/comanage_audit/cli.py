@@ -345,24 +345,49 @@ def sample(
     configmgr_format: Annotated[
         str, typer.Option("--configmgr-format", help="xlsx or csv.")
     ] = "xlsx",
+    layout: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--layout",
+            metavar="NAME",
+            help="Write an export in a real-world layout instead of its default, e.g. "
+            "configmgr-get-cmdevice or entra-get-mgdevice-de-DE; repeat for other exports "
+            "(one per export). --layout list shows every layout.",
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite files of the same names in --out.")
     ] = False,
 ) -> None:
     """Generate realistic synthetic exports (for trying the tool and for benchmarks)."""
-    from comanage_audit.sample import sample_file_names, write_sample
+    from comanage_audit.synthetic import LAYOUTS, sample_file_names, write_sample
 
-    if configmgr_format not in ("xlsx", "csv"):
-        _fail("--configmgr-format must be xlsx or csv.")
-        raise typer.Exit(EXIT_USER_ERROR)
-    existing = [out / n for n in sample_file_names(configmgr_format) if (out / n).exists()]  # type: ignore[arg-type]
+    layouts = tuple(layout or ())
+    if "list" in layouts:
+        for name, spec in LAYOUTS.items():
+            typer.echo(f"{name:32} {spec.origin}")
+        return
+    try:
+        names = sample_file_names(configmgr_format, layouts=layouts)  # type: ignore[arg-type]
+    except ValueError as error:
+        message = str(error).replace("configmgr_format", "--configmgr-format")
+        _fail(f"{message}.")
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    existing = [out / n for n in names if (out / n).exists()]
     if existing and not force:
         _fail(
             f"{existing[0]} exists; the synthetic exports would replace it (real exports carry "
             "these names). Choose an empty folder with --out, or pass --force."
         )
         raise typer.Exit(EXIT_USER_ERROR)
-    for path in write_sample(out, devices=devices, seed=seed, configmgr_format=configmgr_format):  # type: ignore[arg-type]
+    paths = write_sample(
+        out,
+        devices=devices,
+        seed=seed,
+        configmgr_format=configmgr_format,
+        layouts=layouts,  # type: ignore[arg-type]
+    )
+    for path in paths:
         typer.echo(f"Wrote {path}")
 
 
