@@ -18,13 +18,13 @@ from openpyxl.styles.numbers import is_date_format
 from typer.testing import CliRunner
 
 from comanage_audit import audit
-from comanage_audit.audit import FACT_COLUMNS, IDENTITY_COLUMNS
 from comanage_audit.checks import device_checks
 from comanage_audit.cli import app
 from comanage_audit.model import Status, Verdict
 from comanage_audit.options import AuditOptions
 from comanage_audit.report import xlsx, xlsx_sheets
 from comanage_audit.report.columns import MAX_CELL_CHARS, TRUNCATION_MARKER
+from comanage_audit.result import FACT_COLUMNS, IDENTITY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "workbook_headers.json"
@@ -386,6 +386,7 @@ def test_tenant_checks_and_inputs(wb: openpyxl.Workbook) -> None:
         "Rows read",
         "Rows linked",
         "Rows duplicate",
+        "Rows unmatched",
         "Rows rejected",
         "Accounted",
     ]

@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from comanage_audit.audit import FACT_COLUMNS, IDENTITY_COLUMNS, find_column
 from comanage_audit.engine import WAVES
+from comanage_audit.ingest.exports import EXPORTS
 from comanage_audit.model import AuditResult, Scope, Status, Verdict
 from comanage_audit.report.columns import (
     MAX_CELL_CHARS,
@@ -41,6 +41,7 @@ from comanage_audit.report.columns import (
     device_columns,
 )
 from comanage_audit.report.xlsx_styles import STATUS_COLOURS, VERDICT_COLOURS, Styles
+from comanage_audit.result import FACT_COLUMNS, FINDING_COLUMNS, IDENTITY_COLUMNS, find_column
 
 if TYPE_CHECKING:
     from comanage_audit.report.fast_sheet import FastSheets
@@ -454,9 +455,6 @@ def devices_table(result: AuditResult) -> Table:
         result.devices, result.checks, IDENTITY_COLUMNS, FACT_COLUMNS.values()
     )
     return Table(frame, columns, freeze_cols=2, empty_note="No devices in the exports.")
-
-
-FINDING_COLUMNS = ("device_id", "device_name", "check_id", "status", "severity", "message", "fix")
 
 
 def findings_table(result: AuditResult) -> Table:
@@ -989,15 +987,18 @@ def inputs_table(result: AuditResult) -> Table:
         {
             "File": pd.array([r.path for r in records], dtype="string"),
             "Sheet": pd.array([r.sheet for r in records], dtype="string"),
-            "Kind": pd.array([r.kind.label for r in records], dtype="string"),
+            "Kind": pd.array([EXPORTS[r.kind].label for r in records], dtype="string"),
             "SHA-256": pd.array([r.sha256 for r in records], dtype="string"),
             "Rows read": pd.array([r.rows_read for r in records], dtype="Int64"),
             "Rows linked": pd.array([r.rows_linked for r in records], dtype="Int64"),
             "Rows duplicate": pd.array([r.rows_duplicate for r in records], dtype="Int64"),
+            "Rows unmatched": pd.array([r.rows_unmatched for r in records], dtype="Int64"),
             "Rows rejected": pd.array([r.rows_rejected for r in records], dtype="Int64"),
         }
     )
-    accounted = frame["Rows linked"] + frame["Rows duplicate"] + frame["Rows rejected"]
+    accounted = frame[["Rows linked", "Rows duplicate", "Rows unmatched", "Rows rejected"]].sum(
+        axis=1
+    )
     frame["Accounted"] = frame["Rows read"].eq(accounted).astype(bool)
     columns = describe(
         frame,
