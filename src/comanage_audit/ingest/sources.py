@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from comanage_audit.errors import InputError
-from comanage_audit.ingest.exports import EXPORTS, KNOWN_HEADERS, ExportSpec
+from comanage_audit.ingest.exports import EXPORTS, ExportSpec, known_headers
 from comanage_audit.ingest.exports.spec import header_key
 from comanage_audit.model import RawTable, SourceKind
 
@@ -24,7 +24,8 @@ MIN_SCORE = 3.0
 def header_score(row: list[str]) -> float:
     """How much a row looks like an export's header row (used to skip report title rows)."""
     keys = [header_key(str(cell)) for cell in row if str(cell).strip()]
-    return sum(key in KNOWN_HEADERS for key in keys) + 0.1 * len(set(keys)) if keys else 0.0
+    known = known_headers()
+    return sum(key in known for key in keys) + 0.1 * len(set(keys)) if keys else 0.0
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,23 @@ EXPORTS: dict[SourceKind, ExportSpec] = {
 # device id, Intune reports it, ConfigMgr may know it (fleet.py). Others follow.
 LINK_ORDER = (SourceKind.ENTRA, SourceKind.INTUNE, SourceKind.CONFIGMGR)
 
-# Every header spelling of every kind (compared by `header_key`): how a header row looks.
-KNOWN_HEADERS = frozenset(
-    header_key(header) for spec in EXPORTS.values() for c in spec.columns for header in c.headers
-)
+_known: tuple[tuple[ExportSpec, ...], frozenset[str]] = ((), frozenset())
+
+
+def known_headers() -> frozenset[str]:
+    """Every header spelling of every kind (as `header_key`s): how a header row looks.
+
+    Worked out again only when the registry changes (a test adding a spelling).
+    """
+    global _known
+    specs = tuple(EXPORTS.values())
+    cached, headers = _known
+    if len(cached) != len(specs) or any(a is not b for a, b in zip(cached, specs, strict=True)):
+        headers = frozenset(
+            header_key(header) for spec in specs for c in spec.columns for header in c.headers
+        )
+        _known = (specs, headers)
+    return headers
 
 
 def device_exports() -> tuple[ExportSpec, ...]:
@@ -58,10 +71,10 @@ def label(kind: SourceKind) -> str:
 
 __all__ = [
     "EXPORTS",
-    "KNOWN_HEADERS",
     "LINK_ORDER",
     "ExportSpec",
     "creates_devices",
     "device_exports",
+    "known_headers",
     "label",
 ]
