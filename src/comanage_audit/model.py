@@ -105,10 +105,6 @@ class SourceTable:
     matched_headers: dict[str, str] = field(default_factory=dict)
     rows_rejected: int = 0
 
-    @property
-    def rows_read(self) -> int:
-        return len(self.raw.frame)
-
 
 @dataclass(frozen=True)
 class CheckSpec:

@@ -26,10 +26,6 @@ def _user_message(product: str) -> object:
     return message
 
 
-def _unknown_reason(fleet: pd.DataFrame) -> pd.Series:
-    return fleet["primary_upn"].isna()
-
-
 @device_check(
     id="LIC-001",
     area="Licensing",
