@@ -79,20 +79,13 @@ def dedupe(
         if elsewhere.any():  # the kept record is in another file or sheet: say which
             where = _file_names(tables, kept["_table"]) + _sheet_suffix(tables, kept["_table"])
             kept_at = np.where(elsewhere, where + " " + kept_at, kept_at)
+        duplicates = records.loc[dupes]
+        issue = (
+            f"duplicate {spec.label} record of the same device; kept the more recently active "
+            "record at " + kept_at
+        )
         issues.add(
-            pd.DataFrame(
-                {
-                    "file": _file_names(tables, records.loc[dupes, "_table"]),
-                    "sheet": _sheet_names(tables, records.loc[dupes, "_table"]),
-                    "row": records.loc[dupes, "_row"].to_numpy(),
-                    "column": "",
-                    "value": _names(records.loc[dupes]).fillna("").to_numpy(),
-                    "issue": (
-                        f"duplicate {spec.label} record of the same device; kept the more "
-                        "recently active record at " + kept_at
-                    ),
-                }
-            ),
+            _issue_rows(tables, duplicates, _names(duplicates).fillna(""), issue),
             IssueCode.DUPLICATE_RECORD,
         )
     return records
@@ -125,23 +118,14 @@ def _id_conflicts(
         where = pd.Series(_file_names(tables, rows["_table"]), index=rows.index) + " " + where
     label = _names(rows).fillna("(no name)") + " at " + where
     listing = label.groupby(rows["entra_device_id"].to_numpy(), sort=False).transform(", ".join)
+    issue = (
+        f"the same Microsoft Entra device id is on {spec.label} records with different names ("
+        + listing.to_numpy()
+        + "); they were kept as separate devices, not merged. Find out which record is "
+        "current and fix or remove the other"
+    )
     issues.add(
-        pd.DataFrame(
-            {
-                "file": _file_names(tables, rows["_table"]),
-                "sheet": _sheet_names(tables, rows["_table"]),
-                "row": rows["_row"].to_numpy(),
-                "column": "",
-                "value": rows["entra_device_id"].astype("string").to_numpy(),
-                "issue": (
-                    f"the same Microsoft Entra device id is on {spec.label} records with "
-                    "different names ("
-                    + listing.to_numpy()
-                    + "); they were kept as separate devices, not merged. Find out which "
-                    "record is current and fix or remove the other"
-                ),
-            }
-        ),
+        _issue_rows(tables, rows, rows["entra_device_id"].astype("string"), issue),
         IssueCode.ID_CONFLICT,
     )
     return conflict
@@ -162,6 +146,22 @@ def _recency_rank(spec: ExportSpec, records: pd.DataFrame) -> pd.Series:
     rank = np.empty(len(records), dtype=np.int64)
     rank[order] = np.arange(len(records))
     return pd.Series(rank, index=records.index)
+
+
+def _issue_rows(
+    tables: list[SourceTable], records: pd.DataFrame, value: pd.Series, issue: object
+) -> pd.DataFrame:
+    """Data issue rows for some records: where each came from, its value and the issue."""
+    return pd.DataFrame(
+        {
+            "file": _file_names(tables, records["_table"]),
+            "sheet": _sheet_names(tables, records["_table"]),
+            "row": records["_row"].to_numpy(),
+            "column": "",
+            "value": value.to_numpy(),
+            "issue": issue,
+        }
+    )
 
 
 def _names(records: pd.DataFrame) -> pd.Series:
@@ -260,18 +260,12 @@ def _report_unmatched(
     if records.empty:
         return
     keys = ", ".join(KEY_WORDS.get(k, k.replace("_", " ")) for k in spec.linking.link_keys)
+    issue = (
+        f"this {spec.label} record matches no device of the device exports (by {keys}); its "
+        "facts are not part of the audit"
+    )
     issues.add(
-        pd.DataFrame(
-            {
-                "file": _file_names(tables, records["_table"]),
-                "sheet": _sheet_names(tables, records["_table"]),
-                "row": records["_row"].to_numpy(),
-                "column": "",
-                "value": _names(records).fillna("").to_numpy(),
-                "issue": f"this {spec.label} record matches no device of the device exports "
-                f"(by {keys}); its facts are not part of the audit",
-            }
-        ),
+        _issue_rows(tables, records, _names(records).fillna(""), issue),
         IssueCode.UNMATCHED_RECORD,
     )
 
