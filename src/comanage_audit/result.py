@@ -332,20 +332,21 @@ def summarise(
     `devices` is the result's device table, `primary_users` each device's primary user
     (the fleet's `primary_upn`), `check_counts` the per-check status counts.
     """
-    readiness = devices["readiness"].astype("string").value_counts()
-    waves = devices["wave"].astype("string").value_counts()
+    readiness = devices["readiness"].value_counts()
+    waves = devices["wave"].value_counts()
+    waves = waves[waves.gt(0)]  # a categorical counts its unused categories too
     by_code = issues["code"].astype("string").value_counts()
-    in_scope = devices["readiness"].astype("string").ne(Verdict.OUT_OF_SCOPE.value)
+    in_scope = devices["readiness"].ne(Verdict.OUT_OF_SCOPE.value)
     return Summary(
         verdicts={v.value: int(readiness.get(v.value, 0)) for v in Verdict},
         waves={
-            name: int(count)
-            for name, count in sorted(waves.items(), key=lambda item: wave_order(item[0]))
+            str(name): int(count)
+            for name, count in sorted(waves.items(), key=lambda item: wave_order(str(item[0])))
         },
         top_blockers=top_blockers(check_counts),
         licences=None
         if users is None
-        else licence_coverage(primary_users[in_scope.fillna(False).to_numpy()], users),
+        else licence_coverage(primary_users[in_scope.to_numpy(dtype=bool)], users),
         data_issues={c.value: int(by_code[c.value]) for c in IssueCode if c.value in by_code},
     )
 
@@ -380,8 +381,9 @@ def licence_coverage(scope: pd.Series, users: pd.DataFrame) -> LicenceCoverage:
     """What the users of in-scope devices hold: `scope` is those devices' primary users."""
     if "upn" not in users:
         return LicenceCoverage(0, 0, 0, 0, 0, 0)
-    wanted = scope.astype("string").str.lower().dropna().unique()
-    scoped = users["upn"].astype("string").str.lower().isin(wanted).to_numpy(dtype=bool)
+    wanted = pc.drop_null(pc.utf8_lower(large_text(scope))).combine_chunks()
+    scoped = pc.is_in(pc.utf8_lower(large_text(users["upn"])), value_set=wanted)
+    scoped = scoped.fill_null(False).to_numpy(zero_copy_only=False)
 
     def holds(*columns: str) -> np.ndarray:
         held = np.zeros(len(users), dtype=bool)
