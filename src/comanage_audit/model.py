@@ -279,8 +279,10 @@ class AuditResult:
     """Everything the writers need, computed once.
 
     devices: one row per device, identity + verdict columns, one status column per check
-        (named by check id), then original source columns prefixed `ConfigMgr: ` etc.
+        (named by check id), then original source columns prefixed by each export's title
+        (`ConfigMgr: `, ...); result.py builds it and names its columns.
     findings: one row per device x non-pass check.
+    summary: the counts the console, summary.json and the workbook show.
     """
 
     as_of: date
