@@ -18,7 +18,6 @@ from openpyxl.styles.numbers import is_date_format
 from typer.testing import CliRunner
 
 from comanage_audit import audit
-from comanage_audit.audit import FACT_COLUMNS, IDENTITY_COLUMNS
 from comanage_audit.checks import device_checks
 from comanage_audit.cli import app
 from comanage_audit.model import Status, Verdict
@@ -26,6 +25,7 @@ from comanage_audit.options import AuditOptions
 from comanage_audit.report import cells, xlsx
 from comanage_audit.report.columns import MAX_CELL_CHARS, TRUNCATION_MARKER
 from comanage_audit.report.sheets import pivots
+from comanage_audit.result import FACT_COLUMNS, IDENTITY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "workbook_headers.json"
@@ -387,6 +387,7 @@ def test_tenant_checks_and_inputs(wb: openpyxl.Workbook) -> None:
         "Rows read",
         "Rows linked",
         "Rows duplicate",
+        "Rows unmatched",
         "Rows rejected",
         "Accounted",
     ]

@@ -267,7 +267,7 @@ def _run(options: AuditOptions) -> int:
     from comanage_audit.report.console import print_summary
 
     print_summary(result, written, console)
-    verdicts = set(result.devices["readiness"].astype("string").unique())
+    verdicts = {verdict for verdict, count in result.summary.verdicts.items() if count}
     return EXIT_THRESHOLD if verdicts & FAIL_ON_VERDICTS[options.fail_on] else 0
 
 
@@ -290,6 +290,7 @@ def checks_explain(
 ) -> None:
     """Explain one check: what, why, how to fix, and Microsoft's documentation."""
     from comanage_audit.checks import REGISTRY, get
+    from comanage_audit.ingest.exports import label
 
     spec = get(check_id)
     if spec is None:
@@ -301,7 +302,7 @@ def checks_explain(
         f"Area: {spec.area}   Scope: {spec.scope.value}   Severity: {spec.severity.value}"
     )
     if spec.requires:
-        console.print("Needs: " + " or ".join(k.label for k in spec.requires) + " export")
+        console.print("Needs: " + " or ".join(label(k) for k in spec.requires) + " export")
     console.print(
         f"\n[bold]Why[/]\n{spec.why}\n\n[bold]Fix[/]\n{spec.fix}\n\n[bold]Reference[/]\n{spec.link}",
         highlight=False,

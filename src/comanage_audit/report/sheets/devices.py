@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from comanage_audit.audit import FACT_COLUMNS, IDENTITY_COLUMNS
 from comanage_audit.model import AuditResult
 from comanage_audit.report.cells import Table
 from comanage_audit.report.columns import Group, Kind, describe, device_columns
+from comanage_audit.result import FACT_COLUMNS, FINDING_COLUMNS, IDENTITY_COLUMNS
 
 
 def devices_table(result: AuditResult) -> Table:
@@ -13,9 +13,6 @@ def devices_table(result: AuditResult) -> Table:
         result.devices, result.checks, IDENTITY_COLUMNS, FACT_COLUMNS.values()
     )
     return Table(frame, columns, freeze_cols=2, empty_note="No devices in the exports.")
-
-
-FINDING_COLUMNS = ("device_id", "device_name", "check_id", "status", "severity", "message", "fix")
 
 
 def findings_table(result: AuditResult) -> Table:

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from comanage_audit.audit import FACT_COLUMNS, find_column
 from comanage_audit.model import AuditResult, Verdict
 from comanage_audit.report.cells import Table, Tally
 from comanage_audit.report.columns import Column, Group, Kind
 from comanage_audit.report.xlsx_styles import Styles
 from comanage_audit.report.xlsx_table import write_body, write_header
+from comanage_audit.result import FACT_COLUMNS, find_column
 
 PIVOT_ROW_CAP = 1_000  # distinct values listed per pivot block, then "N more values"
 BLANK = "(blank)"

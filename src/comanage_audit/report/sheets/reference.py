@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from comanage_audit.ingest.exports import EXPORTS
 from comanage_audit.model import AuditResult, Scope, Status
 from comanage_audit.report.cells import Table
 from comanage_audit.report.columns import Kind, describe
@@ -116,15 +117,18 @@ def inputs_table(result: AuditResult) -> Table:
         {
             "File": pd.array([r.path for r in records], dtype="string"),
             "Sheet": pd.array([r.sheet for r in records], dtype="string"),
-            "Kind": pd.array([r.kind.label for r in records], dtype="string"),
+            "Kind": pd.array([EXPORTS[r.kind].label for r in records], dtype="string"),
             "SHA-256": pd.array([r.sha256 for r in records], dtype="string"),
             "Rows read": pd.array([r.rows_read for r in records], dtype="Int64"),
             "Rows linked": pd.array([r.rows_linked for r in records], dtype="Int64"),
             "Rows duplicate": pd.array([r.rows_duplicate for r in records], dtype="Int64"),
+            "Rows unmatched": pd.array([r.rows_unmatched for r in records], dtype="Int64"),
             "Rows rejected": pd.array([r.rows_rejected for r in records], dtype="Int64"),
         }
     )
-    accounted = frame["Rows linked"] + frame["Rows duplicate"] + frame["Rows rejected"]
+    accounted = frame[["Rows linked", "Rows duplicate", "Rows unmatched", "Rows rejected"]].sum(
+        axis=1
+    )
     frame["Accounted"] = frame["Rows read"].eq(accounted).astype(bool)
     columns = describe(
         frame,
