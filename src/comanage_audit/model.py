@@ -58,6 +58,9 @@ class SourceKind(StrEnum):
     USERS = "users"
     LICENSING = "licensing"
     ROLES = "roles"
+    HARDWARE = "hardware"  # ConfigMgr hardware inventory (TPM, firmware, CPU, memory, disk)
+    FEATURE_READINESS = "readiness"  # Intune Windows feature update device readiness report
+    WORK_FROM_ANYWHERE = "wfa"  # Endpoint analytics Work from anywhere, Windows tab
 
     @property
     def label(self) -> str:
@@ -71,6 +74,9 @@ SOURCE_LABELS: dict[SourceKind, str] = {
     SourceKind.USERS: "Microsoft 365 users with licences",
     SourceKind.LICENSING: "Microsoft licensing catalogue",
     SourceKind.ROLES: "Admin roles",
+    SourceKind.HARDWARE: "ConfigMgr hardware inventory",
+    SourceKind.FEATURE_READINESS: "Intune Windows feature update readiness report",
+    SourceKind.WORK_FROM_ANYWHERE: "Endpoint analytics Work from anywhere report",
 }
 
 DEVICE_SOURCES: tuple[SourceKind, ...] = (

@@ -379,7 +379,8 @@ def identify(table: RawTable, forced: SourceKind | None = None) -> Match:
                 fix=f"Its headers are: {_preview(headers)}",
             )
         return match
-    matches = sorted((score(kind, headers) for kind in SourceKind), key=lambda m: -m.score)
+    # Only kinds with tables here; kinds declared as ExportSpecs join through the registry.
+    matches = sorted((score(kind, headers) for kind in SIGNATURES), key=lambda m: -m.score)
     best, second = matches[0], matches[1]
     if best.score >= MIN_SCORE and best.score > second.score:
         return best
