@@ -72,7 +72,10 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("core-m", r"\bcore (?P<model>m[357]?-(?P<num>\d)[0-9a-z]{2,4})\b", "first"),
     _Rule("core-series", r"\bcore (?P<model>[3579] \d{3}[a-z]{0,2})\b"),
     _Rule("intel-legacy", r"\b(?P<model>core ?(?:2|duo|solo|quad)|pentium (?:4|d|m|iii|ii|pro)\b)"),
-    _Rule("intel-legacy", r"\b(?P<model>(?:celeron|pentium) (?:dual-core |dual )?[abdeptu]\d{3,4}[a-z]?)\b"),
+    _Rule(
+        "intel-legacy",
+        r"\b(?P<model>(?:celeron|pentium) (?:dual-core |dual )?[abdeptu]\d{3,4}[a-z]?)\b",
+    ),
     _Rule("celeron-g", r"\bceleron (?P<model>g(?P<num>\d{3,4})[a-z]{0,2})\b", "full"),
     _Rule("celeron-jn", r"\bceleron (?P<model>[jn](?P<num>\d{3,4})[a-z]{0,2})\b", "full"),
     _Rule("celeron-mobile", r"\bceleron (?P<model>(?P<num>\d{3,4})[a-z]{0,2})\b", "full"),
@@ -85,9 +88,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("xeon-e", r"\bxeon (?P<model>e-\d{4}[a-z]{0,3})\b"),
     _Rule("xeon-d", r"\bxeon (?P<model>d-(?P<num>\d{4})[a-z]{0,4})\b", "full"),
     _Rule("xeon-w", r"\bxeon (?P<model>w-\d{4,5}[a-z]{0,2})\b"),
-    _Rule(
-        "xeon-scalable", r"\bxeon (?P<model>(?:bronze|silver|gold|platinum) \d{4}[a-z+]{0,2})"
-    ),
+    _Rule("xeon-scalable", r"\bxeon (?P<model>(?:bronze|silver|gold|platinum) \d{4}[a-z+]{0,2})"),
     _Rule("intel-n", r"^(?:intel )?(?P<model>n\d{2,3}|u300e?)\b"),
     _Rule("ryzen-ai", r"\bryzen (?P<model>ai (?:max\+? |[3579] )?(?:pro )?(?:hx )?\d{3})\b"),
     _Rule("ryzen-z", r"\bryzen (?P<model>z(?P<num>\d)[a-z ]*?)(?:\s|$)", "first"),
@@ -102,7 +103,9 @@ _RULES: tuple[_Rule, ...] = (
         "ryzen",
     ),
     _Rule("epyc", r"\bepyc (?P<model>(?P<num>\d{4})[a-z]{0,2})\b", "last"),
-    _Rule("athlon", r"\bathlon (?:gold |silver |pro )?(?P<model>(?P<num>\d{3,4})[a-z]{0,2})\b", "full"),
+    _Rule(
+        "athlon", r"\bathlon (?:gold |silver |pro )?(?P<model>(?P<num>\d{3,4})[a-z]{0,2})\b", "full"
+    ),
     _Rule(
         "amd-legacy",
         r"\b(?P<model>(?:pro )?a\d{1,2}[- ]\d{4}[a-z]?|fx ?-?\d{4}|phenom|sempron|turion|opteron"
