@@ -63,6 +63,10 @@ CHECK_INPUTS = (
     "user_intune_full", "last_seen", "servicing_end", "servicing_basis", "os_release",
     "os_label", "cm_release", "cm_support_end",
 )  # fmt: skip
+# ... and every column a check declares (`columns=`), so adding a check stays a one-place change.
+CHECK_INPUTS += tuple(
+    dict.fromkeys(c for spec in device_checks() for c in spec.columns if c not in CHECK_INPUTS)
+)
 
 
 def evaluate(fleet: pd.DataFrame, ctx: Context, with_messages: bool = True) -> Evaluation:

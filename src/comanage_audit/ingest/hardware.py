@@ -99,6 +99,7 @@ READINESS_STATUS = {  # Intune feature update device readiness report, CSV code 
     "replace device": "replace-device",
     "upgraded": "upgraded",
     "unknown": "unknown",
+    **{value: value for value in ("low-risk", "medium-risk", "high-risk", "replace-device")},
 }
 
 # SystemRequirements codes -> the requirement, and whether a firmware setting can fix it.
@@ -160,7 +161,7 @@ def wfa_eligibility(s: pd.Series) -> pd.Series:
     """`UpgradeEligibility` 0-3 (or Graph's words) -> upgraded, unknown, not-capable, capable."""
     key = {k.replace(" ", ""): v for k, v in WFA_ELIGIBILITY.items()}
     return _per_distinct(
-        s, lambda t: _code(t).str.replace(" ", "", regex=False).map(key).astype(STRING)
+        s, lambda t: _code(t).str.replace(r"[ -]", "", regex=True).map(key).astype(STRING)
     )
 
 
@@ -199,7 +200,7 @@ def requirement_words(codes: pd.Series) -> pd.DataFrame:
         numbers = pd.to_numeric(numbers[numbers.ne("")], errors="coerce").dropna().astype(int)
         names = numbers.map({code: name for code, (name, _) in REQUIREMENTS.items()})
         kinds = numbers.map({code: kind for code, (_, kind) in REQUIREMENTS.items()})
-        said = names.groupby(level=0).agg(lambda v: "; ".join(dict.fromkeys(v)))
+        said = names.groupby(level=0).agg(lambda v: ", ".join(dict.fromkeys(v)))
         frame = pd.DataFrame({"words": said.reindex(text.index).fillna("")})
         for kind in ("hardware", "firmware", "other"):
             frame[kind] = (
@@ -282,3 +283,18 @@ def derive_name_key(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
     name = text["name"] if "name" in text else pd.Series(pd.NA, index=text.index, dtype="string")
     typed["name_key"] = parse.device_name_key(name)
     return typed
+
+
+def wfa_reasons(frame: pd.DataFrame) -> pd.Series:
+    """The Work from anywhere checks a device failed, in words ("TPM, Secure Boot"); "" when
+    none failed, NA when the export has none of the check columns for it."""
+    words = pd.Series("", index=frame.index, dtype=object)
+    seen = pd.Series(False, index=frame.index)
+    for column, (word, _kind) in WFA_CHECKS.items():  # nine columns, not devices
+        if column not in frame:
+            continue
+        failed = frame[column].astype("boolean")
+        seen |= failed.notna().to_numpy()
+        words = words + np.where(failed.fillna(False).to_numpy(dtype=bool), word + ", ", "")
+    said = pd.Series(words, index=frame.index).str.rstrip(", ")
+    return said.where(seen).astype(STRING)
