@@ -54,8 +54,9 @@ def refreshed_text(current_text: str, rows: pd.DataFrame, retrieved: date) -> st
         for h in header
     ]
     table = load_table()
+    # A listed model replaces the packaged row for it (e.g. one the table left "unknown").
     merged = pd.concat([table, rows], ignore_index=True).drop_duplicates(
-        ["family", "first", "last", "model"], keep="first"
+        ["family", "first", "last", "model"], keep="last"
     )
     for column in ("first", "last"):
         merged[column] = merged[column].astype("Int64")
