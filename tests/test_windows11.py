@@ -34,7 +34,7 @@ def test_every_path_in_one_vectorised_pass() -> None:
                 "uefi": None,
                 "secure_boot": None,
             },
-        )  # fmt: skip
+        )
     )
     assert result["win11_path"].tolist() == list(PATHS)
     assert result["win11_source"].tolist()[:4] == [
