@@ -16,7 +16,7 @@ from comanage_audit.cli import app
 FIXTURES = Path(__file__).parent / "fixtures" / "small_fleet"
 runner = CliRunner()
 DEVICE_CHECKS = [
-    "WIN-001", "WIN-002", "WIN-003", "ENTRA-001", "ENTRA-002", "ENTRA-003",
+    "WIN-001", "WIN-002", "WIN-003", "WIN-004", "ENTRA-001", "ENTRA-002", "ENTRA-003",
     "CM-001", "CM-002", "CM-003", "INT-001", "INT-002", "LIC-001", "LIC-002",
 ]  # fmt: skip
 

@@ -44,11 +44,16 @@ def test_every_path_in_one_vectorised_pass() -> None:
 
 
 def test_replace_beats_a_firmware_fix_and_lists_every_blocker() -> None:
-    result = windows11_path(fleet({"memory_gb": 3.5, "secure_boot": False, "tpm_version": 1.2}))
+    result = windows11_path(fleet({"memory_gb": 1.9, "secure_boot": False, "tpm_version": 1.2}))
     assert result["win11_path"].iloc[0] == "replace hardware"
-    assert (
-        result["win11_reasons"].iloc[0] == "TPM 1.2 only (TPM 2.0 needed); 3.5 GB RAM (4 GB needed)"
-    )
+    reasons = result["win11_reasons"].iloc[0]
+    assert reasons == "TPM 1.2 only (TPM 2.0 needed); 1.9 GB RAM (4 GB needed)"
+
+
+def test_usable_memory_and_volume_size_of_a_minimum_pc_are_not_a_blocker() -> None:
+    """A 4 GB PC reports about 3.5 GB usable; a 64 GB disk a C: volume of about 58 GiB."""
+    result = windows11_path(fleet({"memory_gb": 3.5, "system_drive_gb": 58.2}, {"memory_gb": 2.9}))
+    assert result["win11_path"].tolist() == ["upgrade in place", "replace hardware"]
 
 
 def test_legacy_bios_without_evidence_of_uefi_hardware_stays_unknown() -> None:

@@ -25,6 +25,12 @@ STRING = pd.StringDtype()
 WINDOWS_11_BUILD = 22000
 MIN_MEMORY_GB = 4
 MIN_SYSTEM_DRIVE_GB = 64
+# Inventory reports what Windows can use, less than what is installed: a 4 GB PC shows 3.2-3.9
+# GB (memory reserved for graphics and firmware), a 64 GB disk a C: volume of about 58 GiB
+# (recovery and EFI partitions, binary units). The floors below separate those from the 2 GB
+# and 32 GB classes, so a PC that meets the minimum is never sent to "replace hardware".
+MEMORY_FLOOR_GB = 3.0
+SYSTEM_DRIVE_FLOOR_GB = 50.0
 
 ALREADY = "already Windows 11"
 IN_PLACE = "upgrade in place"
@@ -93,8 +99,8 @@ def from_inventory(fleet: pd.DataFrame) -> pd.DataFrame:
             "no TPM": tpm.eq(0.0),
             "TPM 1.2 only (TPM 2.0 needed)": tpm.gt(0.0) & tpm.lt(2.0),
             "cpu": cpu.eq(False),
-            "memory": memory.lt(MIN_MEMORY_GB),
-            "drive": drive.lt(MIN_SYSTEM_DRIVE_GB),
+            "memory": memory.lt(MEMORY_FLOOR_GB),
+            "drive": drive.lt(SYSTEM_DRIVE_FLOOR_GB),
         }
     ).fillna(False)
     secure_boot_off = (uefi.eq(True) & secure_boot.eq(False)).fillna(False)
@@ -104,8 +110,8 @@ def from_inventory(fleet: pd.DataFrame) -> pd.DataFrame:
         tpm2
         & ~tpm_off
         & cpu.eq(True)
-        & memory.ge(MIN_MEMORY_GB)
-        & drive.ge(MIN_SYSTEM_DRIVE_GB)
+        & memory.ge(MEMORY_FLOOR_GB)
+        & drive.ge(SYSTEM_DRIVE_FLOOR_GB)
         & uefi.eq(True)
         & secure_boot.eq(True)
     ).fillna(False)
