@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from comanage_audit.checks.registry import Context, device_check
 from comanage_audit.checks.windows import windows_client
@@ -68,13 +70,23 @@ def _column(fleet: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _words(index: pd.Index, pieces: list[tuple[pd.Series, pd.Series | str]]) -> pd.Series:
-    """Per device, the texts whose condition holds, joined with "; " (NA when none)."""
-    out = pd.Series("", index=index, dtype=object)
+    """Per device, the texts whose condition holds, joined with "; " (NA when none), in one
+    Arrow call. A leading empty piece keeps rows with no text from being dropped as null."""
+    arrays = [pa.scalar("", pa.large_string())]
     for condition, text in pieces:  # a handful of reasons, not devices
-        said = text if isinstance(text, str) else text.astype(object).fillna("").to_numpy()
-        out = out + np.where(condition.fillna(False).to_numpy(dtype=bool), said, "")
-        out = out + np.where(condition.fillna(False).to_numpy(dtype=bool), "; ", "")
-    out = out.str.rstrip("; ")
+        hit = pa.array(condition.fillna(False).to_numpy(dtype=bool))
+        said = (
+            pa.scalar(text, pa.large_string())
+            if isinstance(text, str)
+            else pa.array(text.astype(STRING).array, pa.large_string())
+        )
+        arrays.append(pc.if_else(hit, said, pa.scalar(None, pa.large_string())))
+    sep = pa.scalar("; ", pa.large_string())
+    joined = pc.binary_join_element_wise(*arrays, sep, null_handling="skip")
+    if isinstance(joined, pa.Scalar):  # every piece a scalar: one value for all devices
+        joined = pa.array([joined.as_py()] * len(index), pa.large_string())
+    trimmed = pc.utf8_slice_codeunits(joined, 2)
+    out = pd.Series(trimmed.to_pandas(), index=index, dtype=object)
     return out.mask(out.eq("")).astype(STRING)
 
 
@@ -241,7 +253,24 @@ def from_reports(fleet: pd.DataFrame) -> pd.DataFrame:
 
 def windows11_path(fleet: pd.DataFrame) -> pd.DataFrame:
     """Per device: `win11_path` (one of PATHS), `win11_reasons`, `win11_source` and
-    `win11_disagreement` (NA unless two sources decide differently)."""
+    `win11_disagreement` (NA unless two sources decide differently).
+
+    Devices repeat the same facts (one model, one firmware setting, one report code), so the
+    decision and its wording are worked out once per distinct combination and taken back.
+    """
+    facts = pd.DataFrame({name: _column(fleet, name) for name in COLUMNS})
+    group = facts.groupby(list(COLUMNS), dropna=False, sort=False).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1]  # first device of group 0, 1, 2, ...
+    decided = _decide(facts.iloc[first].reset_index(drop=True))
+    return pd.DataFrame(
+        {
+            column: pd.Series(decided[column].astype(STRING).array.take(group), index=fleet.index)
+            for column in decided
+        }
+    )
+
+
+def _decide(fleet: pd.DataFrame) -> pd.DataFrame:
     build = _column(fleet, "os_build")
     already = build.ge(WINDOWS_11_BUILD).fillna(False)
     reports = from_reports(fleet)
