@@ -13,7 +13,10 @@ from comanage_audit.ingest import hardware
 from comanage_audit.ingest.exports.spec import Column, Derived, ExportSpec, Layout, Linking
 from comanage_audit.model import SourceKind
 
-FLAG = "1/0 or True/False"
+
+def _flag(name: str, *headers: str) -> Column:
+    """A 1/0 column of v_GS_TPM or v_GS_FIRMWARE, kept for the Windows 11 decision."""
+    return Column(name, headers, hardware.flag, "1/0 or True/False", keep=True)
 
 
 SPEC = ExportSpec(
@@ -40,28 +43,16 @@ SPEC = ExportSpec(
             "a TPM spec version such as '2.0, 0, 1.38' or 'Not Supported'",
             keep=True,
         ),
-        Column(
-            "tpm_enabled",
-            ("IsEnabled_InitialValue0", "TPMEnabled", "TPM Enabled", "IsEnabled"),
-            hardware.flag,
-            FLAG,
-            keep=True,
-        ),
-        Column(
+        _flag("tpm_enabled", "IsEnabled_InitialValue0", "TPMEnabled", "TPM Enabled", "IsEnabled"),
+        _flag(
             "tpm_activated",
-            ("IsActivated_InitialValue0", "TPMActivated", "TPM Activated", "IsActivated"),
-            hardware.flag,
-            FLAG,
-            keep=True,
+            "IsActivated_InitialValue0",
+            "TPMActivated",
+            "TPM Activated",
+            "IsActivated",
         ),
-        Column("uefi", ("UEFI0", "UEFI", "IsUEFI"), hardware.flag, FLAG, keep=True),
-        Column(
-            "secure_boot",
-            ("SecureBoot0", "SecureBoot", "Secure Boot", "SecureBootEnabled"),
-            hardware.flag,
-            FLAG,
-            keep=True,
-        ),
+        _flag("uefi", "UEFI0", "UEFI", "IsUEFI"),
+        _flag("secure_boot", "SecureBoot0", "SecureBoot", "Secure Boot", "SecureBootEnabled"),
         Column(
             "memory_gb",
             ("TotalPhysicalMemory0", "TotalPhysicalMemoryKB", "TotalPhysicalMemory"),
