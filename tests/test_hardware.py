@@ -39,6 +39,8 @@ def test_flags_read_sql_and_text_forms() -> None:
         ("476 GB", "mb", 476.0),
         ("256060514304", "mb", 238.5),  # a byte count, whatever the column says
         ("1 TB", "mb", 1024.0),
+        ("0", "b", None),  # Graph writes 0 for memory it was not asked to select
+        ("255465385984", "mb", 237.9),  # Intune totalStorageSpaceInBytes under "Total storage"
         ("lots", "mb", None),
     ],
 )

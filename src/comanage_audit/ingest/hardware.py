@@ -63,7 +63,7 @@ def flag(s: pd.Series) -> pd.Series:
 def size_gb(s: pd.Series, unit: str) -> pd.Series:
     """A size as GB: a plain number is in `unit` (kb, mb, gb, b); a written unit wins
     ("476 GB", "487,424 MB"). A value past 1e9 is bytes whatever the column says (no PC
-    has a billion MB), as Graph's `...InBytes` fields write them."""
+    has a billion MB), as Graph's `...InBytes` fields write them. 0 is missing, not empty."""
     per_gb = UNITS_PER_GB[unit]
 
     def read(text: pd.Series) -> pd.Series:
@@ -73,7 +73,8 @@ def size_gb(s: pd.Series, unit: str) -> pd.Series:
         written = found[1].str.replace("i", "", regex=False).map(UNITS_PER_GB)
         scale = written.fillna(per_gb).astype(float)
         scale = scale.mask(number.ge(1e9) & written.isna(), UNITS_PER_GB["b"])
-        return pd.Series((number / scale).round(1), dtype="Float64")
+        # 0 is "not collected" (Graph's physicalMemoryInBytes unless selected), never a size.
+        return pd.Series((number / scale).round(1).mask(number.eq(0)), dtype="Float64")
 
     return _per_distinct(s, read)
 
