@@ -54,3 +54,12 @@ def test_hardware_query_columns_are_hardware_headers() -> None:
     known = {sources.header_key(h) for c in hardware.SPEC.columns for h in c.headers}
     assert [c for c in columns if sources.header_key(c) not in known] == []
     assert {"SpecVersion0", "UEFI0", "SecureBoot0", "TotalPhysicalMemory0", "Size0"} <= set(columns)
+
+
+def test_source_refuses_a_kind_the_audit_does_not_read_yet(tmp_path) -> None:
+    """The hardware/readiness/wfa kinds exist for their specs; --source says so, no crash."""
+    hw = tmp_path / "hw.csv"
+    hw.write_text('ResourceID,Name0,SpecVersion0\n1,PC1,"2.0, 0, 1.38"\n')
+    result = runner.invoke(app, ["audit", "--source", f"hardware={hw}", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "KIND is one of configmgr, intune, entra, users, licensing, roles" in result.output

@@ -73,11 +73,13 @@ def main(
 
 
 def _parse_source(values: list[str]) -> tuple[tuple[SourceKind, Path], ...]:
+    from comanage_audit.ingest.sources import SIGNATURES  # the kinds the audit reads today
+
     forced = []
-    kinds = ", ".join(k.value for k in SourceKind)
+    kinds = ", ".join(k.value for k in SIGNATURES)
     for value in values:
         kind, sep, path = value.partition("=")
-        if not sep or kind.strip().lower() not in {k.value for k in SourceKind}:
+        if not sep or kind.strip().lower() not in {k.value for k in SIGNATURES}:
             raise ConfigError(f"--source {value!r} must be KIND=PATH where KIND is one of {kinds}.")
         forced.append((SourceKind(kind.strip().lower()), Path(path)))
     return tuple(forced)
