@@ -47,6 +47,21 @@ READY_DEVICE: dict[str, object] = {
     "user_entra_p1": True,
     "user_intune_full": True,
     "last_seen": pd.Timestamp("2026-11-25", tz="UTC"),
+    # Windows 11 hardware (WIN-004): inventory of a PC that meets every minimum; no reports.
+    "tpm_version": 2.0,
+    "tpm_enabled": True,
+    "tpm_activated": True,
+    "uefi": True,
+    "secure_boot": True,
+    "cpu_name": "11th Gen Intel(R) Core(TM) i5-1135G7 @ 2.40GHz",
+    "cpu_supported": True,
+    "cpu_basis": "8th-generation or later Intel Core",
+    "memory_gb": 16.0,
+    "system_drive_gb": 237.0,
+    "readiness_status": None,
+    "readiness_reasons": None,
+    "wfa_eligibility": None,
+    "wfa_reasons": None,
 }
 DTYPES = {
     "os_build": "Int64",
@@ -64,6 +79,20 @@ DTYPES = {
     "mdm": "string",
     "primary_upn": "string",
     "cm_client_version": "string",
+    "tpm_version": "Float64",
+    "tpm_enabled": "boolean",
+    "tpm_activated": "boolean",
+    "uefi": "boolean",
+    "secure_boot": "boolean",
+    "cpu_name": "string",
+    "cpu_supported": "boolean",
+    "cpu_basis": "string",
+    "memory_gb": "Float64",
+    "system_drive_gb": "Float64",
+    "readiness_status": "string",
+    "readiness_reasons": "string",
+    "wfa_eligibility": "string",
+    "wfa_reasons": "string",
 }
 
 

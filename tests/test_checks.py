@@ -133,11 +133,11 @@ def test_registry_entry_is_complete(spec) -> None:
 def test_catalogue_ids_are_the_public_contract() -> None:
     """DESIGN.md's ids, unique and in catalogue order; users write suppressions against them."""
     assert [s.id for s in device_checks()] == [
-        "WIN-001", "WIN-002", "WIN-003", "ENTRA-001", "ENTRA-002", "ENTRA-003",
+        "WIN-001", "WIN-002", "WIN-003", "WIN-004", "ENTRA-001", "ENTRA-002", "ENTRA-003",
         "CM-001", "CM-002", "CM-003", "INT-001", "INT-002", "LIC-001", "LIC-002",
     ]  # fmt: skip
     assert [s.id for s in tenant_checks()] == [f"TEN-00{n}" for n in range(1, 10)]
-    assert len(REGISTRY) == 22
+    assert len(REGISTRY) == 23
 
 
 def test_every_case_file_names_a_registered_check() -> None:

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from comanage_audit import __version__
+from comanage_audit import __version__, queries
 from comanage_audit.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -38,6 +38,10 @@ app = typer.Typer(
 )
 checks_app = typer.Typer(help="Show the prerequisite catalogue.", no_args_is_help=True)
 app.add_typer(checks_app, name="checks")
+queries_app = typer.Typer(
+    help="Print how to export what the audit reads (SQL, portal steps).", no_args_is_help=True
+)
+app.add_typer(queries_app, name="queries")
 stderr = Console(stderr=True)
 
 FAIL_ON_VERDICTS = {
@@ -69,11 +73,13 @@ def main(
 
 
 def _parse_source(values: list[str]) -> tuple[tuple[SourceKind, Path], ...]:
+    from comanage_audit.ingest.exports import EXPORTS  # the kinds the audit reads today
+
     forced = []
-    kinds = ", ".join(k.value for k in SourceKind)
+    kinds = ", ".join(k.value for k in EXPORTS)
     for value in values:
         kind, sep, path = value.partition("=")
-        if not sep or kind.strip().lower() not in {k.value for k in SourceKind}:
+        if not sep or kind.strip().lower() not in {k.value for k in EXPORTS}:
             raise ConfigError(f"--source {value!r} must be KIND=PATH where KIND is one of {kinds}.")
         forced.append((SourceKind(kind.strip().lower()), Path(path)))
     return tuple(forced)
@@ -315,6 +321,17 @@ def checks_docs() -> None:
     from comanage_audit.report.catalogue import catalogue_markdown
 
     sys.stdout.write(catalogue_markdown())
+
+
+def _guide(text: str):
+    def show() -> None:
+        sys.stdout.write(text)
+
+    return show
+
+
+for _kind, (_help, _text) in queries.GUIDES.items():
+    queries_app.command(_kind, help=_help)(_guide(_text))
 
 
 @app.command()

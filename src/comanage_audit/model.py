@@ -58,6 +58,9 @@ class SourceKind(StrEnum):
     USERS = "users"
     LICENSING = "licensing"
     ROLES = "roles"
+    HARDWARE = "hardware"  # ConfigMgr hardware inventory (TPM, firmware, CPU, memory, disk)
+    FEATURE_READINESS = "readiness"  # Intune Windows feature update device readiness report
+    WORK_FROM_ANYWHERE = "wfa"  # Endpoint analytics Work from anywhere, Windows tab
 
 
 @dataclass(frozen=True)

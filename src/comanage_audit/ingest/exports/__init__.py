@@ -7,7 +7,17 @@ one line in `EXPORTS`.
 
 from __future__ import annotations
 
-from comanage_audit.ingest.exports import configmgr, entra, intune, licensing, roles, users
+from comanage_audit.ingest.exports import (
+    configmgr,
+    entra,
+    feature_readiness,
+    hardware,
+    intune,
+    licensing,
+    roles,
+    users,
+    work_from_anywhere,
+)
 from comanage_audit.ingest.exports.spec import ExportSpec, header_key
 from comanage_audit.model import SourceKind
 
@@ -21,6 +31,9 @@ EXPORTS: dict[SourceKind, ExportSpec] = {
         users.SPEC,
         licensing.SPEC,
         roles.SPEC,
+        hardware.SPEC,
+        feature_readiness.SPEC,
+        work_from_anywhere.SPEC,
     )
 }
 # Device exports link in the order of trust in their device identities: Entra owns the
