@@ -93,6 +93,7 @@ def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
         assert len(record["sha256"]) == 64
     assert {t["check_id"] for t in summary["tenant"]} == {f"TEN-00{n}" for n in range(1, 10)}
     assert sum(summary["data_issues_by_code"].values()) == summary["data_issues"]
+    assert any(s.startswith("INT-001 ") for s in summary["partial_audit"])
     assert not (out / "comanage-audit.xlsx").exists()
 
 

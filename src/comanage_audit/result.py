@@ -348,6 +348,20 @@ def summarise(
         if users is None
         else licence_coverage(primary_users[in_scope.to_numpy(dtype=bool)], users),
         data_issues={c.value: int(by_code[c.value]) for c in IssueCode if c.value in by_code},
+        partial_audit=partial_audit(check_counts),
+    )
+
+
+def partial_audit(check_counts: pd.DataFrame) -> tuple[str, ...]:
+    """One sentence per device check the run did not evaluate, with what would enable it."""
+    if not len(check_counts):
+        return ()
+    skipped = check_counts[~check_counts["evaluated"].astype(bool)]
+    return tuple(
+        f"{check} ({title}) not checked: {reason}"
+        for check, title, reason in zip(
+            skipped["check_id"], skipped["title"], skipped["reason"], strict=True
+        )
     )
 
 

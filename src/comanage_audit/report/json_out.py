@@ -38,6 +38,7 @@ def summary(result: AuditResult) -> dict[str, object]:
         "tenant": result.tenant[["check_id", "title", "status", "detail"]].to_dict("records"),
         "data_issues": len(result.data_issues),
         "data_issues_by_code": counts.data_issues,
+        "partial_audit": list(counts.partial_audit),
     }
 
 
