@@ -38,7 +38,7 @@ DEVICES = [
 
 def test_verdicts_take_the_first_that_applies() -> None:
     fleet, _, statuses, _ = run(*DEVICES)
-    verdicts = dict(zip(fleet["device_name"], engine.verdicts(fleet, statuses), strict=True))
+    verdicts = dict(zip(fleet["device_name"], engine.verdicts(fleet, statuses, {}), strict=True))
     assert verdicts == {
         "READY": "ready",
         "IPHONE": "out-of-scope",  # out of scope beats an Intune co-managed label
@@ -53,7 +53,7 @@ def test_verdicts_take_the_first_that_applies() -> None:
 
 def test_waves_group_devices_by_what_they_need() -> None:
     fleet, _, statuses, _ = run(*DEVICES)
-    verdict = engine.verdicts(fleet, statuses)
+    verdict = engine.verdicts(fleet, statuses, {})
     waves = dict(zip(fleet["device_name"], engine.waves(verdict, statuses), strict=True))
     assert waves == {
         "READY": "2 Ready now",
@@ -69,7 +69,7 @@ def test_waves_group_devices_by_what_they_need() -> None:
 
 def test_waves_split_by_group_and_size() -> None:
     fleet, _, statuses, _ = run(*[{"device_name": f"PC{i}"} for i in range(5)])
-    verdict = engine.verdicts(fleet, statuses)
+    verdict = engine.verdicts(fleet, statuses, {})
     group = pd.Series(["P01", "P01", "P01", "P02", "P02"])
     waves = engine.waves(verdict, statuses, group, wave_size=2).tolist()
     assert waves == [
@@ -118,7 +118,7 @@ def test_suppressions_waive_only_what_they_name(rule: dict, expected: str) -> No
     assert statuses.loc[0, "ENTRA-003"] == expected
     assert (len(suppressed) == 1) == (expected == "suppressed")
     if expected == "suppressed":
-        assert engine.verdicts(fleet, statuses).iloc[0] == "ready"
+        assert engine.verdicts(fleet, statuses, {}).iloc[0] == "ready"
 
 
 def test_unknown_wave_by_column_is_a_clear_error(tmp_path: Path) -> None:
@@ -134,8 +134,8 @@ def test_unknown_wave_by_column_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--wave-by 'colour' is not a column of the Devices sheet" in result.output
     ok = CliRunner().invoke(
-        app, ["audit", str(SAMPLES), "--out", str(tmp_path), "--wave-by", "site", "--wave-size", "20",
-              "--format", "json", "--quiet"],
+        app, ["audit", str(SAMPLES), "--config", str(SAMPLES / "policy.toml"), "--out",
+              str(tmp_path), "--wave-by", "site", "--wave-size", "20", "--format", "json", "--quiet"],
     )  # fmt: skip
     assert ok.exit_code == 0, ok.output
     import json

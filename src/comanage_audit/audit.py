@@ -95,7 +95,7 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         statuses, suppressed = engine.suppress(evaluation.statuses, devices["device_name"], ctx)
 
     with phases("verdicts"):
-        verdict = engine.verdicts(devices, statuses)
+        verdict = engine.verdicts(devices, statuses, evaluation.unchecked)
         table = result.device_table(devices, statuses, evaluation, verdict, linked.tables)
         group = None
         if options.wave_by:

@@ -1,15 +1,16 @@
 """Run every check over the whole fleet at once and turn the results into verdicts and waves.
 
 Statuses come from three vectorised facts per check: applies (else n/a), the predicate
-(True pass, False fail/warn, NA unknown) and the user's suppressions. A check whose
-exports were not supplied, or whose policy fact is missing, is "not evaluated" for the
-whole run rather than unknown on every device.
+(True pass, False fail/warn, NA unknown) and the user's suppressions and assumptions. A
+check whose exports were not supplied, or whose policy fact is missing, is "not evaluated"
+for the whole run rather than unknown on every device; where it applies it still keeps a
+device from `ready` (its verdict is `insufficient-data`), unless the policy assumes it.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ import pandas as pd
 from comanage_audit.arrow_text import STRING
 from comanage_audit.checks import Context, device_checks, tenant_checks
 from comanage_audit.ingest.exports import label
-from comanage_audit.model import CheckSpec, Severity, Status, Verdict
+from comanage_audit.model import CheckSpec, Severity, SourceKind, Status, Verdict
 from comanage_audit.reference import configmgr as cm_reference
 from comanage_audit.reference import windows as windows_reference
 
@@ -35,19 +36,39 @@ WAVES = (
     "7 Intune standalone",
 )
 LICENCE_OR_ENROLLMENT = ("LIC-", "INT-001")
+# `comanage-audit queries TOPIC` explains how to get each export.
+QUERY_TOPIC = {SourceKind.HARDWARE: "configmgr"}
 
 
 @dataclass
 class Evaluation:
-    statuses: pd.DataFrame  # device x check id -> status
+    statuses: pd.DataFrame  # device x check id -> status (evaluated or assumed checks)
     messages: dict[str, pd.Series]  # check id -> per-device reason (for non-pass)
-    not_evaluated: dict[str, str]  # check id -> why
+    not_evaluated: dict[str, str]  # check id -> why, and what would enable it
+    # Not-evaluated check id -> where it applies (True per device): those devices are not
+    # known to meet it, so a blocking one keeps them from `ready`.
+    unchecked: dict[str, pd.Series] = field(default_factory=dict)
+    assumed: dict[str, str] = field(default_factory=dict)  # check id -> the policy's reason
+
+
+def blocking(check_id: str) -> bool:
+    """Whether a check's outcome can change the verdict: severity fail. A warning never
+    does, so neither does a warning-severity check that is unknown or not evaluated."""
+    spec = next((s for s in device_checks() if s.id == check_id), None)
+    return spec is not None and spec.severity is Severity.FAIL
 
 
 def why_not_evaluated(spec: CheckSpec, ctx: Context) -> str | None:
+    """Why a check cannot run this time and what would enable it (None when it can)."""
     if spec.requires and not set(spec.requires) & ctx.supplied:
-        wanted = " or ".join(label(kind) for kind in spec.requires)
-        return f"needs the {wanted} export"
+        labels = [label(kind) for kind in spec.requires]
+        wanted = " or ".join(labels) if len(labels) < 3 else ", ".join(labels[:-1]) + " or " + labels[-1]
+        topics = "|".join(dict.fromkeys(QUERY_TOPIC.get(k, k.value) for k in spec.requires))
+        which = "it" if len(labels) == 1 else "one"
+        return (
+            f"no {wanted} export was recognised; add {which} "
+            f"(`comanage-audit queries {topics}` shows how)"
+        )
     if spec.needs is not None:
         return spec.needs(ctx)
     return None
@@ -64,37 +85,69 @@ def evaluate(fleet: pd.DataFrame, ctx: Context, with_messages: bool = True) -> E
     """Every device check's status per device, and the reasons for those that did not pass
     (`with_messages=False` skips the reasons, e.g. to time the checks alone)."""
     fleet = fleet[[c for c in check_inputs(device_checks()) if c in fleet]]
+    assumptions = assumed_checks(ctx)
+    evaluation = Evaluation(pd.DataFrame(index=fleet.index), {}, {})
     statuses: dict[str, pd.Series] = {}
-    messages: dict[str, pd.Series] = {}
-    not_evaluated: dict[str, str] = {}
     for spec in device_checks():
-        reason = why_not_evaluated(spec, ctx)
-        if reason:
-            not_evaluated[spec.id] = reason
-            continue
         applies = (
             spec.applies(fleet, ctx).fillna(False).astype(bool)
             if spec.applies
             else pd.Series(True, index=fleet.index)
-        )
-        met = spec.predicate(fleet, ctx).astype("boolean")
+        ).to_numpy()
+        reason = why_not_evaluated(spec, ctx)
+        assumption = assumptions.get(spec.id)
+        if assumption is not None:
+            evaluation.assumed[spec.id] = assumption
+        if reason and assumption is None:
+            evaluation.not_evaluated[spec.id] = reason
+            evaluation.unchecked[spec.id] = pd.Series(applies, index=fleet.index)
+            continue
         failed = Status.FAIL if spec.severity is Severity.FAIL else Status.WARN
-        codes = np.select(
-            [~applies.to_numpy(), met.isna().to_numpy(), met.fillna(False).to_numpy(dtype=bool)],
-            [CODE[Status.NA], CODE[Status.UNKNOWN], CODE[Status.PASS]],
-            default=CODE[failed],
-        ).astype(np.int8)
+        if reason:  # not evaluated, but assumed by the policy for the whole run
+            codes = np.where(applies, CODE[Status.ASSUMED], CODE[Status.NA]).astype(np.int8)
+        else:
+            met = spec.predicate(fleet, ctx).astype("boolean")
+            codes = np.select(
+                [~applies, met.isna().to_numpy(), met.fillna(False).to_numpy(dtype=bool)],
+                [CODE[Status.NA], CODE[Status.UNKNOWN], CODE[Status.PASS]],
+                default=CODE[failed],
+            ).astype(np.int8)
+            if assumption is not None:
+                codes[codes == CODE[Status.UNKNOWN]] = CODE[Status.ASSUMED]
         statuses[spec.id] = pd.Series(
             pd.Categorical.from_codes(codes, dtype=STATUS_DTYPE), index=fleet.index
         )
         if with_messages:
-            messages[spec.id] = _messages(spec, fleet, ctx, codes, CODE[failed])
-    frame = pd.DataFrame(statuses, index=fleet.index)
-    return Evaluation(frame, messages, not_evaluated)
+            evaluation.messages[spec.id] = _messages(
+                spec, fleet, ctx, codes, CODE[failed], _assumed_text(assumption, reason)
+            )
+    evaluation.statuses = pd.DataFrame(statuses, index=fleet.index)
+    return evaluation
+
+
+def assumed_checks(ctx: Context) -> dict[str, str]:
+    """The policy's `[[assume]]` reasons by check id (several for one check are joined)."""
+    reasons: dict[str, list[str]] = {}
+    for assumption in ctx.policy.assumptions:
+        reasons.setdefault(assumption.check, []).append(assumption.reason)
+    return {check: "; ".join(texts) for check, texts in reasons.items()}
+
+
+def _assumed_text(assumption: str | None, reason: str | None) -> str:
+    if assumption is None:
+        return ""
+    if reason:
+        return f"Assumed by the policy, not checked ({reason}): {assumption}"
+    return f"Assumed by the policy (the exports do not say): {assumption}"
 
 
 def _messages(
-    spec: CheckSpec, fleet: pd.DataFrame, ctx: Context, codes: np.ndarray, failed: int
+    spec: CheckSpec,
+    fleet: pd.DataFrame,
+    ctx: Context,
+    codes: np.ndarray,
+    failed: int,
+    assumed: str = "",
 ) -> pd.Series:
     """Reasons for the devices that did not pass, built only for those rows (most pass)."""
     not_met = codes == failed
@@ -102,6 +155,9 @@ def _messages(
     parts = [
         pd.Series("Not enough data: " + spec.unknown, index=fleet.index[unknown], dtype=STRING)
     ]
+    if assumed:
+        on = codes == CODE[Status.ASSUMED]
+        parts.append(pd.Series(assumed, index=fleet.index[on], dtype=STRING))
     if not_met.any():
         subset = fleet.loc[not_met]
         text = (
@@ -201,9 +257,17 @@ def _legacy_windows_name(build: pd.Series) -> pd.Series:
     return names
 
 
-def verdicts(fleet: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
+def verdicts(
+    fleet: pd.DataFrame, statuses: pd.DataFrame, unchecked: dict[str, pd.Series]
+) -> pd.Series:
     """First that applies: out-of-scope, co-managed, upgrade-required, action-required,
-    insufficient-data, ready. Warnings and suppressed findings never change it."""
+    insufficient-data, ready. Warnings and suppressed findings never change it.
+
+    `ready` is a promise: every blocking check that applies to the device was evaluated and
+    passed, was suppressed, or is assumed by the policy. A blocking check that is unknown for
+    the device, or was not evaluated this run (`unchecked`: where it applies), makes the
+    device `insufficient-data`. Warning-severity checks never change the verdict.
+    """
 
     def status_is(check: str, status: Status) -> np.ndarray:
         if check not in statuses:
@@ -211,7 +275,11 @@ def verdicts(fleet: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
         return statuses[check].eq(status.value).to_numpy()
 
     any_fail = statuses.eq(Status.FAIL.value).any(axis=1).to_numpy()
-    any_unknown = statuses.eq(Status.UNKNOWN.value).any(axis=1).to_numpy()
+    deciding = [c for c in statuses.columns if blocking(c)]
+    gaps = statuses[deciding].eq(Status.UNKNOWN.value).any(axis=1).to_numpy()
+    for check, applies in unchecked.items():
+        if blocking(check):
+            gaps = gaps | applies.to_numpy(dtype=bool)
     co_managed = fleet["management"].astype("string").eq("co-managed").fillna(False)
     if "cm_co_managed" in fleet:
         co_managed |= fleet["cm_co_managed"].astype("boolean").fillna(False)
@@ -221,7 +289,7 @@ def verdicts(fleet: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
             co_managed.to_numpy(dtype=bool),
             status_is("WIN-002", Status.FAIL),
             any_fail,
-            any_unknown,
+            gaps,
         ],
         [v.value for v in list(Verdict)[:5]],
         default=Verdict.READY.value,
@@ -275,10 +343,14 @@ def waves(
 
 def tenant_results(ctx: Context) -> pd.DataFrame:
     rows = []
+    assumptions = assumed_checks(ctx)
     for spec in tenant_checks():
         status, detail = spec.predicate(ctx)
         if status is Status.FAIL and spec.severity is Severity.WARN:
             status = Status.WARN
+        if status is Status.UNKNOWN and spec.id in assumptions:
+            status = Status.ASSUMED
+            detail = f"assumed by the policy: {assumptions[spec.id]} (the data: {detail})"
         rows.append(
             {
                 "check_id": spec.id,

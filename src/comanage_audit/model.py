@@ -24,6 +24,7 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
     NA = "n/a"
     SUPPRESSED = "suppressed"
+    ASSUMED = "assumed"  # not known, but the policy states it holds (`[[assume]]`, with a reason)
 
 
 class Severity(StrEnum):

@@ -14,9 +14,15 @@ THIRD_PARTY_MDM = r"workspace one|airwatch|vmware|mobileiron|ivanti|jamf|citrix|
 
 def _scope_needs(ctx: Context) -> str | None:
     if ctx.policy.mdm_user_scope is None:
-        return "set intune.mdm_user_scope (all, some or none) in the policy file"
+        return (
+            "the policy does not state the automatic-enrollment MDM user scope; set "
+            "intune.mdm_user_scope (all, some or none) in the policy file"
+        )
     if ctx.policy.mdm_user_scope == "some" and not ctx.mdm_scope_users:
-        return "list the scoped users (intune.mdm_scope_users or intune.mdm_scope_group_csv)"
+        return (
+            "the MDM user scope is Some but no scoped users are listed; list them "
+            "(intune.mdm_scope_users or intune.mdm_scope_group_csv)"
+        )
     return None
 
 
