@@ -94,7 +94,9 @@ def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
         assert len(record["sha256"]) == 64
     assert {t["check_id"] for t in summary["tenant"]} == {f"TEN-00{n}" for n in range(1, 10)}
     assert sum(summary["data_issues_by_code"].values()) == summary["data_issues"]
-    assert any(s.startswith("Intune enrollment not checked (INT-001): ") for s in summary["partial_audit"])
+    assert any(
+        s.startswith("Intune enrollment not checked (INT-001): ") for s in summary["partial_audit"]
+    )
     # Not evaluated is a run-level fact (the column stays empty), but no Windows PC is ready.
     assert "ready" not in {d["readiness"] for d in devices}
     assert "INT-001" in by_name["PC1"]["unknown_checks"].split(";")

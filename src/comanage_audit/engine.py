@@ -62,7 +62,9 @@ def why_not_evaluated(spec: CheckSpec, ctx: Context) -> str | None:
     """Why a check cannot run this time and what would enable it (None when it can)."""
     if spec.requires and not set(spec.requires) & ctx.supplied:
         labels = [label(kind) for kind in spec.requires]
-        wanted = " or ".join(labels) if len(labels) < 3 else ", ".join(labels[:-1]) + " or " + labels[-1]
+        wanted = (
+            " or ".join(labels) if len(labels) < 3 else ", ".join(labels[:-1]) + " or " + labels[-1]
+        )
         topics = "|".join(dict.fromkeys(QUERY_TOPIC.get(k, k.value) for k in spec.requires))
         which = "it" if len(labels) == 1 else "one"
         return (

@@ -325,7 +325,8 @@ def assemble(
 
     Consolidated columns (what the checks read): device_name, os_family, os_build,
     edition, join_type, entra_enabled, cm_client, cm_client_build, management, mdm,
-    primary_upn, last_seen, site_code, domain, in_configmgr/in_intune/in_entra, and the
+    mdm_managed (Entra's isManaged), registration_pending (a hybrid object that never
+    completed registration; NA where the Entra export has no registration column), primary_upn, last_seen, site_code, domain, in_configmgr/in_intune/in_entra, and the
     primary user's licence columns when a users export was given.
     """
     devices = keys.set_index("device").sort_index()
@@ -365,6 +366,8 @@ def assemble(
     devices["entra_enabled"] = col("entra_account_enabled", "boolean").astype("boolean")
     devices["management"] = col("intune_managed_by").astype("string")
     devices["mdm"] = col("entra_mdm")
+    devices["mdm_managed"] = col("entra_managed", "boolean").astype("boolean")
+    devices["registration_pending"] = col("entra_registration_pending", "boolean").astype("boolean")
     devices["cm_client"] = _cm_client(devices, SourceKind.CONFIGMGR in linked)
     devices["cm_client_build"] = col("cm_client_build", "Int64").astype("Int64")
     devices["site_code"] = col("cm_site_code")

@@ -225,15 +225,23 @@ def _assumptions(items: Any, fail: Any) -> list[Assumption]:
     for item in items:
         unknown = set(item) - {"check", "reason"}
         if unknown:
-            raise fail(f"assume.{sorted(unknown)[0]}", "unknown key; [[assume]] takes check, reason")
+            raise fail(
+                f"assume.{sorted(unknown)[0]}", "unknown key; [[assume]] takes check, reason"
+            )
         checks, reason = item.get("check"), item.get("reason")
         if isinstance(checks, str):
             checks = [checks]
-        if not checks or not isinstance(checks, list) or not all(isinstance(c, str) for c in checks):
+        if (
+            not checks
+            or not isinstance(checks, list)
+            or not all(isinstance(c, str) for c in checks)
+        ):
             raise fail("assume.check", 'must be a check id or a list of them, e.g. "LIC-001"')
         for check in checks:
             if get(check) is None:
-                raise fail("assume.check", f"{check!r} is not a check id (see comanage-audit checks list)")
+                raise fail(
+                    "assume.check", f"{check!r} is not a check id (see comanage-audit checks list)"
+                )
         if not isinstance(reason, str) or not reason.strip():
             raise fail("assume.reason", f"is required for {', '.join(checks)}: say why it holds")
         assumed += [Assumption(check.strip().upper(), reason.strip()) for check in checks]

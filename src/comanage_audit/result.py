@@ -356,9 +356,7 @@ def _groups(reasons: dict[str, str]) -> list[tuple[str, list[str], str]]:
     for spec in device_checks():
         if spec.id in reasons:
             grouped.setdefault((spec.area, reasons[spec.id]), []).append(spec.id)
-    return [
-        (AREA_SUBJECT.get(area, area), ids, reason) for (area, reason), ids in grouped.items()
-    ]
+    return [(AREA_SUBJECT.get(area, area), ids, reason) for (area, reason), ids in grouped.items()]
 
 
 def not_checked(
@@ -416,7 +414,8 @@ def partial_audit(check_counts: pd.DataFrame) -> tuple[str, ...]:
         return ()
     skipped = check_counts[~check_counts["evaluated"].astype(bool)]
     sentences = []
-    for subject, ids, reason in _groups(dict(zip(skipped["check_id"], skipped["reason"]))):
+    reasons = dict(zip(skipped["check_id"], skipped["reason"], strict=True))
+    for subject, ids, reason in _groups(reasons):
         effect = (
             "until then the devices they apply to cannot be ready"
             if any(blocking(c) for c in ids)
@@ -425,7 +424,8 @@ def partial_audit(check_counts: pd.DataFrame) -> tuple[str, ...]:
         sentences.append(f"{subject} not checked ({', '.join(ids)}): {reason}; {effect}.")
     if "assumption" in check_counts:
         assumed = check_counts[check_counts["assumption"].astype(str).ne("")]
-        for subject, ids, reason in _groups(dict(zip(assumed["check_id"], assumed["assumption"]))):
+        assumptions = dict(zip(assumed["check_id"], assumed["assumption"], strict=True))
+        for subject, ids, reason in _groups(assumptions):
             sentences.append(
                 f"{subject} assumed by the policy where the data does not say "
                 f"({', '.join(ids)}): {reason}."

@@ -1,0 +1,175 @@
+"""Ready means checked: a check that was not evaluated, or is unknown, never lets a device be
+`ready`; what the policy assumes is `assumed`, never `pass`; the run says what it left out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from comanage_audit import engine, result
+from comanage_audit.model import SourceKind
+from comanage_audit.policy import parse_policy
+from tests.conftest import ALL_SOURCES, make_context, make_fleet
+
+NO_USERS = ALL_SOURCES - {SourceKind.USERS}
+NO_HARDWARE = ALL_SOURCES - {
+    SourceKind.HARDWARE,
+    SourceKind.FEATURE_READINESS,
+    SourceKind.WORK_FROM_ANYWHERE,
+}
+IPHONE = {"device_name": "IPHONE", "os_family": "ios"}
+
+
+def audit(*devices: dict, supplied=ALL_SOURCES, policy: dict | None = None):
+    """Statuses, verdicts, device table and check counts of a small fleet."""
+    policy_data = policy if policy is not None else {"intune": {"mdm_user_scope": "all"}}
+    ctx = make_context(parse_policy(policy_data, "", Path("p.toml")), supplied)
+    fleet = engine.enrich(make_fleet(*devices), ctx)
+    evaluation = engine.evaluate(fleet, ctx)
+    statuses, suppressed = engine.suppress(evaluation.statuses, fleet["device_name"], ctx)
+    verdict = engine.verdicts(fleet, statuses, evaluation.unchecked)
+    table = result.device_table(fleet, statuses, evaluation, verdict, {})
+    table["wave"] = engine.waves(verdict, statuses)
+    counts = result.check_summary(statuses, evaluation)
+    findings = result.findings(table, statuses, evaluation, suppressed)
+    return statuses, table, counts, findings, ctx
+
+
+def test_a_blocking_check_not_evaluated_keeps_its_devices_from_ready() -> None:
+    statuses, table, counts, _, _ = audit({}, IPHONE, supplied=NO_USERS)
+    assert "LIC-001" not in statuses  # not evaluated is a run-level fact: no status column
+    pc, iphone = table.iloc[0], table.iloc[1]
+    assert pc["readiness"] == "insufficient-data"
+    assert pc["wave"] == "6 Investigate"
+    assert pc["unknown_checks"] == "LIC-001;LIC-002"
+    assert pc["reasons"] == (
+        "Not checked (LIC-001, LIC-002): no Microsoft 365 users with licences export was "
+        "recognised; add it (`comanage-audit queries users` shows how)"
+    )
+    # The licence checks do not apply to an iPhone, so they say nothing about it.
+    assert iphone["readiness"] == "out-of-scope" and iphone["unknown_checks"] == ""
+    assert not counts.set_index("check_id").loc["LIC-001", "evaluated"]
+
+
+def test_a_missing_policy_fact_is_named_as_what_would_decide_it() -> None:
+    _, table, _, _, _ = audit({}, policy={})
+    assert table.iloc[0]["readiness"] == "insufficient-data"
+    assert "INT-001" in table.iloc[0]["unknown_checks"].split(";")
+    assert "set intune.mdm_user_scope (all, some or none)" in table.iloc[0]["reasons"]
+
+
+def test_a_failure_still_wins_over_what_was_not_checked() -> None:
+    _, table, _, _, _ = audit({"join_type": "registered"}, supplied=NO_USERS)
+    assert table.iloc[0]["readiness"] == "action-required"
+
+
+def test_an_advisory_check_never_changes_the_verdict() -> None:
+    """WIN-004 (warn) not evaluated, WIN-003 and ENTRA-003 (warn) unknown: still ready."""
+    statuses, table, _, _, _ = audit(
+        {"edition": "ltsc", "os_build": 19045, "last_seen": pd.NaT}, supplied=NO_HARDWARE
+    )
+    assert statuses.loc[0, "WIN-003"] == "unknown"  # 22H2 has no LTSC release
+    assert statuses.loc[0, "ENTRA-003"] == "unknown"
+    assert table.iloc[0]["readiness"] == "ready"
+    assert table.iloc[0]["unknown_checks"] == "WIN-003;ENTRA-003"  # still listed, honestly
+
+
+def test_a_blocking_unknown_is_insufficient_data() -> None:
+    _, table, _, _, _ = audit({"entra_enabled": pd.NA})
+    assert table.iloc[0]["readiness"] == "insufficient-data"
+
+
+ASSUME_LICENCES = {
+    "intune": {"mdm_user_scope": "all"},
+    "assume": [{"check": ["LIC-001", "LIC-002"], "reason": "Everyone holds Microsoft 365 E3"}],
+}
+
+
+def test_an_assumed_check_is_assumed_never_pass_and_lets_the_device_be_ready() -> None:
+    statuses, table, counts, findings, _ = audit(
+        {}, IPHONE, supplied=NO_USERS, policy=ASSUME_LICENCES
+    )
+    assert statuses["LIC-001"].tolist() == ["assumed", "n/a"]
+    assert statuses["LIC-002"].tolist() == ["assumed", "n/a"]
+    assert table.iloc[0]["readiness"] == "ready"
+    assert table.iloc[0]["unknown_checks"] == ""
+    by_check = counts.set_index("check_id")
+    assert by_check.loc["LIC-001", "assumed"] == 1 and by_check.loc["LIC-001", "pass"] == 0
+    assert by_check.loc["LIC-001", "assumption"] == "Everyone holds Microsoft 365 E3"
+    shown = findings[findings["check_id"].eq("LIC-001")]
+    assert shown["status"].astype(str).tolist() == ["assumed"]
+    assert shown["message"].iloc[0] == (
+        "Assumed by the policy, not checked (no Microsoft 365 users with licences export was "
+        "recognised; add it (`comanage-audit queries users` shows how)): Everyone holds "
+        "Microsoft 365 E3"
+    )
+    assert result.partial_audit(counts) == (
+        "Licences assumed by the policy where the data does not say (LIC-001, LIC-002): "
+        "Everyone holds Microsoft 365 E3.",
+    )
+
+
+def test_an_assumption_fills_gaps_only() -> None:
+    """With the users export supplied, a found pass or fail stays; an unknown is assumed."""
+    statuses, table, _, _, _ = audit(
+        {"device_name": "LICENSED"},
+        {"device_name": "UNLICENSED", "user_intune_full": False},
+        {"device_name": "NO-USER", "primary_upn": pd.NA, "user_found": pd.NA},
+        policy=ASSUME_LICENCES,
+    )
+    assert statuses["LIC-002"].tolist() == ["pass", "fail", "assumed"]
+    assert table["readiness"].tolist() == ["ready", "action-required", "ready"]
+
+
+def test_a_tenant_assumption_replaces_unknown_only() -> None:
+    policy = parse_policy(
+        {"assume": [{"check": "TEN-001", "reason": "Site is 2503 (checked in the console)"}]},
+        "",
+        Path("p.toml"),
+    )
+    ctx = make_context(policy, fleet=make_fleet({"cm_client_build": pd.NA}))
+    tenant = engine.tenant_results(ctx).set_index("check_id")
+    assert tenant.loc["TEN-001", "status"] == "assumed"
+    assert tenant.loc["TEN-001", "detail"].startswith(
+        "assumed by the policy: Site is 2503 (checked in the console)"
+    )
+    found = make_context(policy, fleet=make_fleet({"cm_client_build": 8498}))
+    assert engine.tenant_results(found).set_index("check_id").loc["TEN-001", "status"] == "fail"
+
+
+def test_partial_audit_names_each_group_and_what_enables_it() -> None:
+    _, _, counts, _, _ = audit({}, supplied=frozenset({SourceKind.INTUNE}), policy={})
+    sentences = result.partial_audit(counts)
+    assert [s.split(" not checked")[0] for s in sentences] == [
+        "Windows 11 readiness",
+        "Microsoft Entra join and device state",
+        "ConfigMgr client",
+        "Intune enrollment",
+        "Licences",
+    ]
+    assert sentences[2] == (
+        "ConfigMgr client not checked (CM-001, CM-002, CM-003): no Configuration Manager "
+        "devices export was recognised; add it (`comanage-audit queries configmgr` shows how);"
+        " until then the devices they apply to cannot be ready."
+    )
+    assert sentences[0].endswith("advisory only, no verdict depends on it.")
+
+
+@pytest.mark.parametrize(
+    ("assume", "message"),
+    [
+        ({"check": "LIC-001"}, "key 'assume.reason': is required for LIC-001"),
+        ({"check": "LIC-001", "reason": " "}, "is required for LIC-001"),
+        ({"check": "LIC-099", "reason": "x"}, "'LIC-099' is not a check id"),
+        ({"check": "LIC-001", "reason": "x", "devices": "*"}, "unknown key; [[assume]] takes"),
+        ({"check": [], "reason": "x"}, "must be a check id or a list of them"),
+    ],
+)
+def test_assumptions_need_a_known_check_and_a_reason(assume: dict, message: str) -> None:
+    from comanage_audit.errors import ConfigError
+
+    with pytest.raises(ConfigError) as raised:
+        parse_policy({"assume": [assume]}, "", Path("p.toml"))
+    assert message in str(raised.value)
