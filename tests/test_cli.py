@@ -53,7 +53,8 @@ def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
     ]  # fmt: skip
     by_name = {d["device_name"]: d for d in devices}
     assert by_name["PC9"]["readiness"] == "upgrade-required"
-    assert by_name["PC9"]["failed_checks"] == "WIN-002;CM-002"
+    # Entra says an MDM manages PC9 (isManaged True), the Intune export does not list it.
+    assert by_name["PC9"]["failed_checks"] == "WIN-002;CM-002;INT-002"
     assert by_name["PC9"]["wave"] == "5 Windows upgrade"
     assert by_name["IPHONE"]["readiness"] == "out-of-scope"
     assert by_name["PC1"]["INT-001"] == ""  # not evaluated: no MDM scope in a policy

@@ -187,3 +187,29 @@ def test_joins_cover_every_device_even_when_nothing_or_only_some_rows_have_text(
         "z | fix B",
     ]
     assert checks_with(pd.DataFrame(index=range(3)), Status.FAIL).tolist() == ["", "", ""]
+
+
+@pytest.mark.parametrize(
+    ("build", "label"),
+    [
+        (14393, "Windows Server 2016 (build 14393)"),
+        (17763, "Windows Server 2019 (build 17763)"),
+        (20348, "Windows Server 2022 (build 20348)"),
+        (26100, "Windows Server 2025 (build 26100)"),
+        (18363, "Windows Server, version 1909 (build 18363)"),
+        (9600, "Windows Server 2012 R2 (build 9600)"),
+        (12345, "Windows Server (build 12345)"),
+    ],
+)
+def test_servers_are_labelled_by_their_server_release(build: int, label: str) -> None:
+    """The server platform shares builds with Windows 10/11: never "Windows 10 1809"."""
+    ctx = make_context()
+    fleet = engine.enrich(
+        make_fleet(
+            {"os_family": "windows-server", "os_build": build, "edition": pd.NA},
+            {"os_family": "windows-client", "os_build": 17763},
+        ),
+        ctx,
+    )
+    assert fleet["os_label"].tolist() == [label, "Windows 10 1809 (build 17763)"]
+    assert fleet["os_release"].iloc[0] == label.split(" (build")[0]

@@ -144,7 +144,7 @@ def test_partial_audit_names_each_group_and_what_enables_it() -> None:
     sentences = result.partial_audit(counts)
     assert [s.split(" not checked")[0] for s in sentences] == [
         "Windows 11 readiness",
-        "Microsoft Entra join and device state",
+        "Microsoft Entra device identity",
         "ConfigMgr client",
         "Intune enrollment",
         "Licences",
@@ -173,3 +173,36 @@ def test_assumptions_need_a_known_check_and_a_reason(assume: dict, message: str)
     with pytest.raises(ConfigError) as raised:
         parse_policy({"assume": [assume]}, "", Path("p.toml"))
     assert message in str(raised.value)
+
+
+def test_servicing_reads_the_edition_from_any_os_name_and_never_guesses_home_pro(
+    tmp_path: Path,
+) -> None:
+    """WIN-003 on 2026-11-26: an LTSC 2019 build named so in the OS name column is serviced
+    (2029); the same build with no edition anywhere is unknown, not a Home/Pro warning; an
+    Enterprise 23H2 named so warns on its own date."""
+    from comanage_audit import audit as pipeline
+    from comanage_audit.options import AuditOptions
+    from tests.conftest import AS_OF
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "cm.csv").write_text(
+        "ResourceID,Name0,Operating_System_Name_and0,Build01,Client0,Client_Version0\n"
+        "1,LTSC1,Microsoft Windows 10 Enterprise LTSC 2019,10.0.17763,1,5.00.9141.1000\n"
+        "2,NOEDITION,Microsoft Windows NT Workstation 10.0,10.0.17763,1,5.00.9141.1000\n"
+        "3,ENT23H2,Microsoft Windows 11 Enterprise,10.0.22631,1,5.00.9141.1000\n",
+        encoding="utf-8",
+    )
+    found = pipeline.run(AuditOptions(inputs=(folder,), as_of=AS_OF))
+    devices = found.devices.set_index("device_name")
+    assert devices["WIN-003"].astype(str).to_dict() == {
+        "LTSC1": "pass",
+        "NOEDITION": "unknown",
+        "ENT23H2": "warn",
+    }
+    assert devices.loc["NOEDITION", "reasons"].startswith(
+        "Not enough data: the edition is not reported and decides it: Windows 10 1809 "
+        "(build 17763) is serviced Home/Pro until 2020-11-10, Enterprise/Education until "
+        "2021-05-11, LTSC until 2029-01-09"
+    )

@@ -157,6 +157,9 @@ def _messages(
     parts = [
         pd.Series("Not enough data: " + spec.unknown, index=fleet.index[unknown], dtype=STRING)
     ]
+    if spec.unknown_message is not None and unknown.any():
+        said = spec.unknown_message(fleet.loc[unknown], ctx).astype(STRING)
+        parts[0] = ("Not enough data: " + said).fillna(parts[0])
     if assumed:
         on = codes == CODE[Status.ASSUMED]
         parts.append(pd.Series(assumed, index=fleet.index[on], dtype=STRING))
@@ -214,29 +217,22 @@ def enrich(fleet: pd.DataFrame, ctx: Context) -> pd.DataFrame:
 
 def _release_facts(distinct: pd.DataFrame) -> pd.DataFrame:
     release = windows_reference.release_for_builds(distinct["os_build"].astype("Int64"))
-    edition = distinct["edition"].astype("string")
-    ltsc = edition.eq("ltsc").fillna(False)
-    enterprise = edition.eq("enterprise-education").fillna(False)
-    home_pro = ~(ltsc | enterprise)
-    end = release["end_home_pro"].where(home_pro)
-    end = end.fillna(release["end_enterprise"].where(enterprise))
-    end = end.fillna(release["end_ltsc"].where(ltsc))
     build = distinct["os_build"].astype("Int64").astype("string")
     named = release["product"].astype("string") + " " + release["version"].astype("string")
     legacy = _legacy_windows_name(distinct["os_build"])
+    # A server on build 17763 is Windows Server 2019, never "Windows 10 1809".
+    server = distinct["os_family"].astype("string").eq("windows-server").fillna(False)
+    server_name = windows_reference.server_release_for_builds(distinct["os_build"])
+    named = named.mask(server, server_name)
+    legacy = legacy.mask(server, server_name)
     name = named.fillna(legacy).fillna("Windows")
+    end, latest, basis = _servicing(release, distinct["edition"].astype("string"))
     cm = cm_reference.release_for_client_builds(distinct["cm_client_build"].astype("Int64"))
     return pd.DataFrame(
         {
-            "servicing_end": pd.to_datetime(end).dt.tz_localize("UTC"),
-            "servicing_basis": pd.Series(
-                np.select(
-                    [ltsc.to_numpy(), enterprise.to_numpy(), edition.isna().to_numpy()],
-                    ["LTSC", "Enterprise/Education", "Home/Pro dates; edition not reported"],
-                    default="Home/Pro",
-                ),
-                dtype=STRING,
-            ),
+            "servicing_end": pd.to_datetime(end.mask(server)).dt.tz_localize("UTC"),
+            "servicing_latest": pd.to_datetime(latest.mask(server)).dt.tz_localize("UTC"),
+            "servicing_basis": basis,
             "os_release": named.fillna(legacy),
             "os_label": (name + " (build " + build + ")").fillna(
                 distinct["os_family"].astype("string").fillna("Unknown OS")
@@ -245,6 +241,41 @@ def _release_facts(distinct: pd.DataFrame) -> pd.DataFrame:
             "cm_support_end": pd.to_datetime(cm["support_end"]).dt.tz_localize("UTC"),
         }
     )
+
+
+def _servicing(release: pd.DataFrame, edition: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """End of servicing by edition: (the earliest end the device may have, the latest, the
+    basis in words). They differ only where no export reports the edition: Home/Pro ends
+    first, Enterprise/Education and LTSC later, so the device is serviced for certain until
+    the first date and certainly not after the last; in between, WIN-003 is unknown."""
+    ltsc = edition.eq("ltsc").fillna(False)
+    enterprise = edition.eq("enterprise-education").fillna(False)
+    unreported = edition.isna()
+    home_pro = ~(ltsc | enterprise)
+    end = release["end_home_pro"].where(home_pro)
+    end = end.fillna(release["end_enterprise"].where(enterprise))
+    end = end.fillna(release["end_ltsc"].where(ltsc))
+    later = pd.concat([release["end_enterprise"], release["end_ltsc"]], axis=1).max(axis=1)
+    latest = end.mask(unreported, later.where(unreported))
+
+    def until(column: str, label: str) -> pd.Series:
+        return f"{label} until " + release[column].dt.strftime("%Y-%m-%d").astype("string")
+
+    dates = (
+        until("end_home_pro", "Home/Pro") + ", " + until("end_enterprise", "Enterprise/Education")
+    )
+    dates = dates + (", " + until("end_ltsc", "LTSC")).fillna("")
+    basis = pd.Series(
+        np.select(
+            [ltsc.to_numpy(), enterprise.to_numpy(), unreported.to_numpy()],
+            ["LTSC", "Enterprise/Education", "edition not reported"],
+            default="Home/Pro",
+        ),
+        index=edition.index,
+        dtype=STRING,
+    )
+    basis = basis.mask(unreported, ("edition not reported; " + dates).fillna(basis))
+    return end, latest, basis
 
 
 def _legacy_windows_name(build: pd.Series) -> pd.Series:

@@ -60,6 +60,8 @@ def dedupe(
         if key not in records:
             continue
         live = records["_duplicate_of"].eq(-1) & records[key].notna()
+        if key in NAME_KEYS:
+            live &= _named_uniquely(records)
         if key == "entra_device_id":
             live &= ~_id_conflicts(spec, records, live, tables, issues)
         if not live.any():  # e.g. an export without serial numbers
@@ -89,6 +91,22 @@ def dedupe(
             IssueCode.DUPLICATE_RECORD,
         )
     return records
+
+
+# Duplicate keys that are device names, and the platforms whose names are unique: a PC or
+# server is named by its domain, so two records of one name are one re-imaged or re-enrolled
+# machine; phones and tablets share names ("iPhone", "Windows Phone", "Jane's iPad") and
+# only their ids or serial numbers say two records are one device.
+NAME_KEYS = frozenset({"name_key", "windows_name"})
+UNIQUELY_NAMED = ("windows-client", "windows-server")
+
+
+def _named_uniquely(records: pd.DataFrame) -> pd.Series:
+    """Records whose name identifies the device: PCs, servers, and unknown platforms."""
+    if "os_family" not in records:
+        return pd.Series(True, index=records.index)
+    family = records["os_family"].astype("string")
+    return family.isin(UNIQUELY_NAMED).fillna(False) | family.isna()
 
 
 def _id_conflicts(

@@ -343,7 +343,7 @@ def join_texts(
 # What a group of not-evaluated checks is about, by the checks' area.
 AREA_SUBJECT = {
     "Windows devices": "Windows 11 readiness",
-    "Microsoft Entra ID": "Microsoft Entra join and device state",
+    "Microsoft Entra ID": "Microsoft Entra device identity",
     "Configuration Manager": "ConfigMgr client",
     "Microsoft Intune": "Intune enrollment",
     "Licensing": "Licences",
@@ -351,12 +351,18 @@ AREA_SUBJECT = {
 
 
 def _groups(reasons: dict[str, str]) -> list[tuple[str, list[str], str]]:
-    """(subject, check ids, reason) per area and reason, in catalogue order."""
-    grouped: dict[tuple[str, str], list[str]] = {}
+    """(subject, check ids, reason) per reason, in catalogue order: checks that the same
+    missing export or policy fact leaves unchecked are said in one sentence."""
+    grouped: dict[str, list[str]] = {}
+    areas: dict[str, list[str]] = {}
     for spec in device_checks():
         if spec.id in reasons:
-            grouped.setdefault((spec.area, reasons[spec.id]), []).append(spec.id)
-    return [(AREA_SUBJECT.get(area, area), ids, reason) for (area, reason), ids in grouped.items()]
+            grouped.setdefault(reasons[spec.id], []).append(spec.id)
+            subject = AREA_SUBJECT.get(spec.area, spec.area)
+            areas.setdefault(reasons[spec.id], [])
+            if subject not in areas[reasons[spec.id]]:
+                areas[reasons[spec.id]].append(subject)
+    return [(" and ".join(areas[reason]), ids, reason) for reason, ids in grouped.items()]
 
 
 def not_checked(
