@@ -206,3 +206,69 @@ def test_servicing_reads_the_edition_from_any_os_name_and_never_guesses_home_pro
         "(build 17763) is serviced Home/Pro until 2020-11-10, Enterprise/Education until "
         "2021-05-11, LTSC until 2029-01-09"
     )
+
+
+def test_an_unedited_init_template_makes_no_check_pass(tmp_path: Path) -> None:
+    """`comanage-audit init` then audit: the template's examples are commented out, so every
+    tenant check and every device status is what no policy at all gives."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from comanage_audit.cli import app
+    from tests.conftest import SAMPLES
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", str(tmp_path / "policy.toml")]).exit_code == 0
+    summaries = {}
+    for name, extra in (("template", ["--config", str(tmp_path / "policy.toml")]), ("none", [])):
+        out = tmp_path / name
+        done = runner.invoke(
+            app,
+            ["audit", str(SAMPLES), "--out", str(out), "--as-of", "2026-11-26", "--format",
+             "json", "--quiet", *extra],
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        summaries[name] = json.loads((out / "summary.json").read_text())
+    template, none = summaries["template"], summaries["none"]
+    assert template["tenant"] == none["tenant"]
+    assert template["checks"] == none["checks"] and template["readiness"] == none["readiness"]
+    # What still passes comes from the exports: Intune licences in the users export, and the
+    # site version inferred from the newest client (said so).
+    passing = {t["check_id"]: t["detail"] for t in template["tenant"] if t["status"] == "pass"}
+    assert set(passing) <= {"TEN-001", "TEN-003"}
+    assert "inferred from the newest client version seen" in passing.get("TEN-001", "inferred")
+    assert template["readiness"]["ready"] == 0
+
+
+def test_the_console_says_what_was_not_checked_first_and_names_failing_tenant_checks(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from comanage_audit.cli import app
+    from tests.conftest import SAMPLES
+
+    (tmp_path / "policy.toml").write_text(
+        '[configmgr]\nsite_versions = ["1702"]\n[intune]\nmdm_user_scope = "all"\n',
+        encoding="utf-8",
+    )
+    done = CliRunner().invoke(
+        app,
+        ["audit", str(SAMPLES / "IntuneDevices_DevicesWithInventory.csv"), "--config",
+         str(tmp_path / "policy.toml"), "--out", str(tmp_path / "out"), "--as-of", "2026-11-26",
+         "--format", "json"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    lines = [" ".join(line.split()) for line in done.output.splitlines() if line.strip()]
+    assert lines[0] == "Partial audit: some checks were not made."
+    banner = " ".join(lines[1 : lines.index(next(x for x in lines if "readiness:" in x))])
+    assert (
+        "Licences not checked (LIC-001, LIC-002): no Microsoft 365 users with licences export"
+        in banner
+    )
+    assert "ConfigMgr client not checked (CM-001, CM-002, CM-003)" in banner
+    assert "INT-001" not in banner  # the policy states the MDM user scope
+    tenant = " ".join(lines[lines.index("Tenant prerequisites failing") :])
+    assert "TEN-001 ConfigMgr site is version 1710 or later: site 1702 (5.00.8498)" in tenant
+    assert "Fix: Upgrade the site" in tenant
