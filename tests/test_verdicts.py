@@ -272,3 +272,36 @@ def test_the_console_says_what_was_not_checked_first_and_names_failing_tenant_ch
     tenant = " ".join(lines[lines.index("Tenant prerequisites failing") :])
     assert "TEN-001 ConfigMgr site is version 1710 or later: site 1702 (5.00.8498)" in tenant
     assert "Fix: Upgrade the site" in tenant
+
+
+def test_a_configmgr_record_without_a_client_fails_and_no_client_column_stays_unknown(
+    tmp_path: Path,
+) -> None:
+    from comanage_audit import audit as pipeline
+    from comanage_audit.options import AuditOptions
+    from tests.conftest import AS_OF
+
+    def cm001(header: str, rows: list[str]) -> dict[str, tuple[str, str]]:
+        folder = tmp_path / (header.strip(",") or "no-client-column")
+        folder.mkdir()
+        text = "ResourceID,Name0,Operating_System_Name_and0,Build01" + header + "\n"
+        (folder / "cm.csv").write_text(text + "\n".join(rows) + "\n", encoding="utf-8")
+        found = pipeline.run(AuditOptions(inputs=(folder,), as_of=AS_OF))
+        said = found.findings[found.findings["check_id"].eq("CM-001")]
+        message = dict(zip(said["device_name"], said["message"], strict=True))
+        return {
+            name: (str(status), message.get(name, ""))
+            for name, status in zip(
+                found.devices["device_name"], found.devices["CM-001"], strict=True
+            )
+        }
+
+    windows = "Microsoft Windows NT Workstation 10.0,10.0.26100"
+    with_column = cm001(",Client0", [f"1,NOCLIENT,{windows},0", f"2,CLIENT,{windows},1"])
+    assert with_column["NOCLIENT"] == ("fail", "No ConfigMgr client is installed")
+    assert with_column["CLIENT"] == ("pass", "")
+    without = cm001("", [f"1,PC1,{windows}"])
+    assert without["PC1"] == (
+        "unknown",
+        "Not enough data: the ConfigMgr export does not say whether a client is installed",
+    )
