@@ -162,7 +162,7 @@ def test_partial_audit_names_each_group_and_what_enables_it() -> None:
     [
         ({"check": "LIC-001"}, "key 'assume.reason': is required for LIC-001"),
         ({"check": "LIC-001", "reason": " "}, "is required for LIC-001"),
-        ({"check": "LIC-099", "reason": "x"}, "'LIC-099' is not a check id"),
+        ({"check": "LIC1", "reason": "x"}, "'LIC1' is not a check id such as LIC-001"),
         ({"check": "LIC-001", "reason": "x", "devices": "*"}, "unknown key; [[assume]] takes"),
         ({"check": [], "reason": "x"}, "must be a check id or a list of them"),
     ],
@@ -305,3 +305,20 @@ def test_a_configmgr_record_without_a_client_fails_and_no_client_column_stays_un
         "unknown",
         "Not enough data: the ConfigMgr export does not say whether a client is installed",
     )
+
+
+def test_an_assumption_of_a_check_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from comanage_audit.cli import app
+    from tests.conftest import SAMPLES
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[[assume]]\ncheck = "LIC-099"\nreason = "typo"\n', encoding="utf-8")
+    done = CliRunner().invoke(
+        app, ["audit", str(SAMPLES), "--config", str(policy), "--out", str(tmp_path / "out")]
+    )
+    assert done.exit_code == 2
+    said = " ".join(done.output.split())
+    assert f"Policy file {policy}, line 2, key 'assume.check': 'LIC-099' is not a check id" in said
+    assert not (tmp_path / "out").exists()

@@ -216,9 +216,9 @@ def _suppressions(items: Any, fail: Any) -> list[Suppression]:
 
 
 def _assumptions(items: Any, fail: Any) -> list[Assumption]:
-    """`[[assume]]` tables: `check` (an id or a list of ids) and a mandatory `reason`."""
-    from comanage_audit.checks import get  # the registry imports this module
-
+    """`[[assume]]` tables: `check` (an id or a list of ids) and a mandatory `reason`.
+    Whether each id names a check is `require_known_checks`' job (the registry imports
+    this module)."""
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise fail("assume", "must be a list of [[assume]] tables with check and reason")
     assumed = []
@@ -238,14 +238,31 @@ def _assumptions(items: Any, fail: Any) -> list[Assumption]:
         ):
             raise fail("assume.check", 'must be a check id or a list of them, e.g. "LIC-001"')
         for check in checks:
-            if get(check) is None:
-                raise fail(
-                    "assume.check", f"{check!r} is not a check id (see comanage-audit checks list)"
-                )
+            if not re.fullmatch(r"[A-Z]+-\d{3}", check.strip().upper()):
+                raise fail("assume.check", f"{check!r} is not a check id such as LIC-001")
         if not isinstance(reason, str) or not reason.strip():
             raise fail("assume.reason", f"is required for {', '.join(checks)}: say why it holds")
         assumed += [Assumption(check.strip().upper(), reason.strip()) for check in checks]
     return assumed
+
+
+def require_known_checks(policy: Policy, known: set[str]) -> None:
+    """An `[[assume]]` naming no check would silently assume nothing: an error instead."""
+    for assumption in policy.assumptions:
+        if assumption.check not in known:
+            text = policy.source.read_text("utf-8", errors="replace") if policy.source else ""
+            line = next(
+                (
+                    f"line {n}, "
+                    for n, t in enumerate(text.splitlines(), 1)
+                    if assumption.check in t.upper()
+                ),
+                "",
+            )
+            raise ConfigError(
+                f"Policy file {policy.source}, {line}key 'assume.check': {assumption.check!r} is "
+                "not a check id (`comanage-audit checks list` lists them)."
+            )
 
 
 def _line_of(text: str, dotted: str) -> str:
