@@ -82,9 +82,12 @@ def inferred_other_mdm(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     and Entra's MDM name (if any) is not Intune's or ConfigMgr's: another MDM, inferred."""
     if K.INTUNE not in ctx.supplied:
         return pd.Series(False, index=fleet.index)
-    managed = fleet["mdm_managed"].fillna(False).astype(bool)
-    ours = fleet["mdm"].astype("string").str.contains(OUR_MDM, case=False, regex=True)
-    return managed & ~fleet["in_intune"].astype(bool) & ~ours.fillna(False).astype(bool)
+    managed = fleet["mdm_managed"].fillna(False).astype(bool) & ~fleet["in_intune"].astype(bool)
+    if not managed.any():
+        return managed
+    named = fleet.loc[managed, "mdm"].astype("string")
+    ours = named.str.contains(OUR_MDM, case=False, regex=True).fillna(False).astype(bool)
+    return managed & ~ours.reindex(fleet.index, fill_value=False)
 
 
 def _mdm_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
