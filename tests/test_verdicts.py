@@ -322,3 +322,36 @@ def test_an_assumption_of_a_check_that_does_not_exist_is_an_error(tmp_path: Path
     said = " ".join(done.output.split())
     assert f"Policy file {policy}, line 2, key 'assume.check': 'LIC-099' is not a check id" in said
     assert not (tmp_path / "out").exists()
+
+
+def test_summary_json_counts_assumed_checks_with_their_reason(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from comanage_audit.cli import app
+    from tests.conftest import SAMPLES
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        (SAMPLES / "policy.toml").read_text()
+        + '\n[[assume]]\ncheck = ["LIC-001", "LIC-002"]\nreason = "All users hold M365 E3"\n',
+        encoding="utf-8",
+    )
+    inputs = [str(SAMPLES / n) for n in ("ConfigMgr_Devices.xlsx", "exportDevice_2026-11-20.csv")]
+    done = CliRunner().invoke(
+        app,
+        ["audit", *inputs, "--config", str(policy), "--out", str(tmp_path / "out"), "--as-of",
+         "2026-11-26", "--format", "json,csv", "--quiet"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    lic = summary["checks"]["LIC-001"]
+    assert lic["assumed"] > 0 and lic["pass"] == 0 and lic["assumption"] == "All users hold M365 E3"
+    assert summary["partial_audit"][-1] == (
+        "Licences assumed by the policy where the data does not say (LIC-001, LIC-002): "
+        "All users hold M365 E3."
+    )
+    assert summary["readiness"]["ready"] > 0  # the assumption, not a pass, lets them be ready
+    findings = (tmp_path / "out" / "findings.csv").read_text(encoding="utf-8-sig")
+    assert '"LIC-001","assumed","fail","Assumed by the policy, not checked (' in findings
