@@ -81,6 +81,9 @@ def test_the_sample_fleet_is_ready_only_where_checked(policy: Path | None) -> No
     result = audit.run(AuditOptions(inputs=(SAMPLES,), config=policy, as_of=AS_OF))
     assert_ready_means_checked(result)
     assert (result.summary.verdicts["ready"] > 0) == (policy is not None)
+    # The sample's three Windows Phones (one name, three device ids) are three devices.
+    phones = result.devices[result.devices["device_name"].eq("Windows Phone")]
+    assert phones["device_id"].nunique() == 3
 
 
 @pytest.mark.parametrize("layout", [n for n in LAYOUTS if n.startswith("entra-")])
