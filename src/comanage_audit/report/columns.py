@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from comanage_audit.model import Scope
+from comanage_audit.result import EXCEL_COLUMNS, sheet_layout
 
 # Excel's hard limit on a cell's text, in UTF-16 code units; longer text is cut with a marker.
 MAX_CELL_CHARS = 32_767
@@ -36,7 +37,8 @@ class Kind(StrEnum):
     BOOL = "bool"
     STATUS = "status"
     VERDICT = "verdict"
-    LINK = "link"
+    LINK = "link"  # a hyperlink (small reference sheets: Excel holds 65,530 per sheet)
+    DOC_LINK = "doc-link"  # a catalogue link as a HYPERLINK formula: any number of rows
 
 
 NUMBER_FORMATS: dict[Kind, str | None] = {
@@ -50,11 +52,12 @@ NUMBER_FORMATS: dict[Kind, str | None] = {
     Kind.STATUS: None,
     Kind.VERDICT: None,
     Kind.LINK: None,
+    Kind.DOC_LINK: None,
 }
 FIXED_WIDTHS: dict[Kind, float] = {
     Kind.DATE: 12.0,
     Kind.DATETIME: 17.0,
-    Kind.BOOL: 8.0,
+    Kind.BOOL: 9.0,
     Kind.STATUS: 11.0,
     Kind.VERDICT: 18.0,
     Kind.PERCENT: 9.0,
@@ -87,6 +90,7 @@ class Column:
     width: float = 12.0
     group: Group = Group.PLAIN
     num_format: str | None = None
+    wrap: bool = False  # long text shown on several lines (the row grows to fit)
 
     @property
     def number_format(self) -> str | None:
@@ -135,8 +139,10 @@ def describe(
     widths: Mapping[str, float] | None = None,
     formats: Mapping[str, str] | None = None,
     default_group: Group = Group.PLAIN,
+    wrap: Iterable[str] = (),
 ) -> list[Column]:
     """One Column per frame column, kinds inferred unless given."""
+    wrapped = set(wrap)
     kinds, groups = kinds or {}, groups or {}
     widths, formats = widths or {}, formats or {}
     columns = []
@@ -151,6 +157,7 @@ def describe(
                 width=width,
                 group=groups.get(name, default_group),
                 num_format=formats.get(name),
+                wrap=name in wrapped,
             )
         )
     return columns
@@ -162,45 +169,56 @@ def source_group(name: str) -> Group | None:
     return SOURCE_GROUPS.get(prefix) if sep else None
 
 
-def device_layout(
-    devices: pd.DataFrame,
-    device_check_ids: Sequence[str],
-    identity: Iterable[str],
-    facts: Iterable[str],
-) -> tuple[list[str], dict[str, Group]]:
-    """The Devices column order: identity, every device check, facts, then originals by source.
-
-    A check that was not evaluated still gets its column (empty), so the layout is the same
-    on every run.
-    """
-    identity = [c for c in identity if c in devices]
-    checks = list(device_check_ids)
-    facts = [c for c in facts if c in devices and c not in checks]
-    taken = {*identity, *checks, *facts}
-    rest = [c for c in devices.columns if c not in taken]
-    groups: dict[str, Group] = dict.fromkeys(identity, Group.IDENTITY)
-    groups.update(dict.fromkeys(checks, Group.CHECK))
-    groups.update(dict.fromkeys(facts, Group.FACT))
-    for name in rest:
-        groups[name] = source_group(str(name)) or Group.FACT
-    return [*identity, *checks, *facts, *rest], groups
-
-
 def device_columns(
-    devices: pd.DataFrame,
-    checks: Iterable,
-    identity: Iterable[str],
-    facts: Iterable[str],
+    devices: pd.DataFrame, checks: Iterable, headers: Mapping[str, str]
 ) -> tuple[pd.DataFrame, list[Column]]:
-    """The Devices frame in output order (missing checks as empty columns) and its columns."""
+    """The Devices frame in sheet order (result.sheet_layout: missing checks as empty
+    columns, at most Excel's 16,384 columns), headers renamed, and its columns."""
     check_ids = [c.id for c in checks if c.scope is Scope.DEVICE]
-    order, groups = device_layout(devices, check_ids, identity, facts)
-    frame = devices.reindex(columns=order)
+    layout = sheet_layout(devices, check_ids)
+    groups: dict[str, Group] = dict.fromkeys(layout.identity, Group.IDENTITY)
+    groups.update(dict.fromkeys(layout.checks, Group.CHECK))
+    groups.update(dict.fromkeys(layout.facts, Group.FACT))
+    for name in layout.originals:
+        groups[name] = source_group(name) or Group.FACT
+    frame = devices.reindex(columns=layout.order[:EXCEL_COLUMNS]).rename(columns=headers)
     kinds = {c: Kind.STATUS for c in check_ids}
     kinds["readiness"] = Kind.VERDICT
-    widths = {
-        "device_id": 38.0,
-        "reasons": 60.0,
-        "fixes": 60.0,
-    }
-    return frame, describe(frame, kinds=kinds, groups=groups, widths=widths)
+    widths = {"device_id": 38.0, "reasons": 60.0, "fixes": 60.0, "wave": 32.0}
+
+    def renamed(mapping: Mapping[str, object]) -> dict:
+        return {headers.get(k, k): v for k, v in mapping.items()}
+
+    return frame, describe(
+        frame,
+        kinds=renamed(kinds),
+        groups=renamed(groups),
+        widths=renamed(widths),
+        formats={"OS build": "0"},
+    )
+
+
+LINE_POINTS = 15.0  # one line of 11-point Calibri
+MAX_ROW_POINTS = 409.0  # Excel's tallest row
+
+
+def row_heights(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.Series | None:
+    """Row heights (points) that show every wrapped column's text, NA where one line does.
+
+    Written into the rows (as xlsxwriter's set_row does): Excel fits wrapped rows when it
+    opens a workbook, LibreOffice and printing do not. Lines are estimated from line breaks
+    and length (about 1.1 characters per unit of column width).
+    """
+    wrapped = [c for c in columns if c.wrap and c.name in frame]
+    if not wrapped or not len(frame):
+        return None
+    lines = pd.Series(1, index=frame.index, dtype="int64")
+    for column in wrapped:
+        text = frame[column.name].astype("string").fillna("")
+        per_line = max(column.width * 1.1, 1.0)
+        breaks = text.str.count("\n").astype("int64")
+        length = text.str.len().astype("int64")
+        needed = breaks + np.ceil(length / per_line).astype("int64")
+        lines = np.maximum(lines, needed)
+    heights = (lines * LINE_POINTS + 3.0).clip(upper=MAX_ROW_POINTS).astype("Float64")
+    return heights.where(lines.gt(1))

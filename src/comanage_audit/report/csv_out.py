@@ -12,7 +12,7 @@ from comanage_audit.model import AuditResult, Scope
 from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.output_files import DEVICES_CSV, FINDINGS_CSV
 from comanage_audit.report.safety import defuse_csv
-from comanage_audit.result import DEVICE_COLUMNS, FINDING_COLUMNS
+from comanage_audit.result import DEVICE_COLUMNS, FINDING_COLUMNS, wave_labels
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:
@@ -27,6 +27,7 @@ def write_csv(result: AuditResult, out_dir: Path, stage: Stage = atomic_path) ->
     # Every device check gets a column, so the schema is stable; empty = not evaluated this run.
     check_ids = [c.id for c in result.checks if c.scope is Scope.DEVICE]
     devices = result.devices.reindex(columns=[*DEVICE_COLUMNS, *check_ids])
+    devices["wave"] = wave_labels(result.devices)  # the label people read, from the fields
     devices = devices.astype("string").fillna("")
     findings = result.findings.loc[:, list(FINDING_COLUMNS)]
     written = []
