@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 from comanage_audit import audit
 from comanage_audit.checks import REGISTRY
 from comanage_audit.cli import app
-from comanage_audit.engine import WAVES
-from comanage_audit.model import LicenceCoverage, Verdict
+from comanage_audit.model import LicenceCoverage, Verdict, Wave
 from comanage_audit.options import AuditOptions
 from tests.conftest import AS_OF
 
@@ -52,7 +51,7 @@ def test_summary_json_counts_agree_with_devices_csv(tmp_path: Path) -> None:
     assert summary["readiness"] == {v.value: verdicts[v.value] for v in Verdict}
     waves = Counter(d["wave"] for d in devices)
     assert summary["waves"] == waves
-    assert list(summary["waves"]) == [w for w in WAVES if w in waves]  # plan order
+    assert list(summary["waves"]) == [w.label for w in Wave if w.label in waves]  # plan order
 
     failing = Counter(c for d in devices for c in d["failed_checks"].split(";") if c)
     assert failing["WIN-001"] > 0  # the fixture has out-of-scope devices...

@@ -71,6 +71,8 @@ FACT_COLUMNS = {
     "user_office": "Office",
     "user_city": "City",
     "win11_path": "Windows 11 path",
+    "cm_resource_id": "ConfigMgr ResourceID",
+    "entra_device_id": "Entra device ID",
 }
 # Everyday names for the Devices columns people split waves and pivots by.
 COLUMN_ALIASES = {
