@@ -59,6 +59,7 @@ EDITION_WORDS = {
 SEVERITY_WORDS = {Severity.FAIL.value: "Blocking", Severity.WARN.value: "Advisory"}
 # Devices fact columns (result.FACT_COLUMNS labels) whose values are codes.
 FACT_WORDS: dict[str, Mapping[str, str]] = {
+    "OS": PLATFORM_WORDS,  # a device without a build is labelled by its platform
     "Platform": PLATFORM_WORDS,
     "Join type": JOIN_WORDS,
     "Managed by": MANAGER_WORDS,

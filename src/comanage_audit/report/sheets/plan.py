@@ -21,10 +21,16 @@ from comanage_audit.model import AuditResult, Scope, Status, Wave
 from comanage_audit.report.cells import Table, Tally, split_parts
 from comanage_audit.report.columns import Group, Kind, describe
 from comanage_audit.report.fast_sheet import FastSheets
-from comanage_audit.report.words import blank_as_label, verdict_words
+from comanage_audit.report.words import PLATFORM_WORDS, blank_as_label, in_words, verdict_words
 from comanage_audit.report.xlsx_styles import Styles
 from comanage_audit.report.xlsx_table import print_setup, write_table_part
-from comanage_audit.result import join_texts, wave_labels, wave_order, wave_table
+from comanage_audit.result import (
+    NOT_A_BLOCKER,
+    join_texts,
+    wave_labels,
+    wave_order,
+    wave_table,
+)
 
 WAVE_NEEDS = {
     Wave.CO_MANAGED: "Nothing to enable: confirm the workloads to move and keep the device in "
@@ -79,7 +85,7 @@ def plan_table(result: AuditResult) -> Table:
             "Wave": wave_labels(devices),
             "Device name": devices["device_name"].astype("string"),
             "Verdict": verdict_words(devices["readiness"]),
-            "OS": _fact(devices, "OS"),
+            "OS": in_words(_fact(devices, "OS"), PLATFORM_WORDS).astype("string"),
             "Model": _fact(devices, "Model"),
             "Site": _fact(devices, "Site"),
             "Primary user": _fact(devices, "Primary user"),
@@ -227,6 +233,7 @@ def waves_overview(result: AuditResult) -> pd.DataFrame:
     rows, checks = split_parts(devices["failed_checks"], ";")
     blockers = pd.DataFrame({"wave": devices["wave"].astype("string").to_numpy()[rows]})
     blockers["check"] = checks.to_numpy()
+    blockers = blockers[~blockers["check"].isin(NOT_A_BLOCKER)]
     top = blockers.groupby(["wave", "check"]).size().sort_values(ascending=False, kind="stable")
     common = {
         wave: "; ".join(

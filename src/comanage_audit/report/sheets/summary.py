@@ -267,7 +267,7 @@ def _answer_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles
     if apart:
         _merged(ws, at.take(), apart, styles.wrap)
     for sentence in summary.partial_audit:
-        _merged(ws, at.take(), "Not checked: " + sentence, styles.warning)
+        _merged(ws, at.take(), sentence, styles.warning)
     cut = summary.data_issues.get(IssueCode.BEYOND_EXCEL.value, 0)
     if cut:
         _merged(
@@ -398,6 +398,9 @@ def _tenant_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles
         row = at.take()
         ws.merge_range(row, 1, row, 2, str(status), styles.status(str(status)))
         text = "" if detail is None or detail != detail else str(detail)
+        if str(status) == Status.UNKNOWN.value:
+            # What would decide it names settings: that is for the Tenant sheet.
+            text = "Not known from the exports; the Tenant sheet says what would decide it."
         _wrapped(ws, row, {0: str(name), 3: text}, styles)
         ws.write_string(row, 4, str(check), styles.text)
     at.take()
