@@ -297,6 +297,11 @@ class SheetLayout:
         return [*self.identity, *self.checks, *self.facts, *self.originals]
 
     @property
+    def on_sheet(self) -> list[str]:
+        """The columns the Devices sheet holds: the first EXCEL_COLUMNS."""
+        return self.order[:EXCEL_COLUMNS]
+
+    @property
     def beyond_excel(self) -> list[str]:
         """The original columns past Excel's 16,384 (left off the sheet, kept in a CSV)."""
         return self.order[EXCEL_COLUMNS:]

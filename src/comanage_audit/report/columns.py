@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from comanage_audit.model import Scope
-from comanage_audit.result import EXCEL_COLUMNS, sheet_layout
+from comanage_audit.result import sheet_layout
 
 # Excel's hard limit on a cell's text, in UTF-16 code units; longer text is cut with a marker.
 MAX_CELL_CHARS = 32_767
@@ -122,12 +122,16 @@ def measure_width(values: pd.Series, header: str, kind: Kind) -> float:
     if kind in FIXED_WIDTHS:
         return max(FIXED_WIDTHS[kind], min(header_width, 24.0))
     sample = values.iloc[:WIDTH_SAMPLE]
+    if not sample.notna().any():  # an empty column (exports have many): the header decides
+        return float(max(header_width, MIN_WIDTH))
     if kind in (Kind.INTEGER, Kind.NUMBER):
         numbers = pd.to_numeric(sample, errors="coerce").dropna()
         longest = len(f"{numbers.abs().max():,.0f}") + 3 if len(numbers) else 4
     else:
         lengths = sample.astype("string").str.len().dropna()
-        longest = float(np.percentile(lengths, 95)) if len(lengths) else 0.0
+        if not len(lengths) or not lengths.max():  # only empty text: the header decides
+            return float(max(header_width, MIN_WIDTH))
+        longest = float(np.percentile(lengths, 95))
     return float(min(max(header_width, longest + 2.0, MIN_WIDTH), MAX_WIDTH))
 
 
@@ -181,7 +185,7 @@ def device_columns(
     groups.update(dict.fromkeys(layout.facts, Group.FACT))
     for name in layout.originals:
         groups[name] = source_group(name) or Group.FACT
-    frame = devices.reindex(columns=layout.order[:EXCEL_COLUMNS]).rename(columns=headers)
+    frame = devices.reindex(columns=layout.on_sheet).rename(columns=headers)
     kinds = {c: Kind.STATUS for c in check_ids}
     kinds["readiness"] = Kind.VERDICT
     widths = {"device_id": 38.0, "reasons": 60.0, "fixes": 60.0, "wave": 32.0}

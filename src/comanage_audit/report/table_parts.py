@@ -66,7 +66,7 @@ def table_name(base: str, taken: set[str]) -> str:
 
 def table_xml(table: ExcelTable, table_id: int) -> bytes:
     columns = "".join(
-        f"<tableColumn id={quoteattr(str(i))} name={quoteattr(h)}/>"
+        f'<tableColumn id="{i}" name={quoteattr(h, {chr(34): "&quot;"})}/>'
         for i, h in enumerate(table.headers, start=1)
     )
     return (

@@ -34,7 +34,8 @@ MAX_NAME = 100
 def wave_file_name(label: str, taken: set[str]) -> str:
     """`5 Windows upgrade · P01 · part 02/11` -> `wave-5-windows-upgrade-p01-part-02-of-11.csv`,
     unique in `taken` whatever the case (Windows file names ignore it)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", label.casefold().replace("/", " of ")).strip("-")
+    words = re.sub(r"part (\d+)/(\d+)", r"part \1 of \2", label.casefold())
+    slug = re.sub(r"[^a-z0-9]+", "-", words).strip("-")
     stem = f"{WAVE_FILE_PREFIX}{slug[:MAX_NAME] or 'wave'}"
     name, n = f"{stem}.csv", 2
     while name.casefold() in taken:
