@@ -11,7 +11,8 @@ import pytest
 from comanage_audit import engine
 from comanage_audit.model import BLANK, Status, Wave
 from comanage_audit.policy import parse_policy
-from comanage_audit.result import checks_with, join_texts, wave_counts, wave_labels
+from comanage_audit.readout import wave_counts, wave_labels
+from comanage_audit.result import checks_with, join_texts
 from tests.conftest import make_context, make_fleet
 
 

@@ -10,10 +10,11 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from comanage_audit.model import AuditResult, Scope
+from comanage_audit.readout import wave_labels
 from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.output_files import DEVICES_CSV, FINDINGS_CSV, ORIGINAL_COLUMNS_CSV
 from comanage_audit.report.safety import defuse_csv
-from comanage_audit.result import DEVICE_COLUMNS, FINDING_COLUMNS, sheet_layout, wave_labels
+from comanage_audit.result import DEVICE_COLUMNS, FINDING_COLUMNS, sheet_layout
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:

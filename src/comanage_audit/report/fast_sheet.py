@@ -60,13 +60,7 @@ from comanage_audit.report.cells import (
     count_truncated,
 )
 from comanage_audit.report.columns import Column, Kind
-from comanage_audit.report.table_parts import (
-    ExcelTable,
-    PackageEdits,
-    can_be_table,
-    plan_edits,
-    table_name,
-)
+from comanage_audit.report.table_parts import ExcelTable, claim_table, plan_edits
 from comanage_audit.report.xlsx_styles import Styles
 
 WRITERS = ("fast", "xlsxwriter")
@@ -400,12 +394,11 @@ class FastSheets:
         self, ws: Worksheet, base_name: str, first_row: int, last_row: int, headers: list[str]
     ) -> bool:
         """Make rows first_row (the header) to last_row of `ws` an Excel table; False when
-        Excel would refuse one (table_parts.can_be_table), so the caller sets a filter."""
-        if not can_be_table(headers, last_row - first_row):
-            return False
-        name = table_name(base_name, self._table_names)
-        self.tables.append(ExcelTable(ws.name, name, first_row, last_row, tuple(headers)))
-        return True
+        Excel would refuse one, so the caller sets a plain filter (report/table_parts.py)."""
+        table = claim_table(ws.name, base_name, first_row, last_row, headers, self._table_names)
+        if table is not None:
+            self.tables.append(table)
+        return table is not None
 
     def takes(self, table: Table, start: int, stop: int) -> bool:
         min_rows = FAST_MIN_ROWS if self.min_rows is None else self.min_rows
@@ -529,7 +522,7 @@ def _splice(
         names = set(source.namelist())
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
             for info in source.infolist():
-                data = _edited(source, info.filename, edits)
+                data = edits.apply(info.filename, source.read(info))
                 part = by_member.get(info.filename)
                 if part is None:
                     out.writestr(_deflate_info(info, OTHER_LEVEL), data)
@@ -542,16 +535,6 @@ def _splice(
             for name, data in added.items():
                 info = zipfile.ZipInfo(name, date_time=source.infolist()[0].date_time)
                 out.writestr(_deflate_info(info, OTHER_LEVEL), data)
-
-
-def _edited(source: zipfile.ZipFile, name: str, edits: PackageEdits) -> bytes:
-    """A member of the draft with the table edits applied (most are copied as they are)."""
-    data = source.read(name)
-    if name == "[Content_Types].xml" and edits.overrides:
-        return edits.content_types(data)
-    if name in edits.rels:
-        return edits.relationships(name, data)
-    return edits.sheet(name, data)
 
 
 ZIP64_MARGIN = 1.5  # the sheet size extrapolated from the first batch, times this

@@ -64,6 +64,20 @@ def table_name(base: str, taken: set[str]) -> str:
     return name
 
 
+def claim_table(
+    sheet: str,
+    base_name: str,
+    first_row: int,
+    last_row: int,
+    headers: Sequence[str],
+    taken: set[str],
+) -> ExcelTable | None:
+    """The table over a sheet's rows, or None when Excel would refuse one (can_be_table)."""
+    if not can_be_table(headers, last_row - first_row):
+        return None
+    return ExcelTable(sheet, table_name(base_name, taken), first_row, last_row, tuple(headers))
+
+
 def table_xml(table: ExcelTable, table_id: int) -> bytes:
     columns = "".join(
         f'<tableColumn id="{i}" name={quoteattr(h, {chr(34): "&quot;"})}/>'
@@ -117,6 +131,14 @@ class PackageEdits:
             return RELS_HEAD.encode() + entries + b"</Relationships>"
         at = xml.rfind(b"</Relationships>")
         return xml[:at] + entries + xml[at:]
+
+    def apply(self, name: str, data: bytes) -> bytes:
+        """A member of the draft package with the table edits applied (most are unchanged)."""
+        if name == "[Content_Types].xml" and self.overrides:
+            return self.content_types(data)
+        if name in self.rels:
+            return self.relationships(name, data)
+        return self.sheet(name, data)
 
     def content_types(self, xml: bytes) -> bytes:
         entries = "".join(

@@ -15,11 +15,12 @@ from pathlib import Path
 import pandas as pd
 
 from comanage_audit.model import AuditResult, Wave
+from comanage_audit.readout import wave_labels, wave_order
 from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.csv_out import write_frame
 from comanage_audit.report.output_files import WAVE_FILE_PREFIX
 from comanage_audit.report.safety import defuse_csv
-from comanage_audit.result import first_original, wave_labels, wave_order
+from comanage_audit.result import first_original
 
 WAVE_FILE_COLUMNS = (
     "device_id",

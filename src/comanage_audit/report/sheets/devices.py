@@ -9,10 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from comanage_audit.model import AuditResult
+from comanage_audit.readout import wave_labels
 from comanage_audit.report.cells import Table
 from comanage_audit.report.columns import Group, Kind, describe, device_columns
 from comanage_audit.report.words import FACT_WORDS, SEVERITY_WORDS, in_words, verdict_words
-from comanage_audit.result import DEVICE_HEADERS, wave_labels
+from comanage_audit.result import DEVICE_HEADERS
 
 DEVICES_PRINTED = 8  # Device name … Fixes: what a printed page can hold
 FINDING_HEADERS = {

@@ -18,19 +18,14 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from comanage_audit.model import AuditResult, Scope, Status, Wave
+from comanage_audit.readout import wave_labels, wave_order, wave_table
 from comanage_audit.report.cells import Table, Tally, split_parts
 from comanage_audit.report.columns import Group, Kind, describe
 from comanage_audit.report.fast_sheet import FastSheets
 from comanage_audit.report.words import PLATFORM_WORDS, blank_as_label, in_words, verdict_words
 from comanage_audit.report.xlsx_styles import Styles
 from comanage_audit.report.xlsx_table import print_setup, write_table_part
-from comanage_audit.result import (
-    NOT_A_BLOCKER,
-    join_texts,
-    wave_labels,
-    wave_order,
-    wave_table,
-)
+from comanage_audit.result import NOT_A_BLOCKER, join_texts
 
 WAVE_NEEDS = {
     Wave.CO_MANAGED: "Nothing to enable: confirm the workloads to move and keep the device in "
