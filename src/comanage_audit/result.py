@@ -63,14 +63,12 @@ FACT_COLUMNS = {
     "in_configmgr": "In ConfigMgr",
     "in_intune": "In Intune",
     "in_entra": "In Entra",
-    "user_display_name": "User name",
     "user_department": "Department",
-    "user_office": "Office",
-    "user_city": "City",
     "win11_path": "Windows 11 path",
-    "cm_resource_id": "ConfigMgr ResourceID",
-    "entra_device_id": "Entra device ID",
 }
+# Ids for importing a wave into a ConfigMgr collection or an Entra group (--wave-files):
+# in the device table, not on the Devices sheet (its original columns hold them).
+IMPORT_IDS = {"cm_resource_id": "configmgr_resource_id", "entra_device_id": "entra_device_id"}
 # Everyday names for the Devices columns people split waves and pivots by.
 COLUMN_ALIASES = {
     "site": "Site",
@@ -81,8 +79,6 @@ COLUMN_ALIASES = {
     "platform": "Platform",
     "user: department": "Department",
     "user department": "Department",
-    "user: office": "Office",
-    "user: city": "City",
     "model": "Model",
     "windows 11 path": "Windows 11 path",
     "ad site": "ConfigMgr: AD_Site_Name0",
@@ -198,6 +194,9 @@ def device_table(
     )
     table = pd.concat([table, statuses], axis=1)
     facts = pd.DataFrame({label: devices[c] for c, label in FACT_COLUMNS.items() if c in devices})
+    for column, name in IMPORT_IDS.items():
+        if column in devices:
+            facts[name] = devices[column].astype("string")
     originals = original_columns(devices, tables)
     model = first_original(originals, "model")
     if model is not None:
@@ -264,19 +263,11 @@ def original_columns(
 # --- The Devices sheet's columns ----------------------------------------------------------
 
 EXCEL_COLUMNS = 16_384  # Excel's columns per sheet
-# The Devices sheet's identity columns, in its order (devices.csv keeps DEVICE_COLUMNS').
-SHEET_IDENTITY = (
-    "device_name",
-    "readiness",
-    "wave",
-    "failed_checks",
-    "warnings",
-    "unknown_checks",
-    "reasons",
-    "fixes",
-    "device_id",
-)
-NOT_ON_SHEET = ("wave_path", "wave_group", "wave_part", "wave_parts")  # in the Wave label
+# The Devices sheet's identity columns: the name first, the id last (devices.csv keeps
+# DEVICE_COLUMNS' order, a public contract).
+SHEET_IDENTITY = (*IDENTITY_COLUMNS[1:], "device_id")
+# Not on the Devices sheet: the wave fields (in the Wave label) and the import ids.
+NOT_ON_SHEET = ("wave_path", "wave_group", "wave_part", "wave_parts", *IMPORT_IDS.values())
 
 
 @dataclass(frozen=True)

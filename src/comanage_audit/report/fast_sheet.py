@@ -197,7 +197,9 @@ VALUE_END = _scalar("</v></c>")
 KEEP_SPACES = _scalar(' xml:space="preserve">')
 CLOSE = _scalar(">")
 ONE, ZERO = _scalar("1"), _scalar("0")
-LINK_OPEN, LINK_CLOSE = _scalar('HYPERLINK("'), _scalar('")</f><v>')
+LINK_TEXT = "Microsoft Learn"  # what a catalogue link shows (report/xlsx_table.py too)
+LINK_OPEN = _scalar('HYPERLINK("')
+LINK_CLOSE = _scalar(f'","{LINK_TEXT}")</f><v>{LINK_TEXT}')
 
 
 Lead = tuple[pa.Array | pa.Scalar, ...]  # before a cell's type: `<c r="B` and the row numbers
@@ -221,12 +223,12 @@ def bool_cells(flags: pa.Array, lead: Lead, parts: _CellParts) -> pa.Array:
 
 
 def link_cells(urls: pa.Array, lead: Lead, parts: _CellParts) -> pa.Array:
-    """`HYPERLINK("url")` formulas showing the address, as xlsxwriter's write_formula writes
+    """`HYPERLINK("url","Microsoft Learn")` formulas, as xlsxwriter's write_formula writes
     them (cells.cell_values lets only plain https addresses through: no `"` inside)."""
     escaped = urls.cast(TEXT)
     for char, entity in XML_ESCAPES:
         escaped = pc.replace_substring(escaped, char, entity)
-    return _join(*lead, parts.formula, LINK_OPEN, escaped, LINK_CLOSE, escaped, VALUE_END)
+    return _join(*lead, parts.formula, LINK_OPEN, escaped, LINK_CLOSE, VALUE_END)
 
 
 def _cells(cells: CellValues, kind: Kind, lead: Lead, parts: _CellParts) -> pa.Array:

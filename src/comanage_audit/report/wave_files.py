@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from comanage_audit.engine import WAVE_FIELDS
 from comanage_audit.model import AuditResult, Wave
 from comanage_audit.readout import wave_labels, wave_order
 from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.csv_out import write_frame
 from comanage_audit.report.output_files import WAVE_FILE_PREFIX
 from comanage_audit.report.safety import defuse_csv
-from comanage_audit.result import first_original
+from comanage_audit.result import IMPORT_IDS, first_original
 
 WAVE_FILE_COLUMNS = (
     "device_id",
@@ -54,6 +55,9 @@ def _column(devices: pd.DataFrame, name: str) -> pd.Series:
 def wave_members(result: AuditResult) -> pd.DataFrame:
     """The devices of the work waves in plan order, with their label and import ids."""
     devices = result.devices
+    wanted = [*WAVE_FIELDS, "device_id", "device_name", *IMPORT_IDS.values()]
+    originals = [c for c in devices.columns if c.startswith("Entra: ")]  # the object id
+    devices = devices[[c for c in (*wanted, *originals) if c in devices]]
     work = devices["wave"].astype("string").isin([w.value for w in Wave if w.is_work])
     devices = devices[work.fillna(False).to_numpy(bool)]
     keys = wave_order(devices).assign(_name=devices["device_name"].astype("string").to_numpy())
@@ -64,8 +68,8 @@ def wave_members(result: AuditResult) -> pd.DataFrame:
             "label": wave_labels(devices),
             "device_id": devices["device_id"].astype("string"),
             "device_name": devices["device_name"].astype("string"),
-            "configmgr_resource_id": _column(devices, "ConfigMgr ResourceID"),
-            "entra_device_id": _column(devices, "Entra device ID"),
+            "configmgr_resource_id": _column(devices, "configmgr_resource_id"),
+            "entra_device_id": _column(devices, "entra_device_id"),
             "entra_object_id": object_id
             if object_id is not None
             else pd.Series(pd.NA, index=devices.index, dtype="string"),

@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from comanage_audit.report.cells import Table, Tally, cell_values
 from comanage_audit.report.columns import Column, Kind
-from comanage_audit.report.fast_sheet import FastSheets
+from comanage_audit.report.fast_sheet import LINK_TEXT, FastSheets
 from comanage_audit.report.words import VERDICT_WORDS
 from comanage_audit.report.xlsx_styles import STATUS_COLOURS, VERDICT_COLOURS, Styles
 
@@ -173,8 +173,8 @@ def write_rows(
 
 
 def _write_link(ws: Worksheet, row: int, col: int, url: str, fmt) -> int:
-    """A catalogue link as a HYPERLINK formula showing the address (no per-sheet limit)."""
-    return ws.write_formula(row, col, f'=HYPERLINK("{url}")', fmt, url)
+    """A catalogue link as a HYPERLINK formula (no per-sheet limit, unlike hyperlinks)."""
+    return ws.write_formula(row, col, f'=HYPERLINK("{url}","{LINK_TEXT}")', fmt, LINK_TEXT)
 
 
 def _write_literal(ws: Worksheet, run: Format, row: int, col: int, text: str, fmt) -> int:

@@ -79,7 +79,7 @@ def findings_table(result: AuditResult) -> Table:
             "Check title": 40.0,
             "Reason": 60.0,
             "Fix": 60.0,
-            "Learn more": 45.0,
+            "Learn more": 16.0,
         },
         default_group=Group.IDENTITY,
     )

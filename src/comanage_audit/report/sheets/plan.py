@@ -17,6 +17,7 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from comanage_audit.engine import WAVE_FIELDS
 from comanage_audit.model import AuditResult, Scope, Status, Wave
 from comanage_audit.readout import wave_labels, wave_order, wave_table
 from comanage_audit.report.cells import Table, Tally, split_parts
@@ -45,6 +46,7 @@ WAVE_NEEDS = {
     Wave.INTUNE_STANDALONE: "Phones, tablets and Macs: managed by Intune alone, not co-managed.",
 }
 STATUSES = ("Not started", "In progress", "Done", "Won't do")
+PLAN_FACTS = ("OS", "Model", "Site", "Primary user", "Department", "Last seen")
 PLAN_FIXED = ("Owner", "Target date", "Status", "Notes")
 OWNERS_NAME = "Owners"  # the defined name Owner's drop-down lists
 OWNER_ROWS = 500
@@ -53,6 +55,10 @@ OWNER_ROWS = 500
 def plan_devices(result: AuditResult) -> pd.DataFrame:
     """The devices in work waves, in plan order (wave, path, group, part, name)."""
     devices = result.devices
+    # Only the columns the plan shows: taking every original column of each device costs.
+    checks = [c.id for c in result.checks if c.scope is Scope.DEVICE and c.id in devices]
+    shown = ("device_id", "device_name", "readiness", *PLAN_FACTS, *checks, *WAVE_FIELDS)
+    devices = devices[[c for c in shown if c in devices]]
     work = devices["wave"].astype("string").isin([w.value for w in Wave if w.is_work])
     chosen = devices[work.fillna(False).to_numpy(bool)]
     keys = wave_order(chosen).assign(_name=chosen["device_name"].astype("string").to_numpy())
