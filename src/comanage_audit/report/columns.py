@@ -7,6 +7,7 @@ of `Column` and decide for themselves how to put the cells down.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -204,6 +205,18 @@ def device_columns(
 
 LINE_POINTS = 15.0  # one line of 11-point Calibri
 MAX_ROW_POINTS = 409.0  # Excel's tallest row
+CHARS_PER_WIDTH = 1.2  # text characters per unit of column width (a unit is one digit)
+
+
+def line_count(text: str, width: float) -> int:
+    """The lines a wrapped cell of `width` needs for `text` (each line break starts one)."""
+    per_line = max(int(width * CHARS_PER_WIDTH), 1)
+    return sum(len(textwrap.wrap(part, per_line)) or 1 for part in text.split("\n"))
+
+
+def points(lines: int) -> float:
+    """A row height that shows `lines` lines of the cell font."""
+    return min(lines * LINE_POINTS + 3.0, MAX_ROW_POINTS)
 
 
 def row_heights(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.Series | None:
@@ -211,7 +224,7 @@ def row_heights(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.Series | N
 
     Written into the rows (as xlsxwriter's set_row does): Excel fits wrapped rows when it
     opens a workbook, LibreOffice and printing do not. Lines are estimated from line breaks
-    and length (about 1.1 characters per unit of column width).
+    and length (CHARS_PER_WIDTH; `line_count` counts one text exactly).
     """
     wrapped = [c for c in columns if c.wrap and c.name in frame]
     if not wrapped or not len(frame):
@@ -219,7 +232,7 @@ def row_heights(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.Series | N
     lines = pd.Series(1, index=frame.index, dtype="int64")
     for column in wrapped:
         text = frame[column.name].astype("string").fillna("")
-        per_line = max(column.width * 1.1, 1.0)
+        per_line = max(column.width * CHARS_PER_WIDTH, 1.0)
         breaks = text.str.count("\n").astype("int64")
         length = text.str.len().astype("int64")
         needed = breaks + np.ceil(length / per_line).astype("int64")

@@ -21,7 +21,7 @@ from comanage_audit.engine import WAVE_FIELDS
 from comanage_audit.model import AuditResult, Scope, Status, Wave
 from comanage_audit.readout import wave_labels, wave_order, wave_table
 from comanage_audit.report.cells import Table, Tally, split_parts
-from comanage_audit.report.columns import Group, Kind, describe
+from comanage_audit.report.columns import Group, Kind, describe, line_count, points
 from comanage_audit.report.fast_sheet import FastSheets
 from comanage_audit.report.words import PLATFORM_WORDS, blank_as_label, in_words, verdict_words
 from comanage_audit.report.xlsx_styles import Styles
@@ -115,7 +115,7 @@ def plan_table(result: AuditResult) -> Table:
             "OS": 22.0,
             "Model": 18.0,
             "Primary user": 24.0,
-            "Department": 13.0,
+            "Department": 16.0,
             "Failed checks": 28.0,
             "Fix": 56.0,
             "Owner": 14.0,
@@ -277,6 +277,10 @@ def write_waves(ws: Worksheet, result: AuditResult, styles: Styles) -> None:
     row = 4
     for wave, n, common, needs, level in overview.itertuples(index=False):
         label_style = styles.wrap_indent if level else styles.wrap_label
+        texts = {0: wave, 2: common, 3: needs}
+        lines = max(line_count(text, widths[col]) for col, text in texts.items())
+        if lines > 1:
+            ws.set_row(row, points(lines))
         ws.write_string(row, 0, wave, label_style)
         ws.write_number(row, 1, int(n), styles.integer if level else styles.label_integer)
         ws.write_string(row, 2, common, styles.wrap)

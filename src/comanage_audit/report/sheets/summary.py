@@ -14,7 +14,6 @@ hands out the rows and the charts float over rows kept blank for them.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from comanage_audit import __version__
 from comanage_audit.model import AuditResult, IssueCode, Scope, Status, Summary, Verdict, Wave
 from comanage_audit.report.cells import Tally
+from comanage_audit.report.columns import line_count, points
 from comanage_audit.report.sheets.plan import WAVE_NEEDS
 from comanage_audit.report.words import VERDICT_WORDS
 from comanage_audit.report.xlsx_styles import BLOCKER_CHART, VERDICT_CHART, Styles
@@ -75,7 +75,6 @@ SHEET_MEANING = {
 CHART_ROWS = 18
 SUMMARY_WIDTHS = {0: 46, 1: 10, 2: 9, 3: 62, 4: 34}
 LAST_COL = max(SUMMARY_WIDTHS)
-LINE_HEIGHT = 15
 
 
 @dataclass
@@ -248,13 +247,17 @@ def write_summary(
     first, last = _verdict_block(ws, at, result, styles)
     chart_row = at.take(CHART_ROWS)  # the charts float over rows kept blank for them
     _readiness_chart(book, ws, chart_row, result.summary, first, last)
+    pages = [at.row]  # printed: the answer; blockers, waves, budget; tenant, run; how to read
     _blockers_block(book, ws, at, result, styles, chart_row)
     _waves_block(ws, at, result, styles)
     _budget_block(ws, at, result, styles)
+    pages.append(at.row)
     _tenant_block(ws, at, result, styles)
     _run_facts(ws, at, result, styles, tally)
+    pages.append(at.row)
     _how_to_read(ws, at, styles, sheet_names)
     print_setup(ws, None, at.row, LAST_COL + 1)
+    ws.set_h_pagebreaks(pages)  # fit to width still: a viewer may pass over the breaks
     ws.repeat_rows(0, 1)
 
 
@@ -262,7 +265,7 @@ def _answer_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles
     """The headline, then what was not checked, then notes that change how to read it."""
     summary = result.summary
     _section(ws, at, styles, "The answer")
-    _merged(ws, at.take(), headline(summary), styles.headline, chars=150, line=20)
+    _merged(ws, at.take(), headline(summary), styles.headline, size=14 / 11)
     apart = counted_apart(summary)
     if apart:
         _merged(ws, at.take(), apart, styles.wrap)
@@ -463,24 +466,20 @@ def _how_to_read(ws: Worksheet, at: Cursor, styles: Styles, sheet_names: Sequenc
 # --- Cells and charts ----------------------------------------------------------------------
 
 
-def _lines(text: str, chars: float) -> int:
-    return len(textwrap.wrap(text, int(chars))) or 1
-
-
 def _wrapped(ws: Worksheet, row: int, texts: dict[int, str], styles: Styles) -> None:
     """Wrapped text cells, with the row made tall enough (viewers do not all autofit rows)."""
-    lines = max((_lines(t, SUMMARY_WIDTHS[c] * 1.15) for c, t in texts.items()), default=1)
+    lines = max((line_count(t, SUMMARY_WIDTHS[c]) for c, t in texts.items()), default=1)
     if lines > 1:
-        ws.set_row(row, LINE_HEIGHT * lines + 3)
+        ws.set_row(row, points(lines))
     for col, text in texts.items():
         write_text(ws, row, col, text, styles.wrap, styles.run)
 
 
-def _merged(
-    ws: Worksheet, row: int, text: str, fmt, chars: float = 175, line: int = LINE_HEIGHT
-) -> None:
-    """A sentence across the sheet's width, the row tall enough for its lines."""
-    ws.set_row(row, line * _lines(text, chars) + 6)
+def _merged(ws: Worksheet, row: int, text: str, fmt, size: float = 1.0) -> None:
+    """A sentence across the sheet's width, the row tall enough for its lines (`size`: the
+    font's size against the cell font's)."""
+    width = sum(SUMMARY_WIDTHS.values()) / size
+    ws.set_row(row, points(line_count(text, width)) * size + 3)
     ws.merge_range(row, 0, row, LAST_COL, "", fmt)
     ws.write_string(row, 0, text, fmt)
 
