@@ -23,7 +23,7 @@ from comanage_audit.readout import wave_labels, wave_order, wave_table
 from comanage_audit.report.cells import Table, Tally, split_parts
 from comanage_audit.report.columns import Group, Kind, describe, line_count, points
 from comanage_audit.report.fast_sheet import FastSheets
-from comanage_audit.report.words import PLATFORM_WORDS, blank_as_label, in_words, verdict_words
+from comanage_audit.report.words import PLATFORM_WORDS, in_words, verdict_words
 from comanage_audit.report.xlsx_styles import Styles
 from comanage_audit.report.xlsx_table import print_setup, write_table_part
 from comanage_audit.result import NOT_A_BLOCKER, join_texts
@@ -79,7 +79,7 @@ def plan_table(result: AuditResult) -> Table:
     titles = {c.id: c.title for c in result.checks if c.id in check_ids}
     fixes = {c.id: c.fix for c in result.checks if c.id in check_ids}
     failed = (Status.FAIL,)
-    wave = devices["wave"].astype("string").map({w.value: WAVE_NEEDS[w] for w in Wave})
+    wave = in_words(devices["wave"], {w.value: WAVE_NEEDS[w] for w in Wave})
     fix = join_texts(statuses, fixes, failed, separator="\n").astype("string")
     plan = pd.DataFrame(
         {
@@ -309,8 +309,8 @@ def write_owners(book: Workbook, ws: Worksheet, result: AuditResult, styles: Sty
     owners: list[str] = []
     entries = result.plan_entries
     if entries is not None and "owner" in entries:
-        named = blank_as_label(entries["owner"])
-        owners = sorted({str(o) for o in named if o != "(blank)"}, key=str.casefold)
+        named = entries["owner"].astype("string").str.strip().dropna()
+        owners = sorted(set(named[named.ne("")]), key=str.casefold)
     for row, owner in enumerate(owners[:OWNER_ROWS], start=1):
         ws.write_string(row, 0, owner, styles.text)
     book.define_name(OWNERS_NAME, f"='{ws.name}'!$A$2:$A${OWNER_ROWS + 1}")
