@@ -272,3 +272,26 @@ def test_init_and_sample_print_the_next_command(tmp_path: Path) -> None:
     follow = CliRunner().invoke(app, [*last.removeprefix("Next: comanage-audit ").split(), "-q"])
     assert follow.exit_code == 0, follow.output
     assert (folder / "report" / "comanage-audit.xlsx").exists()
+
+
+def test_fast_written_plan_keeps_its_table_validations_and_heights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every table part left to the Arrow writer, the plan still has its Excel table,
+    drop-downs and the row heights its wrapped text needs."""
+    from comanage_audit.report import fast_sheet
+
+    monkeypatch.setattr(fast_sheet, "FAST_MIN_ROWS", 1)
+    inputs, out = write_fixture(tmp_path / "in"), tmp_path / "out"
+    code, output = audit(str(inputs), "--out", str(out), "--format", "xlsx")
+    assert code == 0, output
+    book = openpyxl.load_workbook(out / "comanage-audit.xlsx")
+    plan = book["Upgrade plan"]
+    assert list(plan.tables) == ["Upgrade_plan"]
+    assert len(plan.data_validations.dataValidation) == 3
+    names = [c.value for c in plan[1]]
+    old7 = next(r for r in range(2, plan.max_row + 1) if plan.cell(r, 2).value == "OLD7")
+    assert plan.row_dimensions[old7].height >= 6 * 15
+    link = next(c for c in book["Findings"]["I"] if c.row > 1)
+    assert link.value.startswith('=HYPERLINK("https://') and link.data_type == "f"
+    assert names[-1] == "Device ID"
