@@ -107,3 +107,23 @@ def test_console_lists_the_top_blockers_without_the_platform_check(tmp_path: Pat
     printed = done.output
     assert "Top blockers" in printed
     assert "WIN-002" in printed and "WIN-001" not in printed
+
+
+def test_budget_counts_replacements_once_a_windows_11_path_exists(tmp_path: Path) -> None:
+    """The replace count comes from Windows 11 readiness: shown only when the device table
+    carries its path, with the licences to assign from the coverage."""
+    from comanage_audit.readout import budget
+    from comanage_audit.report.sheets.summary import budget_rows
+
+    result = audit.run(AuditOptions(inputs=(inputs(tmp_path),), as_of=AS_OF))
+    assert result.summary.budget.hardware_to_replace is None
+    assert "PCs to replace" not in [row[0] for row in budget_rows(result.summary)]
+    devices = result.devices.copy()
+    paths = ["replace hardware", "upgrade in place", "replace hardware", None, None, None]
+    devices["Windows 11 path"] = (paths * len(devices))[: len(devices)]
+    counted = budget(devices, result.summary.licences)
+    assert counted.hardware_to_replace == devices["Windows 11 path"].eq("replace hardware").sum()
+    assert counted.entra_p1_licences == 1  # amy holds neither P1 nor Intune
+    summary = dataclasses.replace(result.summary, budget=counted)
+    rows = {row[0]: row[1] for row in budget_rows(summary)}
+    assert rows["PCs to replace"] == counted.hardware_to_replace
