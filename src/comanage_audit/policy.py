@@ -200,6 +200,17 @@ def _refuse_deep_nesting(text: str, path: Path) -> None:
         depth = max(depth, 0)
 
 
+# How a wrong value's expected type is named in errors ("must be a whole number").
+TYPE_WORDS = {
+    int: "a whole number",
+    float: "a number",
+    str: "text in quotes",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
+
+
 def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
     values: dict[str, Any] = {"source": path}
 
@@ -221,8 +232,8 @@ def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
                 raise fail(f"{section}.{key}", f"unknown key; [{section}] takes {known}")
             types, attribute = SCHEMA[section][key]
             if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-                wanted = " or ".join(t.__name__ for t in types)
-                raise fail(f"{section}.{key}", f"must be a {wanted}, not {_shown(value)}")
+                wanted = " or ".join(TYPE_WORDS.get(t, t.__name__) for t in types)
+                raise fail(f"{section}.{key}", f"must be {wanted}, not {_shown(value)}")
             low, high = BOUNDS.get(attribute, (value, value))
             if not low <= value <= high:
                 raise fail(f"{section}.{key}", f"must be a whole number from {low} to {high:,}")

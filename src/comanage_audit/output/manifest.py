@@ -36,13 +36,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from comanage_audit import __version__
-from comanage_audit.output.names import ALL_NAMES
+from comanage_audit.output.names import is_output_name
 
 MANIFEST = ".comanage-audit-manifest.json"
 JOURNAL = ".comanage-audit-commit.json"
-# What this tool leaves in an output folder while it works: staged outputs and backups.
-_OURS = "|".join(re.escape(name) for name in (*sorted(ALL_NAMES), MANIFEST, JOURNAL))
-LEFTOVER = re.compile(rf"^\.(?:{_OURS})\.[A-Za-z0-9_]+\.(?:tmp|old)$")
+# What this tool leaves in an output folder while it works: `.<output name>.<token>.tmp`
+# (staged outputs) and `.old` (backups during a commit).
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]+\.(?:tmp|old)$")
+
+
+def is_leftover(name: str) -> bool:
+    """Whether a file name is one of this tool's temporary files or backups."""
+    found = _LEFTOVER.match(name)
+    return found is not None and (
+        is_output_name(found["name"]) or found["name"] in (MANIFEST, JOURNAL)
+    )
 
 
 class CommitFailed(Exception):
@@ -105,7 +113,7 @@ def recover(folder: Path) -> str | None:
     message = None
     if journal.exists():
         message = _recover_commit(folder, journal)
-    leftovers = [p for p in _children(folder) if LEFTOVER.match(p.name)]
+    leftovers = [p for p in _children(folder) if is_leftover(p.name)]
     for path in leftovers:
         with contextlib.suppress(OSError):  # Windows: still open in a live program
             path.unlink()
