@@ -45,6 +45,8 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # header of 16,384 columns of 255 characters (Excel's most) is 4 MB; real ones are KBs.
 HEAD_CHARS = 8 * MB
 MAX_COLUMNS = 100_000  # a header row wider than this is not an export's
+_BARE_CR = re.compile(r"\r(?!\n)")
+_LEADING_BLANK = re.compile(rb"[\xef\xbb\xbf\xff\xfe\x00 \t\r\n\x0b\x0c]*+")
 _WHITESPACE = re.compile(r"[ \t\f\v\r\n]*+")  # possessive: no backtracking state kept
 
 
@@ -109,8 +111,14 @@ def read_csv(path: Path, data: bytes, ctx: ReadContext, member: str | None = Non
     # Record numbers as a person counts them: the header's record number + 1 onwards.
     first = head.header_index + 2
     rejected = _locate_rejected(invalid, head.body, first, head.delimiter)
-    rows = _record_numbers(head, encoded, len(frame), rejected["row"].to_numpy(), first)
-    _refuse_swallowed_records(where, text.text, head, frame, invalid, rows)
+    # One line per record (most files): no blank line was skipped and no value holds a line
+    # break, so neither the line numbering nor the swallowed-records check is needed.
+    lines = head.body.count("\n") + (not head.body.endswith("\n"))
+    one_per_line = lines == len(frame) + len(invalid) or not head.body
+    numbers = rejected["row"].to_numpy()
+    rows = _record_numbers(head, encoded, len(frame), numbers, first, one_per_line)
+    if not one_per_line:
+        _refuse_swallowed_records(where, text.text, head, frame, invalid, rows)
     frame, rows, dropped = tidy_records(frame, rows, head.written)
     rejected = pd.concat(
         [rejected.loc[~rejected["blank"], ["row", "reason"]], dropped], ignore_index=True
@@ -119,12 +127,17 @@ def read_csv(path: Path, data: bytes, ctx: ReadContext, member: str | None = Non
 
 
 def _record_numbers(
-    head: _Head, encoded: bytes | memoryview, kept: int, rejected: np.ndarray, first: int
+    head: _Head,
+    encoded: bytes | memoryview,
+    kept: int,
+    rejected: np.ndarray,
+    first: int,
+    one_per_line: bool,
 ) -> pd.Series:
     """Each kept record's number. Arrow skips blank lines without counting them, so when
     there are any, records are numbered by the line they start on (found by `record_lines`);
     otherwise by counting records, past the rejected ones."""
-    if has_blank_lines(head.body):
+    if not one_per_line and has_blank_lines(head.body):
         numbers = first + record_lines(encoded)
         numbers = numbers[~np.isin(numbers, rejected)]
         if len(numbers) == kept:  # else stray quotes fooled the line scan: count instead
@@ -136,9 +149,9 @@ def _record_numbers(
 def refuse_long_first_line(where: str, data: bytes) -> None:
     """Decide from the first bytes that a file whose first line runs on for more than
     HEAD_CHARS is no export (one 500 MB line cost 6 GB and two minutes to refuse)."""
-    start = len(data) - len(data.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n\x0b\x0c"))
-    window = data[start : start + 4 * HEAD_CHARS]  # UTF-16 and UTF-8 take up to 4 bytes
-    if len(data) - start > len(window) and b"\n" not in window and b"\r" not in window:
+    start = _LEADING_BLANK.match(data).end()
+    end = start + 4 * HEAD_CHARS  # UTF-16 and UTF-8 take up to 4 bytes a character
+    if len(data) > end and data.find(b"\n", start, end) < 0 and data.find(b"\r", start, end) < 0:
         raise _first_line_too_long(where)
 
 
@@ -175,7 +188,7 @@ def _clean_text(where: str, data: bytes, ctx: ReadContext) -> _Text:
     # Excel's "CSV (Macintosh)" ends lines with CR alone; a file edited on two systems can
     # mix CR and LF ends. Arrow takes a bare CR for a line end: so do the csv module and
     # the line counts here, once every line end is LF.
-    if "\r" in text and text.count("\r") != text.count("\r\n"):
+    if "\r" in text and _BARE_CR.search(text):
         fixed = bare_cr_to_lf(text)
         rewritten, text = fixed is not text, fixed
     return _Text(text, encoding, skipped, bool(nuls) or rewritten)
