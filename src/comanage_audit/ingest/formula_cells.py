@@ -22,6 +22,9 @@ _NO_VALUE = re.compile(
 )
 _REFERENCE = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3})([0-9]{1,7})["']""")
 _TEXT_RESULT = re.compile(rb"""\bt\s*=\s*["']str["']""")
+# RE2 (the used-range pass, ingest/used_range.py) for the start of a formula element.
+FORMULA_START = r"<(?:[^\t\n\v\f\r <>/:=\"']+:)?f[\t\n\v\f\r />]"
+TAIL = 64 * 1024  # of a chunk without formulas, kept: a formula cell may open at its end
 SHOWN = 5  # cell references kept for the message
 CARRY_LIMIT = 64 * 1024 * 1024  # the most of one row element held back for the next chunk
 
@@ -33,17 +36,35 @@ class FormulaCells:
     count: int = 0
     rows: set[int] = field(default_factory=set)  # 1-based sheet rows holding one
     references: list[str] = field(default_factory=list)  # the first few, e.g. "B3"
-    _carry: bytes = b""
+    pattern: str = FORMULA_START
+    _carry: bytes = b""  # the unfinished row at the end of what was scanned
+    _pending: bool = False  # whether `_carry` may hold a formula element
+
+    def seen(self, chunk: bytes) -> None:
+        """A chunk that may hold formula elements (the used-range pass found one)."""
+        self.scan(chunk)
+
+    def unseen(self, chunk: bytes) -> None:
+        """A chunk with no formula element: scanned only to finish a row the last chunk
+        left open with a formula in it; otherwise only its end is kept (a cell opening
+        there may hold a formula in the next chunk)."""
+        if self._pending:
+            self.scan(chunk)
+        elif len(chunk) >= TAIL:
+            self._carry = chunk[-TAIL:]
+        else:
+            self._carry = (self._carry + chunk)[-TAIL:]
 
     def scan(self, chunk: bytes) -> None:
         """Scan what is complete; the last row element may continue in the next chunk."""
         data = self._carry + chunk
         cut = max(data.rfind(b"<row"), data.rfind(b":row"))  # no cell spans a row's start
         if cut <= 0 and len(data) < CARRY_LIMIT:  # no row boundary yet: a row is one element
-            self._carry = data
+            self._carry, self._pending = data, True
             return
         cut = cut if cut > 0 else len(data)  # a crafted endless row: scan what there is
         self._carry = data[cut:]
+        self._pending = _may_hold_formula(self._carry)
         self._scan(data[:cut])
 
     def finish(self) -> None:
@@ -51,7 +72,7 @@ class FormulaCells:
         self._carry = b""
 
     def _scan(self, data: bytes) -> None:
-        if b"f" not in data or (b"<f" not in data and b":f" not in data):
+        if not _may_hold_formula(data):
             return
         for match in _NO_VALUE.finditer(data):
             attributes, empty_value = match.group(1), match.group(2)
@@ -64,3 +85,7 @@ class FormulaCells:
             self.rows.add(int(reference.group(2)))
             if len(self.references) < SHOWN:
                 self.references.append((reference.group(1) + reference.group(2)).decode().upper())
+
+
+def _may_hold_formula(data: bytes) -> bool:
+    return b"<f" in data or b":f" in data

@@ -19,11 +19,11 @@ ordinary sheet costs its inflate plus ~1 ms per MB and a hostile one what a full
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import IO
+from typing import IO, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -102,22 +102,38 @@ class _Bound:
         self.open_row_cells = counts[-1]
 
 
-def used_range(
-    stream: IO[bytes], observe: Callable[[bytes], None] | None = None
-) -> tuple[int, int]:
+class Watch(Protocol):
+    """Something else looked for in the same pass (the formula scan): `pattern` is RE2 for
+    what it wants to see; `seen` gets each chunk that may hold it, `unseen` the others."""
+
+    pattern: str
+
+    def seen(self, chunk: bytes) -> None: ...
+
+    def unseen(self, chunk: bytes) -> None: ...
+
+
+def used_range(stream: IO[bytes], watch: Watch | None = None) -> tuple[int, int]:
     """Upper bounds of the rows and columns calamine will allocate for a worksheet part.
 
-    The whole part is inflated, which also checks its CRC. `observe`, if given, sees every
-    chunk too (the formula scan), so the part is inflated once for both.
+    The whole part is inflated, which also checks its CRC. A `watch` shares the pass: its
+    pattern joins the RE2 check every chunk has anyway, so a chunk with neither costs
+    nothing more, and only chunks that match are looked at twice.
     """
     bound = _Bound()
     for number, chunk in enumerate(tag_chunks(_reads_ahead(stream))):
-        if observe is not None:
-            observe(chunk)
         if number == 0:
             bound.add_references(chunk[:PROBE_BYTES])  # the header row: usually the widest
         bound.add_references(chunk[-PROBE_BYTES:])  # the last rows: the deepest
-        flagged = _matches(chunk, f"{_beyond(bound.row, bound.column)}|{_UNUSUAL}")
+        pattern = f"{_beyond(bound.row, bound.column)}|{_UNUSUAL}"
+        if watch is None:
+            flagged = _matches(chunk, pattern)
+        elif _matches(chunk, f"{pattern}|{watch.pattern}"):
+            flagged = _matches(chunk, pattern)
+            watch.seen(chunk)
+        else:
+            flagged = False
+            watch.unseen(chunk)
         if flagged:
             bound.add_references(chunk)
         if flagged or bound.open_row_cells:

@@ -56,7 +56,7 @@ def vet_workbook(path: Path, archive: zipfile.ZipFile, limit: int) -> dict[str, 
                 use_fast_inflate(stream)
                 if name in _GRID_ROOTS:
                     cells = FormulaCells()
-                    _vet_used_range(path, archive, info, used_range(stream, cells.scan), limit)
+                    _vet_used_range(path, archive, info, used_range(stream, cells), limit)
                     cells.finish()
                     if cells.count:
                         formulas[sheet_of_part(archive, info.filename)] = cells
