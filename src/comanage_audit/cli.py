@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -26,6 +26,9 @@ from comanage_audit.errors import (
 )
 from comanage_audit.model import SourceKind, Verdict
 from comanage_audit.options import DEFAULT_MAX_INPUT_MB, AuditOptions, FailOn, OutputFormat
+
+if TYPE_CHECKING:
+    from comanage_audit.batch.run import BatchOptions
 
 app = typer.Typer(
     name="comanage-audit",
@@ -269,6 +272,168 @@ def _run(options: AuditOptions) -> int:
     print_summary(result, written, console)
     verdicts = set(result.devices["readiness"].astype("string").unique())
     return EXIT_THRESHOLD if verdicts & FAIL_ON_VERDICTS[options.fail_on] else 0
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  comanage-audit batch customers/ --out reports --config default-policy.toml\n\n"
+    "  comanage-audit batch customers/ --out reports --jobs 4 --quiet --fail-on action-required\n\n"
+    "Exit codes: 0 every customer written; 1 written and --fail-on reached in some customer; "
+    "2 usage error (nothing written); 3 internal error; 4 some customers failed (the others "
+    "and the portfolio were written); 130 interrupted (no output changed)."
+)
+def batch(
+    root: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder with one subfolder of exports per customer; a customer's own "
+            "policy.toml replaces --config.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for portfolio.xlsx, portfolio.json and each customer's outputs "
+            "in OUT/<customer>/.",
+            show_default=False,
+        ),
+    ],
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Customers audited at once (default: the number of cores)."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="Policy file for customers without their own policy.toml."
+        ),
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            help="A previous batch's output folder, to compare each customer with "
+            "PREV_OUT/<customer>/. Not supported in this version: the option is refused.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Audit date YYYY-MM-DD (default today) for servicing and staleness."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Outputs to write per customer: xlsx,csv,json.")
+    ] = "xlsx,csv,json",
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on", help="Exit 1 when any device of any customer has this verdict or worse."
+        ),
+    ] = FailOn.NEVER,
+    wave_by: Annotated[
+        str | None,
+        typer.Option("--wave-by", help="Split upgrade waves by a device column, e.g. site_code."),
+    ] = None,
+    wave_size: Annotated[
+        int | None, typer.Option("--wave-size", min=1, help="Maximum devices per wave.")
+    ] = None,
+    pivot: Annotated[
+        list[str],
+        typer.Option("--pivot", help="Extra pivot: verdict by this Devices column (repeatable)."),
+    ] = [],  # noqa: B006
+    licence_catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            "--licence-catalogue", help="Microsoft's licensing CSV, to know newer products."
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress or summary output.")
+    ] = False,
+    max_input_mb: Annotated[
+        int,
+        typer.Option(
+            "--max-input-mb",
+            min=1,
+            help="Refuse any input file that is, or would unzip to, more than this many MB.",
+        ),
+    ] = DEFAULT_MAX_INPUT_MB,
+    writer: Annotated[
+        Literal["fast", "xlsxwriter"],
+        typer.Option("--writer", help="Workbook writer: fast (default) or xlsxwriter."),
+    ] = "fast",
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    """Audit many customers at once: one subfolder each, and a portfolio of them all."""
+    from comanage_audit.batch.run import BatchOptions, default_jobs
+
+    try:
+        shared = AuditOptions(
+            inputs=(),
+            out_dir=out,
+            as_of=_parse_date(as_of),
+            formats=_parse_formats(fmt),
+            fail_on=fail_on,
+            wave_by=wave_by,
+            wave_size=wave_size,
+            pivots=tuple(pivot),
+            licence_catalogue=licence_catalogue,
+            quiet=True,
+            max_input_mb=max_input_mb,
+            writer=writer,
+        )
+        options = BatchOptions(
+            root=root,
+            out_dir=out,
+            audit=shared,
+            jobs=jobs or default_jobs(),
+            config=config,
+            previous=previous,
+            fail_on=frozenset(FAIL_ON_VERDICTS[fail_on]),
+            debug=debug,
+        )
+        code = _run_batch(options, quiet)
+    except UserError as error:
+        if debug:
+            raise
+        _fail(str(error))
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _fail(
+            "interrupted. Every worker was stopped; no customer's outputs and no portfolio "
+            "file were changed (the previous ones, if any, are as they were).",
+            label="stopped:",
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as error:
+        if debug:
+            raise
+        _fail(
+            f"internal error ({type(error).__name__}: {error}). This is a bug in "
+            "comanage-audit; no output was changed. Run again with --debug and report the "
+            "traceback."
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
+    raise typer.Exit(code)
+
+
+def _run_batch(options: BatchOptions, quiet: bool) -> int:
+    from comanage_audit.batch.console import BatchConsole, print_batch_summary
+    from comanage_audit.batch.run import run_batch
+
+    console = Console(stderr=True, quiet=quiet, highlight=False)
+    with BatchConsole(console) as events:
+        result = run_batch(options, events)
+    print_batch_summary(result, console)
+    return result.exit_code
 
 
 @checks_app.command("list")
