@@ -55,6 +55,51 @@ FAIL_ON_VERDICTS = {
 }
 
 
+# Options `audit` and `batch` share, declared once.
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="Audit date YYYY-MM-DD (default today) for servicing and staleness."
+    ),
+]
+WaveByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--wave-by", help="Split upgrade waves by a device column, e.g. site_code or domain."
+    ),
+]
+WaveSizeOption = Annotated[
+    int | None, typer.Option("--wave-size", min=1, help="Maximum devices per wave.")
+]
+PivotOption = Annotated[
+    list[str],
+    typer.Option("--pivot", help="Extra pivot: verdict by this Devices column (repeatable)."),
+]
+LicenceCatalogueOption = Annotated[
+    Path | None,
+    typer.Option("--licence-catalogue", help="Microsoft's licensing CSV, to know newer products."),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary output.")]
+MaxInputMbOption = Annotated[
+    int,
+    typer.Option(
+        "--max-input-mb",
+        min=1,
+        help="Refuse any input file that is, or would unzip to, more than this many MB "
+        "(zip-bomb guard).",
+    ),
+]
+WriterOption = Annotated[
+    Literal["fast", "xlsxwriter"],
+    typer.Option(
+        "--writer",
+        help="Workbook writer: fast (big sheets built with Arrow, default) or xlsxwriter "
+        "(the slow cell-by-cell fallback).",
+    ),
+]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"comanage-audit {__version__}")
@@ -137,12 +182,7 @@ def audit(
             "--config", "-c", help="Policy file (TOML); `comanage-audit init` writes one."
         ),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of", help="Audit date YYYY-MM-DD (default today) for servicing and staleness."
-        ),
-    ] = None,
+    as_of: AsOfOption = None,
     fmt: Annotated[
         str, typer.Option("--format", help="Outputs to write: xlsx,csv,json.")
     ] = "xlsx,csv,json",
@@ -152,46 +192,14 @@ def audit(
     title: Annotated[
         str, typer.Option("--title", help="Customer or tenant name for the workbook title.")
     ] = "",
-    wave_by: Annotated[
-        str | None,
-        typer.Option(
-            "--wave-by", help="Split upgrade waves by a device column, e.g. site_code or domain."
-        ),
-    ] = None,
-    wave_size: Annotated[
-        int | None, typer.Option("--wave-size", min=1, help="Maximum devices per wave.")
-    ] = None,
-    pivot: Annotated[
-        list[str],
-        typer.Option("--pivot", help="Extra pivot: verdict by this Devices column (repeatable)."),
-    ] = [],  # noqa: B006
-    licence_catalogue: Annotated[
-        Path | None,
-        typer.Option(
-            "--licence-catalogue", help="Microsoft's licensing CSV, to know newer products."
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress or summary output.")
-    ] = False,
-    max_input_mb: Annotated[
-        int,
-        typer.Option(
-            "--max-input-mb",
-            min=1,
-            help="Refuse any input file that is, or would unzip to, more than this many MB "
-            "(zip-bomb guard).",
-        ),
-    ] = DEFAULT_MAX_INPUT_MB,
-    writer: Annotated[
-        Literal["fast", "xlsxwriter"],
-        typer.Option(
-            "--writer",
-            help="Workbook writer: fast (big sheets built with Arrow, default) or xlsxwriter "
-            "(the slow cell-by-cell fallback).",
-        ),
-    ] = "fast",
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    wave_by: WaveByOption = None,
+    wave_size: WaveSizeOption = None,
+    pivot: PivotOption = [],  # noqa: B006
+    licence_catalogue: LicenceCatalogueOption = None,
+    quiet: QuietOption = False,
+    max_input_mb: MaxInputMbOption = DEFAULT_MAX_INPUT_MB,
+    writer: WriterOption = "fast",
+    debug: DebugOption = False,
 ) -> None:
     """Audit exports for co-management readiness and write the annotated workbook."""
     try:
@@ -321,12 +329,7 @@ def batch(
             "PREV_OUT/<customer>/. Not supported in this version: the option is refused.",
         ),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of", help="Audit date YYYY-MM-DD (default today) for servicing and staleness."
-        ),
-    ] = None,
+    as_of: AsOfOption = None,
     fmt: Annotated[
         str, typer.Option("--format", help="Outputs to write per customer: xlsx,csv,json.")
     ] = "xlsx,csv,json",
@@ -336,39 +339,14 @@ def batch(
             "--fail-on", help="Exit 1 when any device of any customer has this verdict or worse."
         ),
     ] = FailOn.NEVER,
-    wave_by: Annotated[
-        str | None,
-        typer.Option("--wave-by", help="Split upgrade waves by a device column, e.g. site_code."),
-    ] = None,
-    wave_size: Annotated[
-        int | None, typer.Option("--wave-size", min=1, help="Maximum devices per wave.")
-    ] = None,
-    pivot: Annotated[
-        list[str],
-        typer.Option("--pivot", help="Extra pivot: verdict by this Devices column (repeatable)."),
-    ] = [],  # noqa: B006
-    licence_catalogue: Annotated[
-        Path | None,
-        typer.Option(
-            "--licence-catalogue", help="Microsoft's licensing CSV, to know newer products."
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress or summary output.")
-    ] = False,
-    max_input_mb: Annotated[
-        int,
-        typer.Option(
-            "--max-input-mb",
-            min=1,
-            help="Refuse any input file that is, or would unzip to, more than this many MB.",
-        ),
-    ] = DEFAULT_MAX_INPUT_MB,
-    writer: Annotated[
-        Literal["fast", "xlsxwriter"],
-        typer.Option("--writer", help="Workbook writer: fast (default) or xlsxwriter."),
-    ] = "fast",
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    wave_by: WaveByOption = None,
+    wave_size: WaveSizeOption = None,
+    pivot: PivotOption = [],  # noqa: B006
+    licence_catalogue: LicenceCatalogueOption = None,
+    quiet: QuietOption = False,
+    max_input_mb: MaxInputMbOption = DEFAULT_MAX_INPUT_MB,
+    writer: WriterOption = "fast",
+    debug: DebugOption = False,
 ) -> None:
     """Audit many customers at once: one subfolder each, and a portfolio of them all."""
     from comanage_audit.batch.run import BatchOptions, default_jobs

@@ -1,0 +1,273 @@
+"""Benchmark: `comanage-audit batch` over many synthetic customers, and its per-customer overhead.
+
+    python benchmarks/bench_batch.py                       # 100 customers x 2,000 devices
+    python benchmarks/bench_batch.py --customers 20 --devices 500 --jobs 1
+    python benchmarks/bench_batch.py --overhead            # also: what start-up costs a customer
+
+Customers are generated once with the sample generator's Python API (all four exports, the
+ConfigMgr one as CSV, a different seed each) into a cache folder and reused. The batch runs
+as `python -m comanage_audit batch` in a child process, with every output; its peak memory
+is the sum of the RSS of its whole process tree (the CLI, the forkserver and the workers),
+sampled every 50 ms from /proc (Linux only).
+
+--overhead measures what starting a worker costs a customer: a fresh interpreter importing
+the pipeline, and the first audit in a new worker against a warm worker's next one, for a
+`spawn` worker and for one forked from the forkserver (as the batch does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+AS_OF = date(2026, 11, 26)
+HERE = Path(__file__).resolve().parent
+POLICY = HERE.parent / "sample_inventories" / "policy.toml"
+DEFAULT_CACHE = Path(tempfile.gettempdir()) / "comanage-audit-bench-batch"
+
+
+# ------------------------------------------------------------------ customers (cached)
+
+
+def customers_folder(cache: Path, customers: int, devices: int, seed: int) -> Path:
+    """ROOT with `customers` folders of `devices` devices each, generated once."""
+    from comanage_audit.sample import write_sample
+
+    root = cache / f"{customers}x{devices}-seed{seed}"
+    done = root / ".complete"
+    if done.exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    start = time.perf_counter()
+    for i in range(customers):
+        write_sample(
+            root / f"Customer {i + 1:03d}",
+            devices=devices,
+            seed=seed + i,
+            configmgr_format="csv",
+        )
+    done.write_text("", encoding="utf-8")
+    print(f"  generated {customers} customers in {time.perf_counter() - start:.1f} s (cached)")
+    return root
+
+
+# ------------------------------------------------------------------ memory of a process tree
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(parent, []).append(int(entry))
+    return tree
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_kib(root: int) -> tuple[int, int]:
+    """Sum of VmRSS over `root` and all its descendants, and how many processes that is."""
+    tree = _children()
+    pending, total, count = [root], 0, 0
+    while pending:
+        pid = pending.pop()
+        total += _rss_kib(pid)
+        count += 1
+        pending.extend(tree.get(pid, []))
+    return total, count
+
+
+class PeakSampler(threading.Thread):
+    def __init__(self, pid: int, every: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.peak_kib, self.processes = 0, 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            total, count = tree_rss_kib(self.pid)
+            if total > self.peak_kib:
+                self.peak_kib, self.processes = total, count
+            self.stop.wait(self.every)
+
+
+# ------------------------------------------------------------------ the batch
+
+
+def run_batch(root: Path, out: Path, jobs: int | None, formats: str) -> dict:
+    command = [
+        sys.executable, "-m", "comanage_audit", "batch", str(root), "--out", str(out),
+        "--config", str(POLICY), "--as-of", AS_OF.isoformat(), "--format", formats, "--quiet",
+    ]  # fmt: skip
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    sampler = PeakSampler(process.pid)
+    sampler.start()
+    _, stderr = process.communicate()
+    wall = time.perf_counter() - start
+    sampler.stop.set()
+    sampler.join()
+    if process.returncode not in (0, 1):
+        sys.stderr.write(stderr)
+        raise SystemExit(f"batch exited with {process.returncode}")
+    portfolio = json.loads((out / "portfolio.json").read_text(encoding="utf-8"))
+    seconds = [row["seconds"] for row in portfolio["rows"]]
+    return {
+        "wall": wall,
+        "peak_rss_mib": sampler.peak_kib / 1024,
+        "processes_at_peak": sampler.processes,
+        "customers": len(portfolio["rows"]),
+        "devices": portfolio["devices"],
+        "by_status": portfolio["by_status"],
+        "customer_seconds_sum": sum(seconds),
+        "customer_seconds_median": statistics.median(seconds),
+    }
+
+
+# ------------------------------------------------------------------ per-customer overhead
+
+
+def import_seconds(repeats: int = 3) -> float:
+    """A fresh interpreter importing what a worker needs (median wall time)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", "import comanage_audit.batch.worker"], check=True
+        )
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def first_and_warm(folder: Path, out: Path, method: str) -> tuple[float, float]:
+    """Seconds for a new worker's first customer, and for the same worker's next one."""
+    from comanage_audit.batch.pool import WorkerPool
+    from comanage_audit.batch.worker import CustomerJob
+    from comanage_audit.options import AuditOptions
+
+    def job(n: int) -> CustomerJob:
+        options = AuditOptions(
+            inputs=(folder,), out_dir=out / f"{method}-{n}", config=POLICY, as_of=AS_OF
+        )
+        return CustomerJob(folder.name, options)
+
+    with WorkerPool(1, method) as pool:
+        start = time.perf_counter()
+        list(pool.run([job(1)]))
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        list(pool.run([job(2)]))
+        warm = time.perf_counter() - start
+    return first, warm
+
+
+def overhead(root: Path, work: Path) -> dict:
+    """Run in a fresh interpreter (`--child overhead`) so the forkserver starts cold."""
+    folder = sorted(p for p in root.iterdir() if p.is_dir())[0]
+    report = {"import": import_seconds()}
+    for method in ("spawn", "forkserver", "forkserver"):  # the second forkserver one is warm
+        first, warm = first_and_warm(folder, work, method)
+        key = method if method not in report else "forkserver (server running)"
+        report[key] = {"first": first, "warm": warm, "overhead": first - warm}
+    return report
+
+
+# ------------------------------------------------------------------ driver
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--customers", type=int, default=100)
+    parser.add_argument("--devices", type=int, default=2_000)
+    parser.add_argument("--seed", type=int, default=100)
+    parser.add_argument("--jobs", type=int, help="default: the batch's own (the cores)")
+    parser.add_argument("--formats", default="xlsx,csv,json")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="generated customers")
+    parser.add_argument("--overhead", action="store_true", help="measure per-customer start-up")
+    parser.add_argument("--child", choices=["overhead"], help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    root = customers_folder(args.cache, args.customers, args.devices, args.seed)
+    if args.child == "overhead":
+        print(json.dumps(overhead(root, args.work)))
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="comanage-bench-batch-"))
+    try:
+        print(
+            f"comanage-audit batch benchmark: {args.customers} customers x {args.devices:,} "
+            f"devices, outputs {args.formats}, {os.cpu_count()} cores, work {work}"
+        )
+        result = run_batch(root, work / "out", args.jobs, args.formats)
+        n = result["customers"]
+        print(
+            f"\nbatch end to end: {result['wall']:.1f} s for {n} customers "
+            f"({result['devices']:,} devices, {result['wall'] / n:.2f} s per customer), "
+            f"statuses {result['by_status']}"
+        )
+        print(
+            f"  peak memory of the process tree: {result['peak_rss_mib']:,.0f} MiB "
+            f"({result['processes_at_peak']} processes)"
+        )
+        print(
+            f"  one customer's audit inside a worker: median {result['customer_seconds_median']:.2f} s, "
+            f"sum {result['customer_seconds_sum']:.1f} s"
+        )
+        if args.overhead:
+            done = subprocess.run(
+                [
+                    sys.executable, __file__, "--child", "overhead", "--work", str(work),
+                    "--cache", str(args.cache), "--customers", str(args.customers),
+                    "--devices", str(args.devices), "--seed", str(args.seed),
+                ],  # fmt: skip
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            report = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"\nper-customer start-up (one {args.devices:,}-device customer):")
+            print(f"  fresh interpreter importing the pipeline: {report['import']:.2f} s")
+            for method in ("spawn", "forkserver", "forkserver (server running)"):
+                m = report[method]
+                print(
+                    f"  new {method} worker: first customer {m['first']:.2f} s, the same "
+                    f"worker's next {m['warm']:.2f} s, overhead {m['overhead']:.2f} s"
+                )
+        print(json.dumps(result))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
