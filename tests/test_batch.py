@@ -31,7 +31,9 @@ from comanage_audit.errors import ConfigError
 from comanage_audit.ingest import read
 from comanage_audit.model import Verdict
 from comanage_audit.options import AuditOptions
+from comanage_audit.report.atomic import atomic_path
 from comanage_audit.report.portfolio import CustomerRow, build_portfolio, customer_row
+from comanage_audit.report.portfolio_xlsx import write_portfolio_xlsx
 from comanage_audit.sample import write_sample
 
 from .conftest import AS_OF, SAMPLES
@@ -49,7 +51,7 @@ def make_customer(root: Path, name: str, devices: int, seed: int) -> Path:
 
 @pytest.fixture(scope="module")
 def portfolio_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Three good customers (one with its own policy, one with a hostile name), one broken."""
+    """Three good customers (one with its own policy, one with a hostile name), two broken."""
     root = tmp_path_factory.mktemp("customers")
     make_customer(root, "Contoso", 60, 1)
     shutil.copy(SAMPLES / "policy.toml", root / "Contoso" / "policy.toml")
@@ -57,6 +59,12 @@ def portfolio_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     make_customer(root, HOSTILE_NAME, 40, 3)
     broken = make_customer(root, "Broken", 30, 4)
     (broken / "old.xls").write_bytes(read.OLE2_MAGIC + bytes(4096))  # refused, not skipped
+    damaged = make_customer(root, "Damaged", 20, 5)
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Name0", "Client_Version0"])
+    workbook.save(damaged / "more.xlsx")
+    whole = (damaged / "more.xlsx").read_bytes()
+    (damaged / "more.xlsx").write_bytes(whole[: len(whole) // 2])  # cut short: unreadable
     (root / ".hidden").mkdir()
     (root / "notes.txt").write_text("not a customer", encoding="utf-8")
     return root
@@ -103,7 +111,7 @@ def test_each_customer_is_audited_and_the_broken_one_gets_its_row(
     assert code == 4, output  # some customers failed; the others and the portfolio written
     for name in ("Contoso", "Fabrikam Ltd #2", HOSTILE_NAME):
         assert sorted(p.name for p in (out / name).iterdir()) == sorted(OUTPUTS)
-    assert not (out / "Broken").exists()
+    assert not (out / "Broken").exists() and not (out / "Damaged").exists()
     assert not (out / ".hidden").exists() and not (out / "notes.txt").exists()
     assert sorted(p.name for p in out.iterdir() if p.is_file()) == [
         "portfolio.json",
@@ -113,13 +121,15 @@ def test_each_customer_is_audited_and_the_broken_one_gets_its_row(
 
     portfolio = json.loads((out / "portfolio.json").read_text(encoding="utf-8"))
     rows = {row["customer"]: row for row in portfolio["rows"]}
-    assert set(rows) == {"Contoso", "Fabrikam Ltd #2", HOSTILE_NAME, "Broken"}
+    assert set(rows) == {"Contoso", "Fabrikam Ltd #2", HOSTILE_NAME, "Broken", "Damaged"}
     broken = rows["Broken"]
     assert broken["status"] == "failed" and broken["devices"] is None
     assert "old.xls: is an Excel 97-2003 workbook (.xls)" in broken["message"]
-    assert portfolio["rows"][0]["customer"] == "Broken"  # failed customers come first
-    assert portfolio["by_status"] == {"failed": 1, "written": 3}
-    assert "[4/4]" in output and "Broken: failed:" in output and "old.xls" in output
+    assert "more.xlsx: is damaged or incomplete" in rows["Damaged"]["message"]
+    # failed customers come first
+    assert [row["customer"] for row in portfolio["rows"][:2]] == ["Broken", "Damaged"]
+    assert portfolio["by_status"] == {"failed": 2, "written": 3}
+    assert "[5/5]" in output and "Broken: failed:" in output and "old.xls" in output
 
     # Each row is the customer's own summary.json, reshaped.
     for name in ("Contoso", "Fabrikam Ltd #2", HOSTILE_NAME):
@@ -140,7 +150,7 @@ def test_each_customer_is_audited_and_the_broken_one_gets_its_row(
     assert rows["Fabrikam Ltd #2"]["not_evaluated"]["INT-001"]
     assert "INT-001" not in rows["Contoso"]["not_evaluated"]  # its own policy.toml applied
 
-    total = sum(rows[n]["devices"] for n in rows if n != "Broken")
+    total = sum(rows[n]["devices"] or 0 for n in rows)
     assert portfolio["devices"] == total
     blockers = {b["check_id"]: b for b in portfolio["top_blockers"]}
     for check, blocker in blockers.items():
@@ -204,8 +214,9 @@ def test_portfolio_workbook_reads_back_with_links_and_text(
         "Action required", "Upgrade required", "Insufficient data",
     ]  # fmt: skip
     assert headers[-4:] == ["Top blockers (devices)", "Data issues", "Not evaluated", "Problem"]
+    assert len(headers) == 13  # no Windows 11 columns: no summary reports paths yet
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=6)}
-    assert set(rows) == {"Contoso", "Fabrikam Ltd #2", HOSTILE_NAME, "Broken"}
+    assert set(rows) == {"Contoso", "Fabrikam Ltd #2", HOSTILE_NAME, "Broken", "Damaged"}
     hostile = rows[HOSTILE_NAME][0]
     assert hostile.data_type == "s"  # text, not a formula
     for name in ("Contoso", "Fabrikam Ltd #2", HOSTILE_NAME):
@@ -240,7 +251,7 @@ def test_portfolio_workbook_has_its_charts(portfolio_run: tuple[Path, int, str])
         assert len(charts) == 2
         readiness, blockers = (package.read(name).decode() for name in charts)
     assert '<c:grouping val="percentStacked"/>' in readiness
-    assert "Portfolio!$A$7:$A$9" in readiness  # the three written customers, not Broken
+    assert "Portfolio!$A$8:$A$10" in readiness  # the three written customers, not Broken
     assert "'Top blockers'!$C$4" in blockers
 
 
@@ -447,3 +458,49 @@ def test_ctrl_c_mid_batch_leaves_every_previous_output_byte_identical(tmp_path: 
     assert "stopped: interrupted" in rest
     assert snapshot(out) == before
     assert not list(out.glob(".comanage-batch-*"))
+
+
+# --- the portfolio from summaries -------------------------------------------------------
+
+
+def test_windows11_paths_are_read_from_the_summary_when_present(tmp_path: Path) -> None:
+    """Issue 14 adds Windows 11 paths to summary.json: one adapter reads them into the row."""
+    with_paths = {
+        **_summary(ready=3, action_required=1),
+        "windows11": {"paths": {"upgrade in place": 2, "replace hardware": 1, "odd": "x"}},
+    }
+    flat = {**_summary(ready=1), "windows11": {"fix firmware": 1, "flag": True}}
+    rows = [
+        customer_row("A", "written", summary=with_paths, workbook="A/comanage-audit.xlsx"),
+        customer_row("B", "written", summary=flat),
+        customer_row("C", "written", summary=_summary(ready=1)),
+    ]
+    assert rows[0].windows11 == {"upgrade in place": 2, "replace hardware": 1}
+    assert rows[1].windows11 == {"fix firmware": 1}
+    assert rows[2].windows11 == {}
+    portfolio = build_portfolio(rows, "2026-11-26", {})
+    write_portfolio_xlsx(portfolio, tmp_path, atomic_path, {})
+    sheet = openpyxl.load_workbook(tmp_path / "portfolio.xlsx")["Portfolio"]
+    headers = [c.value for c in sheet[5]]
+    paths = [h for h in headers if h.startswith("Windows 11: ")]
+    assert paths == [
+        "Windows 11: upgrade in place", "Windows 11: replace hardware", "Windows 11: fix firmware",
+    ]  # fmt: skip
+    values = {row[0]: row for row in sheet.iter_rows(min_row=6, values_only=True)}
+    column = headers.index("Windows 11: upgrade in place")
+    assert values["A"][column] == 2 and values["B"][column] is None
+
+
+def test_rows_are_sorted_failed_first_then_least_ready() -> None:
+    rows = [
+        customer_row("Done", "written", summary=_summary(co_managed=9, ready=1)),
+        customer_row("Nothing in scope", "written", summary=_summary(out_of_scope=4)),
+        customer_row("Behind", "written", summary=_summary(ready=1, action_required=9)),
+        customer_row("broken", "failed", message="unreadable"),
+        customer_row("Another", "failed", message="unreadable"),
+    ]
+    portfolio = build_portfolio(rows, "2026-11-26", {})
+    order = [row.customer for row in portfolio.rows]
+    assert order == ["Another", "broken", "Behind", "Done", "Nothing in scope"]
+    assert portfolio.rows[2].shares["action-required"] == pytest.approx(0.9)
+    assert portfolio.rows[4].shares["ready"] is None  # no in-scope PC: no share
