@@ -29,7 +29,9 @@ from multiprocessing.process import BaseProcess
 
 from comanage_audit.batch.worker import CustomerJob, CustomerOutcome, CustomerStatus, serve
 
-PRELOAD = ["comanage_audit.batch.worker"]
+# What every worker imports before its first customer (the xlsx reader is imported lazily
+# by the pipeline, only when a customer has workbooks: most have).
+PRELOAD = ["comanage_audit.batch.worker", "python_calamine"]
 GRACE_SECONDS = 5.0  # a stopped worker's time to remove its temporary files
 
 
