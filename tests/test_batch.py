@@ -347,6 +347,25 @@ def test_which_folders_are_customers(tmp_path: Path) -> None:
         find_customers(root, root, None)
 
 
+def test_output_folders_that_cannot_take_a_customer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    root = out / "Acme" / "customers"  # OUT/Acme would be an ancestor of ROOT
+    for name in ("Acme", "Locked", "Fine"):
+        (root / name).mkdir(parents=True)
+    (out / "Locked").mkdir()
+    locked = out / "Locked"
+    real_access = os.access
+    monkeypatch.setattr(
+        customers_module.os, "access", lambda p, mode: Path(p) != locked and real_access(p, mode)
+    )
+    found = {c.name: c.problem for c in find_customers(root, out, None)}
+    assert "would hold the customers folder itself" in found["Acme"]
+    assert "is not writable" in found["Locked"]
+    assert found["Fine"] == ""
+
+
 def test_a_customer_that_cannot_be_written_fails_alone(tmp_path: Path) -> None:
     root = tmp_path / "customers"
     make_customer(root, "Good", 20, 1)

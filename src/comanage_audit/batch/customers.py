@@ -115,6 +115,8 @@ def _problem(folder: Path, out: Path) -> str:
             f"Output folder {target} is a file, not a folder, so this customer's outputs "
             "cannot be written there. Move or rename that file."
         )
+    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
+        return f"Output folder {target} is not writable. Fix its permissions or remove it."
     if target.resolve() in folder.resolve().parents:
         return (
             f"Output folder {target} would hold the customers folder itself (ROOT is inside "
