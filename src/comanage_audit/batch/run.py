@@ -146,8 +146,10 @@ def _audit_all(
             outcomes[outcome.name] = outcome
             events.finished(_row(outcome, options), outcome)
     finally:
-        with _interrupts_held():  # a second Ctrl-C must not leave workers writing
+        with _interrupts_held() as caught:  # Ctrl-C must not leave workers writing
             pool.close()
+        if caught:
+            raise KeyboardInterrupt
     return outcomes
 
 
