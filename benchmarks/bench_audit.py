@@ -55,16 +55,21 @@ def child(step: str, folder: str, extra: dict) -> dict:
 
 
 def step_generate(folder: Path, extra: dict) -> dict:
-    from comanage_audit.sample import write_sample
+    from comanage_audit.synthetic import write_sample
 
     start = time.perf_counter()
     paths = write_sample(
-        folder, devices=extra["devices"], seed=extra["seed"], configmgr_format="csv"
+        folder,
+        devices=extra["devices"],
+        seed=extra["seed"],
+        configmgr_format="csv",
+        layouts=extra.get("layouts", ()),
     )
     if extra.get("xlsx_inputs"):
         shared = extra["xlsx_inputs"] == "shared"
-        _to_xlsx(folder / "ConfigMgr_Devices.csv", shared)
-        _to_xlsx(folder / "IntuneDevices_DevicesWithInventory.csv", shared)
+        for name in ("ConfigMgr_Devices.csv", "IntuneDevices_DevicesWithInventory.csv"):
+            if (folder / name).exists():  # not when --layout chose another shape
+                _to_xlsx(folder / name, shared)
         paths = sorted(folder.iterdir())
     return {"seconds": time.perf_counter() - start, "files": [p.name for p in paths]}
 
@@ -282,6 +287,13 @@ def main() -> None:
         help="ConfigMgr and Intune as xlsx: inline strings (quick to generate) or shared "
         "strings, as Excel saves them (slower to generate)",
     )
+    parser.add_argument(
+        "--layout",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="generate an export in a real-world layout (comanage-audit sample --layout list)",
+    )
     parser.add_argument("--skip-rowwise", action="store_true", help="skip the row-wise reference")
     parser.add_argument(
         "--xlsxwriter-floor",
@@ -308,7 +320,12 @@ def main() -> None:
     generated = child(
         "generate",
         str(work / "in"),
-        {"devices": args.devices, "seed": args.seed, "xlsx_inputs": args.xlsx_inputs},
+        {
+            "devices": args.devices,
+            "seed": args.seed,
+            "xlsx_inputs": args.xlsx_inputs,
+            "layouts": args.layout,
+        },
     )
     print(
         f"  generated {', '.join(generated['files'])} in {generated['seconds']:.1f} s (not counted)"

@@ -41,7 +41,7 @@ DEFAULT_CACHE = Path(tempfile.gettempdir()) / "comanage-audit-bench-batch"
 
 def customers_folder(cache: Path, customers: int, devices: int, seed: int) -> Path:
     """ROOT with `customers` folders of `devices` devices each, generated once."""
-    from comanage_audit.sample import write_sample
+    from comanage_audit.synthetic import write_sample
 
     root = cache / f"{customers}x{devices}-seed{seed}"
     done = root / ".complete"

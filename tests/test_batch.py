@@ -34,7 +34,7 @@ from comanage_audit.options import AuditOptions
 from comanage_audit.report.atomic import atomic_path
 from comanage_audit.report.portfolio import CustomerRow, build_portfolio, customer_row
 from comanage_audit.report.portfolio_xlsx import write_portfolio_xlsx
-from comanage_audit.sample import write_sample
+from comanage_audit.synthetic import write_sample
 
 from .conftest import AS_OF, SAMPLES
 
@@ -141,9 +141,11 @@ def test_each_customer_is_audited_and_the_broken_one_gets_its_row(
         assert row["in_scope_pcs"] == summary["devices"] - out_of_scope
         ready = summary["readiness"]["ready"]
         assert row["shares"]["ready"] == pytest.approx(ready / row["in_scope_pcs"], abs=1e-6)
-        failing = {c: n["fail"] for c, n in summary["checks"].items() if n.get("fail")}
-        assert row["blockers"] == failing
-        assert list(row["blockers"].values()) == sorted(failing.values(), reverse=True)
+        # The customer's own top blockers (WIN-001 is not one), most devices first.
+        blockers = {b["check_id"]: b["devices"] for b in summary["top_blockers"]}
+        assert blockers and row["blockers"] == blockers and "WIN-001" not in blockers
+        assert list(row["blockers"].values()) == sorted(blockers.values(), reverse=True)
+        assert all(summary["checks"][c]["fail"] == n for c, n in blockers.items())
         assert row["workbook"] == f"{name}/comanage-audit.xlsx"
     # Without a policy nobody states the MDM user scope: INT-001 is not evaluated, and says why.
     assert "INT-001" in rows["Fabrikam Ltd #2"]["not_evaluated"]
@@ -233,7 +235,7 @@ def test_portfolio_workbook_reads_back_with_links_and_text(
 
     blockers = book["Top blockers"]
     assert [c.value for c in blockers[3]] == [
-        "Check", "Title", "Devices failing", "Customers", "Share of devices",
+        "Check", "Title", "Devices failing", "Customers", "Share of in-scope PCs",
     ]  # fmt: skip
     portfolio = json.loads((out / "portfolio.json").read_text(encoding="utf-8"))
     first = portfolio["top_blockers"][0]

@@ -67,6 +67,31 @@ def test_device_check_case(check_id: str, case: dict) -> None:
         assert evaluation.messages[check_id].iloc[0] == case["message"]
 
 
+@pytest.mark.parametrize(("check_id", "case"), all_cases(Scope.DEVICE))
+def test_device_check_reads_only_its_declared_columns(check_id: str, case: dict) -> None:
+    """The engine hands each check only the columns the checks declare (`columns=`): on a
+    frame holding nothing else, predicate, applies and message give the same answers."""
+    spec = REGISTRY[check_id]
+    policy = policy_from(case)
+    ctx = make_context(policy, supplied(case), mdm_scope_users=frozenset(policy.mdm_scope_users))
+    enriched = engine.enrich(make_fleet(device_overrides(case)), ctx)
+    assert set(spec.columns) <= set(enriched.columns), "a declared column the fleet lacks"
+    alone = enriched[list(spec.columns)]
+    pd.testing.assert_series_equal(
+        spec.predicate(alone, ctx).astype("boolean"),
+        spec.predicate(enriched, ctx).astype("boolean"),
+    )
+    for part in (spec.applies, spec.message):
+        if part is not None:
+            pd.testing.assert_series_equal(part(alone, ctx), part(enriched, ctx))
+
+
+def test_the_engine_reads_what_the_checks_declare() -> None:
+    inputs = engine.check_inputs(device_checks())
+    assert set(inputs) == {c for spec in device_checks() for c in spec.columns}
+    assert len(inputs) == len(set(inputs))
+
+
 @pytest.mark.parametrize(("check_id", "case"), all_cases(Scope.TENANT))
 def test_tenant_check_case(check_id: str, case: dict) -> None:
     policy = policy_from({"policy": case.get("policy", {})})
@@ -108,11 +133,11 @@ def test_registry_entry_is_complete(spec) -> None:
 def test_catalogue_ids_are_the_public_contract() -> None:
     """DESIGN.md's ids, unique and in catalogue order; users write suppressions against them."""
     assert [s.id for s in device_checks()] == [
-        "WIN-001", "WIN-002", "WIN-003", "ENTRA-001", "ENTRA-002", "ENTRA-003",
+        "WIN-001", "WIN-002", "WIN-003", "WIN-004", "ENTRA-001", "ENTRA-002", "ENTRA-003",
         "CM-001", "CM-002", "CM-003", "INT-001", "INT-002", "LIC-001", "LIC-002",
     ]  # fmt: skip
     assert [s.id for s in tenant_checks()] == [f"TEN-00{n}" for n in range(1, 10)]
-    assert len(REGISTRY) == 22
+    assert len(REGISTRY) == 23
 
 
 def test_every_case_file_names_a_registered_check() -> None:

@@ -16,7 +16,7 @@ from comanage_audit.cli import app
 FIXTURES = Path(__file__).parent / "fixtures" / "small_fleet"
 runner = CliRunner()
 DEVICE_CHECKS = [
-    "WIN-001", "WIN-002", "WIN-003", "ENTRA-001", "ENTRA-002", "ENTRA-003",
+    "WIN-001", "WIN-002", "WIN-003", "WIN-004", "ENTRA-001", "ENTRA-002", "ENTRA-003",
     "CM-001", "CM-002", "CM-003", "INT-001", "INT-002", "LIC-001", "LIC-002",
 ]  # fmt: skip
 
@@ -99,12 +99,15 @@ def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("files", "not_evaluated"),
     [
-        (("cm.csv",), {"ENTRA-001", "ENTRA-002", "INT-001", "INT-002", "LIC-001", "LIC-002"}),
+        (
+            ("cm.csv",),
+            {"ENTRA-001", "ENTRA-002", "INT-001", "INT-002", "LIC-001", "LIC-002", "WIN-004"},
+        ),
         (
             ("intune.csv", "entra.csv"),
-            {"CM-001", "CM-002", "CM-003", "INT-001", "LIC-001", "LIC-002"},
+            {"CM-001", "CM-002", "CM-003", "INT-001", "LIC-001", "LIC-002", "WIN-004"},
         ),
-        (("intune.csv", "entra.csv", "cm.csv", "users.csv"), {"INT-001"}),
+        (("intune.csv", "entra.csv", "cm.csv", "users.csv"), {"INT-001", "WIN-004"}),
     ],
     ids=["configmgr-only", "intune-and-entra", "all-four"],
 )

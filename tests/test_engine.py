@@ -11,6 +11,7 @@ import pytest
 from comanage_audit import engine
 from comanage_audit.model import Status
 from comanage_audit.policy import parse_policy
+from comanage_audit.result import checks_with, join_texts
 from tests.conftest import make_context, make_fleet
 
 
@@ -82,13 +83,13 @@ def test_waves_split_by_group_and_size() -> None:
 
 def test_reasons_and_fixes_are_sentences_per_failed_check() -> None:
     _, evaluation, statuses, _ = run({"os_build": 14393, "join_type": "registered"})
-    reasons = engine.join_texts(statuses, evaluation.messages, (Status.FAIL, Status.WARN))
+    reasons = join_texts(statuses, evaluation.messages, (Status.FAIL, Status.WARN))
     assert reasons.iloc[0] == (
         "Windows 10 1607 (build 14393) is older than Windows 10 1709 (build 16299)"
         " | Device is only Microsoft Entra registered (workplace joined)"
     )
-    assert engine.checks_with(statuses, Status.FAIL).iloc[0] == "WIN-002;ENTRA-001"
-    assert engine.checks_with(statuses, Status.UNKNOWN).iloc[0] == ""
+    assert checks_with(statuses, Status.FAIL).iloc[0] == "WIN-002;ENTRA-001"
+    assert checks_with(statuses, Status.UNKNOWN).iloc[0] == ""
 
 
 @pytest.mark.parametrize(
@@ -180,9 +181,9 @@ def test_mdm_scope_some_reads_a_group_members_export(tmp_path: Path) -> None:
 def test_joins_cover_every_device_even_when_nothing_or_only_some_rows_have_text() -> None:
     statuses = pd.DataFrame({"A": ["fail", "pass", "fail"], "B": ["pass", "pass", "fail"]})
     sparse = pd.Series(["x", "z"], index=[0, 2])
-    assert engine.join_texts(statuses, {"A": sparse, "B": "fix B"}, (Status.FAIL,)).tolist() == [
+    assert join_texts(statuses, {"A": sparse, "B": "fix B"}, (Status.FAIL,)).tolist() == [
         "x",
         "",
         "z | fix B",
     ]
-    assert engine.checks_with(pd.DataFrame(index=range(3)), Status.FAIL).tolist() == ["", "", ""]
+    assert checks_with(pd.DataFrame(index=range(3)), Status.FAIL).tolist() == ["", "", ""]

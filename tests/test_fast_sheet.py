@@ -36,7 +36,8 @@ from comanage_audit import audit
 from comanage_audit.fast_deflate import use_fast_deflate, use_fast_inflate
 from comanage_audit.model import Status, Verdict
 from comanage_audit.options import AuditOptions
-from comanage_audit.report import fast_sheet, output_files, xlsx, xlsx_sheets
+from comanage_audit.report import fast_sheet, output_files, xlsx, xlsx_table
+from comanage_audit.report.cells import Table, Tally
 from comanage_audit.report.columns import MAX_CELL_CHARS, TRUNCATION_MARKER, Column, Kind
 from comanage_audit.report.safety import XLSX_OPTIONS
 from comanage_audit.report.xlsx_styles import Styles
@@ -91,15 +92,15 @@ def assert_same_workbooks(fast_path: Path, slow_path: Path) -> int:
 # --- one table, both ways -----------------------------------------------------------------
 
 
-def write_table(path: Path, table: xlsx_sheets.Table, writer: str) -> xlsx_sheets.Tally:
+def write_table(path: Path, table: Table, writer: str) -> Tally:
     """A workbook with one table sheet written by the table writer, as the audit does."""
     fast = fast_sheet.FastSheets(min_rows=1) if writer == "fast" else None
     with tempfile.TemporaryDirectory() as tmp:
         draft = Path(tmp) / "draft.xlsx" if fast is not None else path
         book = Workbook(str(draft), {"constant_memory": True, "tmpdir": tmp, **XLSX_OPTIONS})
-        styles, tally = Styles(book), xlsx_sheets.Tally()
+        styles, tally = Styles(book), Tally()
         ws = book.add_worksheet("Table")
-        xlsx_sheets.write_table_part(ws, table, (0, len(table.frame)), styles, tally, fast=fast)
+        xlsx_table.write_table_part(ws, table, (0, len(table.frame)), styles, tally, fast=fast)
         book.close()
         if fast is not None:
             assert fast.parts or not len(table.frame), "the fast writer did not take it"
@@ -107,7 +108,7 @@ def write_table(path: Path, table: xlsx_sheets.Table, writer: str) -> xlsx_sheet
     return tally
 
 
-def assert_table_round_trip(tmp: Path, table: xlsx_sheets.Table) -> None:
+def assert_table_round_trip(tmp: Path, table: Table) -> None:
     fast_tally = write_table(tmp / "fast.xlsx", table, "fast")
     slow_tally = write_table(tmp / "slow.xlsx", table, "xlsxwriter")
     assert fast_tally.truncated == slow_tally.truncated
@@ -156,7 +157,7 @@ verdicts = st.one_of(st.none(), st.sampled_from([v.value for v in Verdict]))
 
 
 @st.composite
-def tables(draw: st.DrawFn) -> xlsx_sheets.Table:
+def tables(draw: st.DrawFn) -> Table:
     n = draw(st.integers(0, 12))
 
     def column(values: st.SearchStrategy) -> list:
@@ -202,7 +203,7 @@ def tables(draw: st.DrawFn) -> xlsx_sheets.Table:
     widths = draw(st.sampled_from([12.0, 60.0]))  # wide text columns get their own format
     columns = [Column(name, kind, widths) for name, kind in kinds.items()]
     order = draw(st.permutations(columns))
-    return xlsx_sheets.Table(frame, list(order))
+    return Table(frame, list(order))
 
 
 @settings(
@@ -211,7 +212,7 @@ def tables(draw: st.DrawFn) -> xlsx_sheets.Table:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(table=tables())
-def test_generated_tables_read_back_the_same(table: xlsx_sheets.Table) -> None:
+def test_generated_tables_read_back_the_same(table: Table) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         assert_table_round_trip(Path(tmp), table)
 
@@ -219,7 +220,7 @@ def test_generated_tables_read_back_the_same(table: xlsx_sheets.Table) -> None:
 def test_hostile_and_long_text(tmp_path: Path) -> None:
     values = [*SPECIAL, *LONG, None, "plain"]
     frame = pd.DataFrame({"name": pd.array(values, dtype="string")})
-    table = xlsx_sheets.Table(frame, [Column("name", Kind.TEXT, 30.0)])
+    table = Table(frame, [Column("name", Kind.TEXT, 30.0)])
     assert_table_round_trip(tmp_path, table)
     book = openpyxl.load_workbook(tmp_path / "fast.xlsx")
     cells = [row[0] for row in book["Table"].iter_rows(min_row=2)]
@@ -261,7 +262,7 @@ def test_repeated_values_are_escaped_once_and_read_back_the_same(
         return real_escape(text)
 
     monkeypatch.setattr(fast_sheet, "escape_text", counting)
-    assert_table_round_trip(tmp_path, xlsx_sheets.Table(frame, columns))
+    assert_table_round_trip(tmp_path, Table(frame, columns))
     assert escaped and max(escaped) <= len(cycle)  # per distinct value, never per row
 
 
@@ -305,12 +306,9 @@ def test_rows_with_no_cells_keep_their_place() -> None:
 
 def test_link_columns_stay_with_xlsxwriter() -> None:
     frame = pd.DataFrame({"a": pd.array(["https://x"] * 3, dtype="string")})
-    table = xlsx_sheets.Table(frame, [Column("a", Kind.LINK)])
+    table = Table(frame, [Column("a", Kind.LINK)])
     assert not fast_sheet.FastSheets(min_rows=1).takes(table, 0, 3)
-    assert (
-        fast_sheet.FastSheets(min_rows=4).takes(xlsx_sheets.Table(frame, [Column("a")]), 0, 3)
-        is False
-    )
+    assert fast_sheet.FastSheets(min_rows=4).takes(Table(frame, [Column("a")]), 0, 3) is False
     with pytest.raises(ValueError, match="hyperlink"):
         next(fast_sheet.sheet_rows(frame, table.columns, [None], first_row=1))
 
@@ -358,7 +356,7 @@ def test_fast_workbook_package(sample_books: tuple[Path, Path]) -> None:
         paths = fast_sheet.sheet_paths(package)
         devices = package.read(paths["Devices"]).decode()
         rows = openpyxl.load_workbook(slow, read_only=True)["Devices"].max_row
-        assert re.search(rf'<dimension ref="A1:DV{rows}"/>', devices)
+        assert re.search(rf'<dimension ref="A1:DW{rows}"/>', devices)
         for info in package.infolist():
             assert info.date_time == reference.getinfo(info.filename).date_time
             assert info.extract_version < 45  # no ZIP64 records below 4 GiB

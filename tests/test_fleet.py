@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
 from pathlib import Path
 
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
 from comanage_audit import audit
+from comanage_audit.cli import app
+from comanage_audit.errors import InputError
+from comanage_audit.ingest import parse
+from comanage_audit.ingest.exports import EXPORTS
+from comanage_audit.ingest.exports.spec import Column, Derived, ExportSpec, Linking
 from comanage_audit.options import AuditOptions
 from tests.conftest import AS_OF
 
@@ -35,7 +47,7 @@ CONFIGMGR = f"""ResourceID,Name0,Operating_System_Name_and0,Build01,Client0,Clie
 
 def run(tmp_path: Path, **files: str):
     folder = tmp_path / "in"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for name, text in files.items():
         (folder / f"{name}.csv").write_text(text, encoding="utf-8")
     return audit.run(AuditOptions(inputs=(folder,), as_of=AS_OF))
@@ -93,8 +105,6 @@ def test_primary_user_links_case_insensitively(tmp_path: Path) -> None:
 
 
 def test_configmgr_users_map_to_upns_only_for_mapped_domains() -> None:
-    import pandas as pd
-
     from comanage_audit.fleet import _configmgr_upn
 
     domains = pd.Series(["CONTOSO", "contoso", None, "LAB", "CONTOSO", "CONTOSO"])
@@ -103,3 +113,106 @@ def test_configmgr_users_map_to_upns_only_for_mapped_domains() -> None:
     assert upns.tolist()[:3] == ["jdoe@contoso.com", "amy@fabrikam.com", "bob@contoso.com"]
     assert upns.isna().tolist()[3:] == [True, True, True]
     assert _configmgr_upn(domains, users, {}).isna().all()
+
+
+# --- A supplementary export: attaches to devices, never creates one ------------------------
+
+
+class LocalKind(StrEnum):
+    HARDWARE = "hardware"
+
+
+def _hardware_derive(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+    typed["name_key"] = parse.device_name_key(text["name"])
+    if "serial" in text:
+        typed["serial"] = parse.serial(text["serial"])
+    return typed
+
+
+HARDWARE = ExportSpec(
+    kind=LocalKind.HARDWARE,  # type: ignore[arg-type]  # a kind only this test knows
+    label="Hardware inventory",
+    title="Hardware",
+    origin="a test",
+    columns=(
+        Column("name", ("Computer",)),
+        Column("serial", ("BIOS serial",)),
+        Column("tpm", ("TPM version",), keep=True),
+    ),
+    signature={"BIOS serial": 2, "TPM version": 3},
+    required=("name",),
+    derived=(Derived("name_key"),),
+    derive=_hardware_derive,
+    linking=Linking(
+        prefix="hw_",
+        activity=None,
+        link_keys=("serial", "name_key"),
+        duplicate_keys=("serial",),
+        creates_devices=False,
+    ),
+)
+# PC1 by serial, PC5 by serial (case-insensitive), GHOST matches nothing, PC1 again is a
+# duplicate, and "iPhone" names two devices, so it matches none.
+HARDWARE_CSV = """Computer,BIOS serial,TPM version
+PC1,SN1,2.0
+pc5,sn5,1.2
+GHOST,ZZ9,2.0
+PC1,SN1,2.0
+iPhone,,
+"""
+
+
+@pytest.fixture
+def hardware(monkeypatch: pytest.MonkeyPatch) -> ExportSpec:
+    monkeypatch.setitem(EXPORTS, LocalKind.HARDWARE, HARDWARE)
+    return HARDWARE
+
+
+def test_a_supplementary_export_only_attaches_to_devices(tmp_path: Path, hardware) -> None:
+    result = run(tmp_path, intune=INTUNE, entra=ENTRA, hardware=HARDWARE_CSV)
+    devices = result.devices
+    assert len(devices) == len(run(tmp_path / "without", intune=INTUNE, entra=ENTRA).devices)
+    assert "GHOST" not in devices["device_name"].tolist()
+    tpm = devices.set_index("device_name")["Hardware: TPM version"]
+    assert (tpm["PC1"], tpm["PC5"]) == ("2.0", "1.2")
+    assert tpm["iPhone"].isna().all()
+
+    record = next(r for r in result.inputs if r.kind is LocalKind.HARDWARE)
+    counts = (record.rows_read, record.rows_linked, record.rows_duplicate, record.rows_unmatched)
+    assert counts == (5, 2, 1, 2)
+    for r in result.inputs:
+        assert r.rows_read == r.rows_linked + r.rows_duplicate + r.rows_unmatched + r.rows_rejected
+
+    issues = result.data_issues[result.data_issues["file"].str.endswith("hardware.csv")]
+    unmatched = issues[issues["code"].eq("unmatched-record")]
+    assert unmatched["row"].tolist() == [4, 6]
+    assert unmatched["value"].tolist() == ["GHOST", "iPhone"]
+    assert "Hardware inventory record matches no device" in unmatched["issue"].iloc[0]
+    assert "(by serial number, name)" in unmatched["issue"].iloc[0]
+    assert issues.loc[issues["code"].eq("duplicate-record"), "row"].tolist() == [5]
+    assert result.summary.data_issues["unmatched-record"] == 2
+
+
+def test_unmatched_rows_are_in_summary_json_and_the_inputs_sheet(tmp_path: Path, hardware) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in (("intune", INTUNE), ("hardware", HARDWARE_CSV)):
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["audit", str(folder), "--out", str(out), "--as-of", "2026-11-26", "--quiet"]
+    done = CliRunner().invoke(app, [*args, "--format", "xlsx,json"])
+    assert done.exit_code == 0, done.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    record = next(r for r in summary["inputs"] if r["kind"] == "hardware")
+    assert (record["rows_read"], record["rows_unmatched"], record["rows_linked"]) == (5, 2, 2)
+    sheet = openpyxl.load_workbook(out / "comanage-audit.xlsx", read_only=True)["Inputs"]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = rows[0]
+    row = next(r for r in rows[1:] if str(r[0]).endswith("hardware.csv"))
+    assert row[header.index("Rows unmatched")] == 2
+    assert row[header.index("Accounted")] is True
+
+
+def test_a_supplementary_export_alone_is_no_device_export(tmp_path: Path, hardware) -> None:
+    with pytest.raises(InputError, match="none of the inputs is a device export"):
+        run(tmp_path, hardware=HARDWARE_CSV)

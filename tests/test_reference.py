@@ -9,11 +9,21 @@ import pytest
 
 from comanage_audit.reference import configmgr, licences, windows
 from comanage_audit.reference.build_licence_skus import build_table, read_catalogue, write_table
+from tests.conftest import FULL_CATALOGUES, LICENSING
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-CURRENT = DATA / "product_names_service_plan_identifiers.csv"
-DRIFT_2022_01 = DATA / "licensing-drift" / "licensing_csv_2022-01_string_space_id.csv"
-DRIFT_2022_08 = DATA / "licensing-drift" / "licensing_csv_2022-08_semicolon.csv"
+# Excerpts of Microsoft's licensing catalogue, in each copy's own bytes (tests/data/licensing/)
+CURRENT = LICENSING / "catalogue_2025-10.csv"
+DRIFT_2022_01 = LICENSING / "catalogue_2022-01_string_space_id.csv"
+DRIFT_2022_08 = LICENSING / "catalogue_2022-08_semicolon.csv"
+# Microsoft's full files, for the comparisons only they can make (optional)
+FULL_CURRENT = FULL_CATALOGUES / "product_names_service_plan_identifiers.csv"
+FULL_2022_01 = FULL_CATALOGUES / "licensing-drift" / "licensing_csv_2022-01_string_space_id.csv"
+FULL_2022_08 = FULL_CATALOGUES / "licensing-drift" / "licensing_csv_2022-08_semicolon.csv"
+needs_full_catalogues = pytest.mark.skipif(
+    not (FULL_CURRENT.exists() and FULL_2022_01.exists() and FULL_2022_08.exists()),
+    reason=f"Microsoft's full licensing CSVs are not in {FULL_CATALOGUES} (set "
+    "COMANAGE_AUDIT_FULL_CATALOGUES to a folder laid out as tests/data/licensing/SOURCES.md says)",
+)
 
 
 def day(text: str | None) -> pd.Timestamp:
@@ -191,8 +201,8 @@ def test_licence_gotchas(table, string_id, name, p1, p2, intune, basic):
 
 
 def test_table_agrees_with_independent_derivation(table):
-    """shared/data/sku_entra_intune_entitlements.csv was derived separately: same answers."""
-    other = pd.read_csv(DATA / "sku_entra_intune_entitlements.csv", dtype=str)
+    """sku_entra_intune_entitlements.csv was derived separately: same answers."""
+    other = pd.read_csv(LICENSING / "sku_entra_intune_entitlements.csv", dtype=str)
     merged = other.merge(table, left_on="GUID", right_on="guid", how="left", validate="1:1")
     assert merged["guid"].notna().all()
     assert (merged["entra_p1"] == (merged["has_AAD_PREMIUM"] == "1")).all()
@@ -203,8 +213,9 @@ def test_table_agrees_with_independent_derivation(table):
     assert set(entitling["guid"]) <= set(other["GUID"])
 
 
+@needs_full_catalogues
 def test_packaged_csv_is_reproducible_from_the_catalogues(table):
-    rebuilt = build_table(CURRENT, [DRIFT_2022_08, DRIFT_2022_01])
+    rebuilt = build_table(FULL_CURRENT, [FULL_2022_08, FULL_2022_01])
     pd.testing.assert_frame_equal(rebuilt, table)
 
 
@@ -275,9 +286,36 @@ def test_drifted_headers_are_as_expected():
     assert read_catalogue(DRIFT_2022_08).shape[1] == 6  # the generator sniffs `;`
 
 
+@needs_full_catalogues
 def test_catalogue_sizes():
-    assert len(licences.entitlements_from_catalogue(read(CURRENT, encoding="utf-8-sig"))) == 569
-    assert len(licences.entitlements_from_catalogue(read(DRIFT_2022_01, encoding="cp1252"))) == 236
+    current = read(FULL_CURRENT, encoding="utf-8-sig")
+    assert len(licences.entitlements_from_catalogue(current)) == 569
+    assert len(licences.entitlements_from_catalogue(read(FULL_2022_01, encoding="cp1252"))) == 236
+
+
+def test_excerpt_sizes():
+    """Each excerpt keeps every product it names: one row per (String_Id, GUID)."""
+    current = licences.entitlements_from_catalogue(read(CURRENT, encoding="utf-8-sig"))
+    assert len(current) == current["guid"].nunique() == 23  # MCOPSTN5 has two GUIDs
+    assert current["string_id"].nunique() == 22
+    old = licences.entitlements_from_catalogue(read(DRIFT_2022_01, encoding="cp1252"))
+    assert "ADV_COMMS" in set(old["string_id"])  # retired since
+
+
+@needs_full_catalogues
+@pytest.mark.parametrize(
+    ("excerpt", "full", "kwargs"),
+    [
+        (CURRENT, FULL_CURRENT, {"encoding": "utf-8-sig"}),
+        (DRIFT_2022_01, FULL_2022_01, {"encoding": "cp1252"}),
+        (DRIFT_2022_08, FULL_2022_08, {"encoding": "cp1252", "sep": ";"}),
+    ],
+)
+def test_excerpts_are_rows_of_the_full_catalogues(excerpt, full, kwargs):
+    part, whole = read(excerpt, **kwargs), read(full, **kwargs)
+    assert list(part.columns) == list(whole.columns)
+    merged = part.merge(whole, how="left", indicator=True)
+    assert (merged["_merge"] == "both").all()
 
 
 def test_entitlements_from_catalogue_cleans_cells():

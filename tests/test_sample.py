@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from comanage_audit.sample import (
+from comanage_audit.synthetic import (
     CONFIGMGR_COLUMNS,
     ENTRA_COLUMNS,
     INTUNE_COLUMNS,

@@ -18,13 +18,14 @@ from openpyxl.styles.numbers import is_date_format
 from typer.testing import CliRunner
 
 from comanage_audit import audit
-from comanage_audit.audit import FACT_COLUMNS, IDENTITY_COLUMNS
 from comanage_audit.checks import device_checks
 from comanage_audit.cli import app
 from comanage_audit.model import Status, Verdict
 from comanage_audit.options import AuditOptions
-from comanage_audit.report import xlsx, xlsx_sheets
+from comanage_audit.report import cells, xlsx
 from comanage_audit.report.columns import MAX_CELL_CHARS, TRUNCATION_MARKER
+from comanage_audit.report.sheets import pivots
+from comanage_audit.result import FACT_COLUMNS, IDENTITY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "workbook_headers.json"
@@ -93,7 +94,7 @@ def sample_exports(tmp: Path) -> Path | None:
     if shipped.is_dir() and any(p.suffix in {".csv", ".xlsx"} for p in shipped.iterdir()):
         return shipped
     try:
-        from comanage_audit.sample import write_sample
+        from comanage_audit.synthetic import write_sample
     except ImportError:
         return None
     write_sample(tmp / "sample", devices=300, seed=7)
@@ -386,6 +387,7 @@ def test_tenant_checks_and_inputs(wb: openpyxl.Workbook) -> None:
         "Rows read",
         "Rows linked",
         "Rows duplicate",
+        "Rows unmatched",
         "Rows rejected",
         "Accounted",
     ]
@@ -443,7 +445,7 @@ def test_atomic_write_keeps_previous_workbook(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(xlsx_sheets, "write_pivots", boom)
+    monkeypatch.setattr(pivots, "write_pivots", boom)
     result = audit.run(AuditOptions(inputs=(inputs,), out_dir=out, as_of=date(2026, 11, 26)))
     with pytest.raises(RuntimeError, match="disk on fire"):
         xlsx.write_workbook(result, AuditOptions(inputs=(inputs,), out_dir=out, title="Other"))
@@ -485,13 +487,13 @@ def test_no_users_export_gives_a_licence_note(tmp_path: Path) -> None:
 
 def test_sheet_name_and_part_bounds() -> None:
     taken: set[str] = set()
-    assert xlsx_sheets.sheet_name("Verdict by a/b:c*d?[e]\\f and a very long tail", taken) == (
+    assert xlsx.sheet_name("Verdict by a/b:c*d?[e]\\f and a very long tail", taken) == (
         "Verdict by a_b_c_d__e__f and a "
     )
-    assert xlsx_sheets.sheet_name("Devices", taken) == "Devices"
-    assert xlsx_sheets.sheet_name("devices", taken) == "devices (2)"
-    assert xlsx_sheets.part_bounds(0, 4, 4) == [(0, 0)]
-    assert xlsx_sheets.part_bounds(9, 2, 4) == [(0, 2), (2, 6), (6, 9)]
+    assert xlsx.sheet_name("Devices", taken) == "Devices"
+    assert xlsx.sheet_name("devices", taken) == "devices (2)"
+    assert xlsx.part_bounds(0, 4, 4) == [(0, 0)]
+    assert xlsx.part_bounds(9, 2, 4) == [(0, 2), (2, 6), (6, 9)]
 
 
 # --- the sample fleet ---------------------------------------------------------------------
@@ -557,8 +559,8 @@ def test_libreoffice_converts_sample_workbook(sample_book: Path, tmp_path: Path)
 
 def test_split_parts_lists_every_non_blank_part_with_its_row() -> None:
     values = pd.Series(["A; B", None, "", " ;C ;", "D"], dtype="string")
-    rows, parts = xlsx_sheets.split_parts(values, r";\s*", regex=True)
+    rows, parts = cells.split_parts(values, r";\s*", regex=True)
     assert rows.tolist() == [0, 0, 3, 4]
     assert parts.tolist() == ["A", "B", "C", "D"]
-    rows, parts = xlsx_sheets.split_parts(pd.Series(["WIN-001;CM-002", pd.NA]), ";")
+    rows, parts = cells.split_parts(pd.Series(["WIN-001;CM-002", pd.NA]), ";")
     assert (rows.tolist(), parts.tolist()) == ([0, 0], ["WIN-001", "CM-002"])

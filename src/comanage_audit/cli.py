@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from comanage_audit import __version__
+from comanage_audit import __version__, queries
 from comanage_audit.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -41,6 +41,10 @@ app = typer.Typer(
 )
 checks_app = typer.Typer(help="Show the prerequisite catalogue.", no_args_is_help=True)
 app.add_typer(checks_app, name="checks")
+queries_app = typer.Typer(
+    help="Print how to export what the audit reads (SQL, portal steps).", no_args_is_help=True
+)
+app.add_typer(queries_app, name="queries")
 stderr = Console(stderr=True)
 
 FAIL_ON_VERDICTS = {
@@ -117,11 +121,13 @@ def main(
 
 
 def _parse_source(values: list[str]) -> tuple[tuple[SourceKind, Path], ...]:
+    from comanage_audit.ingest.exports import EXPORTS  # the kinds the audit reads today
+
     forced = []
-    kinds = ", ".join(k.value for k in SourceKind)
+    kinds = ", ".join(k.value for k in EXPORTS)
     for value in values:
         kind, sep, path = value.partition("=")
-        if not sep or kind.strip().lower() not in {k.value for k in SourceKind}:
+        if not sep or kind.strip().lower() not in {k.value for k in EXPORTS}:
             raise ConfigError(f"--source {value!r} must be KIND=PATH where KIND is one of {kinds}.")
         forced.append((SourceKind(kind.strip().lower()), Path(path)))
     return tuple(forced)
@@ -278,7 +284,7 @@ def _run(options: AuditOptions) -> int:
     from comanage_audit.report.console import print_summary
 
     print_summary(result, written, console)
-    verdicts = set(result.devices["readiness"].astype("string").unique())
+    verdicts = {verdict for verdict, count in result.summary.verdicts.items() if count}
     return EXIT_THRESHOLD if verdicts & FAIL_ON_VERDICTS[options.fail_on] else 0
 
 
@@ -433,6 +439,7 @@ def checks_explain(
 ) -> None:
     """Explain one check: what, why, how to fix, and Microsoft's documentation."""
     from comanage_audit.checks import REGISTRY, get
+    from comanage_audit.ingest.exports import label
 
     spec = get(check_id)
     if spec is None:
@@ -444,7 +451,7 @@ def checks_explain(
         f"Area: {spec.area}   Scope: {spec.scope.value}   Severity: {spec.severity.value}"
     )
     if spec.requires:
-        console.print("Needs: " + " or ".join(k.label for k in spec.requires) + " export")
+        console.print("Needs: " + " or ".join(label(k) for k in spec.requires) + " export")
     console.print(
         f"\n[bold]Why[/]\n{spec.why}\n\n[bold]Fix[/]\n{spec.fix}\n\n[bold]Reference[/]\n{spec.link}",
         highlight=False,
@@ -457,6 +464,17 @@ def checks_docs() -> None:
     from comanage_audit.report.catalogue import catalogue_markdown
 
     sys.stdout.write(catalogue_markdown())
+
+
+def _guide(text: str):
+    def show() -> None:
+        sys.stdout.write(text)
+
+    return show
+
+
+for _kind, (_help, _text) in queries.GUIDES.items():
+    queries_app.command(_kind, help=_help)(_guide(_text))
 
 
 @app.command()
@@ -488,24 +506,49 @@ def sample(
     configmgr_format: Annotated[
         str, typer.Option("--configmgr-format", help="xlsx or csv.")
     ] = "xlsx",
+    layout: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--layout",
+            metavar="NAME",
+            help="Write an export in a real-world layout instead of its default, e.g. "
+            "configmgr-get-cmdevice or entra-get-mgdevice-de-DE; repeat for other exports "
+            "(one per export). --layout list shows every layout.",
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite files of the same names in --out.")
     ] = False,
 ) -> None:
     """Generate realistic synthetic exports (for trying the tool and for benchmarks)."""
-    from comanage_audit.sample import sample_file_names, write_sample
+    from comanage_audit.synthetic import LAYOUTS, sample_file_names, write_sample
 
-    if configmgr_format not in ("xlsx", "csv"):
-        _fail("--configmgr-format must be xlsx or csv.")
-        raise typer.Exit(EXIT_USER_ERROR)
-    existing = [out / n for n in sample_file_names(configmgr_format) if (out / n).exists()]  # type: ignore[arg-type]
+    layouts = tuple(layout or ())
+    if "list" in layouts:
+        for name, spec in LAYOUTS.items():
+            typer.echo(f"{name:32} {spec.origin}")
+        return
+    try:
+        names = sample_file_names(configmgr_format, layouts=layouts)  # type: ignore[arg-type]
+    except ValueError as error:
+        message = str(error).replace("configmgr_format", "--configmgr-format")
+        _fail(f"{message}.")
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    existing = [out / n for n in names if (out / n).exists()]
     if existing and not force:
         _fail(
             f"{existing[0]} exists; the synthetic exports would replace it (real exports carry "
             "these names). Choose an empty folder with --out, or pass --force."
         )
         raise typer.Exit(EXIT_USER_ERROR)
-    for path in write_sample(out, devices=devices, seed=seed, configmgr_format=configmgr_format):  # type: ignore[arg-type]
+    paths = write_sample(
+        out,
+        devices=devices,
+        seed=seed,
+        configmgr_format=configmgr_format,
+        layouts=layouts,  # type: ignore[arg-type]
+    )
+    for path in paths:
         typer.echo(f"Wrote {path}")
 
 

@@ -13,16 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from comanage_audit.arrow_text import STRING
 from comanage_audit.checks import Context, device_checks, tenant_checks
+from comanage_audit.ingest.exports import label
 from comanage_audit.model import CheckSpec, Severity, Status, Verdict
 from comanage_audit.reference import configmgr as cm_reference
 from comanage_audit.reference import windows as windows_reference
 
 STATUS_DTYPE = pd.CategoricalDtype([s.value for s in Status])
-STRING = pd.StringDtype("pyarrow")
 CODE = {status: code for code, status in enumerate(Status)}
 
 # Waves of the upgrade plan, in the order a planner works through them.
@@ -47,28 +46,24 @@ class Evaluation:
 
 def why_not_evaluated(spec: CheckSpec, ctx: Context) -> str | None:
     if spec.requires and not set(spec.requires) & ctx.supplied:
-        wanted = " or ".join(kind.label for kind in spec.requires)
+        wanted = " or ".join(label(kind) for kind in spec.requires)
         return f"needs the {wanted} export"
     if spec.needs is not None:
         return spec.needs(ctx)
     return None
 
 
-# The consolidated facts checks read (fleet.assemble + enrich); the source columns stay out,
-# so taking the rows that need a message does not copy hundreds of export columns.
-CHECK_INPUTS = (
-    "device_name", "os_family", "os_build", "edition", "join_type", "in_entra", "in_intune",
-    "in_configmgr", "entra_enabled", "management", "mdm", "cm_client", "cm_client_build",
-    "cm_client_version", "cm_co_managed", "primary_upn", "user_found", "user_entra_p1",
-    "user_intune_full", "last_seen", "servicing_end", "servicing_basis", "os_release",
-    "os_label", "cm_release", "cm_support_end",
-)  # fmt: skip
+def check_inputs(specs: list[CheckSpec]) -> list[str]:
+    """The columns the device checks read (each declares its own `columns`), in first-use
+    order: evaluating on these alone keeps the hundreds of export columns out of the copies
+    taken for messages."""
+    return list(dict.fromkeys(column for spec in specs for column in spec.columns))
 
 
 def evaluate(fleet: pd.DataFrame, ctx: Context, with_messages: bool = True) -> Evaluation:
     """Every device check's status per device, and the reasons for those that did not pass
     (`with_messages=False` skips the reasons, e.g. to time the checks alone)."""
-    fleet = fleet[[c for c in CHECK_INPUTS if c in fleet]]
+    fleet = fleet[[c for c in check_inputs(device_checks()) if c in fleet]]
     statuses: dict[str, pd.Series] = {}
     messages: dict[str, pd.Series] = {}
     not_evaluated: dict[str, str] = {}
@@ -234,65 +229,6 @@ def verdicts(fleet: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
     return pd.Series(
         choice, index=fleet.index, dtype=pd.CategoricalDtype([v.value for v in Verdict])
     )
-
-
-def _join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Series:
-    """Element-wise join of string arrays, skipping nulls, in one Arrow call.
-
-    A leading empty piece keeps every row non-null: pyarrow 26 drops rows whose pieces are
-    all null under null_handling="skip". Its separator is then sliced off again.
-    """
-    if not pieces:
-        return pd.Series([""] * length, dtype=STRING)
-    lead = pa.scalar("", pa.large_string())  # broadcast: one empty piece per row
-    pieces = [piece.cast(pa.large_string()) for piece in pieces]
-    sep = pa.scalar(separator, pa.large_string())
-    joined = pc.binary_join_element_wise(lead, *pieces, sep, null_handling="skip")
-    trimmed = pc.utf8_slice_codeunits(joined, len(separator))
-    if isinstance(trimmed, pa.Array):
-        trimmed = pa.chunked_array([trimmed])
-    return pd.Series(pd.arrays.ArrowStringArray(trimmed), dtype=STRING)
-
-
-def checks_with(statuses: pd.DataFrame, status: Status) -> pd.Series:
-    """Per device, the ids of checks with this status joined by `;` (empty when none)."""
-    pieces = [
-        pa.array(np.where(statuses[check].eq(status.value).to_numpy(), check, None), pa.string())
-        for check in statuses.columns
-    ]
-    return _join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
-
-
-def _spread(text: pd.Series, index: pd.Index) -> pa.ChunkedArray:
-    """A per-device text covering only some devices, as a full-length Arrow column.
-
-    The fleet's index is 0..n-1, so the text's index labels are positions: one Arrow take
-    with nulls where a device has no text, instead of a pandas reindex.
-    """
-    slot = np.full(len(index), -1, dtype=np.int64)
-    slot[index.get_indexer(text.index)] = np.arange(len(text))
-    values = pa.array(text.astype(STRING).array)
-    return pc.take(values, pa.array(slot, mask=slot < 0)).cast(pa.large_string())
-
-
-def join_texts(
-    statuses: pd.DataFrame, texts: dict[str, pd.Series | str], wanted: tuple[Status, ...]
-) -> pd.Series:
-    """Per device, the texts of checks whose status is in `wanted`, joined with ` | `.
-
-    A text is a per-device Series (it may cover only the devices that need it) or one
-    string for every device.
-    """
-    values = [s.value for s in wanted]
-    pieces = []
-    for check, text in texts.items():
-        hit = pa.array(statuses[check].isin(values).to_numpy())
-        if isinstance(text, str):
-            array: pa.Array | pa.ChunkedArray = pa.scalar(text, pa.large_string())
-        else:
-            array = _spread(text, statuses.index)
-        pieces.append(pc.if_else(hit, array, pa.scalar(None, pa.large_string())))
-    return _join_where(pieces, " | ", len(statuses)).set_axis(statuses.index)
 
 
 def waves(

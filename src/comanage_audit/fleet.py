@@ -1,69 +1,33 @@
 """Link the device exports into one row per device, and account for every input row.
 
-Order of trust for matching records of one device across sources: the Microsoft Entra
-device id (Intune `Microsoft Entra Device ID`, Entra `deviceId`, ConfigMgr `AADDeviceID`),
-then the serial number, then the normalised name. A key is only used where it is unique
-on both sides, so two iPhones called "iPhone" never merge. Duplicate records within one
-source (stale Entra objects, re-enrolled Intune records, obsolete ConfigMgr records) keep
-the most recently active record; the others are reported, never dropped silently.
+Each device export's spec says how (`ExportSpec.linking`): its link keys in order of trust
+(the Microsoft Entra device id - Intune `Microsoft Entra Device ID`, Entra `deviceId`,
+ConfigMgr `AADDeviceID` -, then the serial number, then the normalised name), its duplicate
+keys and its activity column. A key is only used where it is unique on both sides, so two
+iPhones called "iPhone" never merge. Duplicate records within one source (stale Entra
+objects, re-enrolled Intune records, obsolete ConfigMgr records) keep the most recently
+active record; the others are reported, never dropped silently. A supplementary export
+(`creates_devices=False`) only adds facts to devices the others found: its records that
+match none are reported as unmatched.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from comanage_audit.arrow_text import large_text, text_series
+from comanage_audit.ingest.exports import EXPORTS, ExportSpec, device_exports
 from comanage_audit.model import DataIssues, InputRecord, IssueCode, SourceKind, SourceTable
 
-K = SourceKind
-STRING = pd.StringDtype("pyarrow")
-
-# Per source: canonical column holding the "last active" time, and the keys to link on.
-ACTIVITY = {K.CONFIGMGR: "last_active", K.INTUNE: "last_checkin", K.ENTRA: "last_sign_in"}
-LINK_KEYS = {
-    K.ENTRA: ("entra_device_id", "name_key"),
-    K.INTUNE: ("entra_device_id", "serial", "name_key"),
-    K.CONFIGMGR: ("entra_device_id", "serial", "name_key"),
+# How a link key reads in a message.
+KEY_WORDS = {
+    "entra_device_id": "Microsoft Entra device id",
+    "serial": "serial number",
+    "name_key": "name",
 }
-# Which records of one source are the same device (applied in order).
-DUPLICATE_KEYS = {
-    K.ENTRA: ("entra_device_id", "windows_name"),
-    K.INTUNE: ("entra_device_id", "serial", "windows_name"),
-    K.CONFIGMGR: ("entra_device_id", "name_key"),
-}
-PREFIX = {K.CONFIGMGR: "cm_", K.INTUNE: "intune_", K.ENTRA: "entra_"}
-# The canonical columns of each source the consolidated facts and device ids are made from;
-# everything else reaches the Devices sheet through the original export columns.
-CONSOLIDATED = {
-    K.CONFIGMGR: (
-        "name", "os_family", "os_build", "edition", "client", "client_build", "client_version",
-        "site_code", "domain", "last_active", "user_domain", "user_name", "co_managed",
-        "resource_id",
-    ),
-    K.INTUNE: (
-        "name", "os_family", "os_build", "edition", "join_type", "managed_by", "last_checkin",
-        "upn", "intune_device_id",
-    ),
-    K.ENTRA: (
-        "name", "os_family", "os_build", "join_type", "account_enabled", "mdm", "last_sign_in",
-        "user_names",
-    ),
-}  # fmt: skip
-
-
-@dataclass
-class Fleet:
-    """One row per device: `device` (0..n-1), per-source record positions and columns."""
-
-    devices: pd.DataFrame
-    sources: dict[SourceKind, pd.DataFrame]
-    tables: dict[SourceKind, list[SourceTable]]
-    users: pd.DataFrame | None
-    supplied: set[SourceKind] = field(default_factory=set)
 
 
 def combine(tables: list[SourceTable]) -> pd.DataFrame:
@@ -80,7 +44,7 @@ def combine(tables: list[SourceTable]) -> pd.DataFrame:
 
 
 def dedupe(
-    kind: SourceKind, records: pd.DataFrame, tables: list[SourceTable], issues: DataIssues
+    spec: ExportSpec, records: pd.DataFrame, tables: list[SourceTable], issues: DataIssues
 ) -> pd.DataFrame:
     """Mark records that duplicate a more recently active record of the same device.
 
@@ -91,16 +55,13 @@ def dedupe(
     records["_duplicate_of"] = -1
     if records.empty:
         return records
-    if "os_family" in records:
-        is_windows = records["os_family"].astype("string").str.startswith("windows").fillna(False)
-        records["windows_name"] = records["name_key"].where(is_windows)
-    rank = _recency_rank(kind, records)
-    for key in DUPLICATE_KEYS[kind]:
+    rank = _recency_rank(spec, records)
+    for key in spec.linking.duplicate_keys:
         if key not in records:
             continue
         live = records["_duplicate_of"].eq(-1) & records[key].notna()
         if key == "entra_device_id":
-            live &= ~_id_conflicts(kind, records, live, tables, issues)
+            live &= ~_id_conflicts(spec, records, live, tables, issues)
         if not live.any():  # e.g. an export without serial numbers
             continue
         keys, _ = pd.factorize(records.loc[live, key])
@@ -118,27 +79,20 @@ def dedupe(
         if elsewhere.any():  # the kept record is in another file or sheet: say which
             where = _file_names(tables, kept["_table"]) + _sheet_suffix(tables, kept["_table"])
             kept_at = np.where(elsewhere, where + " " + kept_at, kept_at)
+        duplicates = records.loc[dupes]
+        issue = (
+            f"duplicate {spec.label} record of the same device; kept the more recently active "
+            "record at " + kept_at
+        )
         issues.add(
-            pd.DataFrame(
-                {
-                    "file": _file_names(tables, records.loc[dupes, "_table"]),
-                    "sheet": _sheet_names(tables, records.loc[dupes, "_table"]),
-                    "row": records.loc[dupes, "_row"].to_numpy(),
-                    "column": "",
-                    "value": records.loc[dupes, "name"].astype("string").fillna("").to_numpy(),
-                    "issue": (
-                        f"duplicate {kind.label} record of the same device; kept the more "
-                        "recently active record at " + kept_at
-                    ),
-                }
-            ),
+            _issue_rows(tables, duplicates, _names(duplicates).fillna(""), issue),
             IssueCode.DUPLICATE_RECORD,
         )
     return records
 
 
 def _id_conflicts(
-    kind: SourceKind,
+    spec: ExportSpec,
     records: pd.DataFrame,
     live: pd.Series,
     tables: list[SourceTable],
@@ -162,38 +116,29 @@ def _id_conflicts(
     where = "row " + rows["_row"].astype("string").fillna("?")
     if len(tables) > 1:
         where = pd.Series(_file_names(tables, rows["_table"]), index=rows.index) + " " + where
-    label = rows["name"].astype("string").fillna("(no name)") + " at " + where
+    label = _names(rows).fillna("(no name)") + " at " + where
     listing = label.groupby(rows["entra_device_id"].to_numpy(), sort=False).transform(", ".join)
+    issue = (
+        f"the same Microsoft Entra device id is on {spec.label} records with different names ("
+        + listing.to_numpy()
+        + "); they were kept as separate devices, not merged. Find out which record is "
+        "current and fix or remove the other"
+    )
     issues.add(
-        pd.DataFrame(
-            {
-                "file": _file_names(tables, rows["_table"]),
-                "sheet": _sheet_names(tables, rows["_table"]),
-                "row": rows["_row"].to_numpy(),
-                "column": "",
-                "value": rows["entra_device_id"].astype("string").to_numpy(),
-                "issue": (
-                    f"the same Microsoft Entra device id is on {kind.label} records with "
-                    "different names ("
-                    + listing.to_numpy()
-                    + "); they were kept as separate devices, not merged. Find out which "
-                    "record is current and fix or remove the other"
-                ),
-            }
-        ),
+        _issue_rows(tables, rows, rows["entra_device_id"].astype("string"), issue),
         IssueCode.ID_CONFLICT,
     )
     return conflict
 
 
-def _recency_rank(kind: SourceKind, records: pd.DataFrame) -> pd.Series:
+def _recency_rank(spec: ExportSpec, records: pd.DataFrame) -> pd.Series:
     """0 = best record: newest activity, then enabled, then not obsolete, then file order."""
     keys: list[np.ndarray] = [np.arange(len(records))]  # last resort: file order
     for column, good in (("client", True), ("obsolete", False), ("account_enabled", True)):
         if column in records:
             keys.append(~records[column].eq(good).fillna(False).to_numpy(dtype=bool))
-    activity = ACTIVITY.get(kind)
-    if activity in records:
+    activity = spec.linking.activity
+    if activity is not None and activity in records:
         stamps = records[activity].to_numpy(dtype="datetime64[ns]").astype(np.int64)
         # NaT is the smallest int64; as -stamp it would sort first, so put it last.
         keys.append(np.where(records[activity].isna().to_numpy(), np.iinfo(np.int64).max, -stamps))
@@ -201,6 +146,29 @@ def _recency_rank(kind: SourceKind, records: pd.DataFrame) -> pd.Series:
     rank = np.empty(len(records), dtype=np.int64)
     rank[order] = np.arange(len(records))
     return pd.Series(rank, index=records.index)
+
+
+def _issue_rows(
+    tables: list[SourceTable], records: pd.DataFrame, value: pd.Series, issue: object
+) -> pd.DataFrame:
+    """Data issue rows for some records: where each came from, its value and the issue."""
+    return pd.DataFrame(
+        {
+            "file": _file_names(tables, records["_table"]),
+            "sheet": _sheet_names(tables, records["_table"]),
+            "row": records["_row"].to_numpy(),
+            "column": "",
+            "value": value.to_numpy(),
+            "issue": issue,
+        }
+    )
+
+
+def _names(records: pd.DataFrame) -> pd.Series:
+    """The records' device names as text (NA where an export has no name column)."""
+    if "name" in records:
+        return records["name"].astype("string")
+    return pd.Series(pd.NA, index=records.index, dtype="string")
 
 
 def _file_names(tables: list[SourceTable], positions: pd.Series) -> np.ndarray:
@@ -230,72 +198,91 @@ def _unique_key(frame: pd.DataFrame, key: str) -> pd.Series:
 def link(
     tables: dict[SourceKind, list[SourceTable]], issues: DataIssues
 ) -> tuple[pd.DataFrame, dict[SourceKind, pd.DataFrame]]:
-    """Assign every non-duplicate device record to a device number, source by source.
+    """Assign every non-duplicate device record to a device number, export by export.
 
-    Returns the device key table (`device` plus known keys) and, per source, its records
-    with `_device` (the device number, -1 for duplicates).
+    Returns the device key table (`device` plus every link key) and, per export, its
+    records with `_device` (the device number; -1 for duplicates and unmatched records).
     """
+    specs = device_exports()
+    key_columns = link_keys(specs)
     keys = pd.DataFrame(
-        {
-            "device": pd.Series(dtype="int64"),
-            "entra_device_id": pd.Series(dtype="string"),
-            "serial": pd.Series(dtype="string"),
-            "name_key": pd.Series(dtype="string"),
-        }
+        {"device": pd.Series(dtype="int64")}
+        | {key: pd.Series(dtype="string") for key in key_columns}
     )
     linked: dict[SourceKind, pd.DataFrame] = {}
-    for kind in (K.ENTRA, K.INTUNE, K.CONFIGMGR):
-        if kind not in tables:
+    for spec in specs:
+        if spec.kind not in tables:
             continue
-        records = dedupe(kind, combine(tables[kind]), tables[kind], issues)
+        kind_tables = tables[spec.kind]
+        records = dedupe(spec, combine(kind_tables), kind_tables, issues)
         records["_device"] = -1
         live = records["_duplicate_of"].eq(-1)
-        for key in LINK_KEYS[kind]:
+        for key in spec.linking.link_keys:
             if key not in records or keys.empty:
                 continue
-            pending = live & records["_device"].eq(-1) & records[key].notna()
-            if not pending.any():
-                continue
-            left = records.loc[pending, [key]]
-            left = left.assign(_key=_unique_key(left, key)).dropna(subset=["_key"])
-            right = keys[["device", key]].dropna(subset=[key])
-            right = right.assign(_key=_unique_key(right, key)).dropna(subset=["_key"])
-            # A device already matched by this source must not be matched twice.
-            taken = records.loc[records["_device"].ge(0), "_device"]
-            right = right[~right["device"].isin(taken)]
-            hits = left.reset_index().merge(right[["_key", "device"]], on="_key", how="inner")
-            records.loc[hits["index"].to_numpy(), "_device"] = hits["device"].to_numpy()
-        new = live & records["_device"].eq(-1)
-        start = len(keys)
-        records.loc[new, "_device"] = np.arange(start, start + int(new.sum()))
-        keys = _merge_keys(keys, records[live])
-        linked[kind] = records
+            _match_on(key, records, live, keys)
+        unmatched = live & records["_device"].eq(-1)
+        if spec.linking.creates_devices:
+            start = len(keys)
+            records.loc[unmatched, "_device"] = np.arange(start, start + int(unmatched.sum()))
+        else:
+            _report_unmatched(spec, records[unmatched], kind_tables, issues)
+        keys = _merge_keys(keys, records[records["_device"].ge(0)], key_columns)
+        linked[spec.kind] = records
     return keys, linked
 
 
-KEY_COLUMNS = ("entra_device_id", "serial", "name_key")
+def link_keys(specs: tuple[ExportSpec, ...]) -> tuple[str, ...]:
+    """Every key any device export links on: the columns of the device key table."""
+    return tuple(dict.fromkeys(key for spec in specs for key in spec.linking.link_keys))
 
 
-def _merge_keys(keys: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+def _match_on(key: str, records: pd.DataFrame, live: pd.Series, keys: pd.DataFrame) -> None:
+    """Set `_device` of the live, still unmatched records whose `key` names one device."""
+    pending = live & records["_device"].eq(-1) & records[key].notna()
+    if not pending.any():
+        return
+    left = records.loc[pending, [key]]
+    left = left.assign(_key=_unique_key(left, key)).dropna(subset=["_key"])
+    right = keys[["device", key]].dropna(subset=[key])
+    right = right.assign(_key=_unique_key(right, key)).dropna(subset=["_key"])
+    # A device already matched by this source must not be matched twice.
+    taken = records.loc[records["_device"].ge(0), "_device"]
+    right = right[~right["device"].isin(taken)]
+    hits = left.reset_index().merge(right[["_key", "device"]], on="_key", how="inner")
+    records.loc[hits["index"].to_numpy(), "_device"] = hits["device"].to_numpy()
+
+
+def _report_unmatched(
+    spec: ExportSpec, records: pd.DataFrame, tables: list[SourceTable], issues: DataIssues
+) -> None:
+    """A supplementary record that names no device the other exports found."""
+    if records.empty:
+        return
+    keys = ", ".join(KEY_WORDS.get(k, k.replace("_", " ")) for k in spec.linking.link_keys)
+    issue = (
+        f"this {spec.label} record matches no device of the device exports (by {keys}); its "
+        "facts are not part of the audit"
+    )
+    issues.add(
+        _issue_rows(tables, records, _names(records).fillna(""), issue),
+        IssueCode.UNMATCHED_RECORD,
+    )
+
+
+def _merge_keys(
+    keys: pd.DataFrame, records: pd.DataFrame, key_columns: tuple[str, ...]
+) -> pd.DataFrame:
     """Add new devices and fill keys the new source knows that the device table lacked."""
     incoming = records.drop_duplicates("_device").set_index("_device")
     total = max(len(keys), int(incoming.index.max()) + 1 if len(incoming) else 0)
     positions = pd.RangeIndex(total)
     known = keys.set_index("device").reindex(positions)
     merged = pd.DataFrame(index=positions)
-    for column in KEY_COLUMNS:
-        current = known[column].astype("string") if column in known else None
-        offered = (
-            incoming[column].astype("string").reindex(positions) if column in incoming else None
-        )
-        if current is None:
-            current = (
-                offered
-                if offered is not None
-                else pd.Series(pd.NA, index=positions, dtype="string")
-            )
-        elif offered is not None:
-            current = current.fillna(offered)
+    for column in key_columns:
+        current = known[column].astype("string")
+        if column in incoming:
+            current = current.fillna(incoming[column].astype("string").reindex(positions))
         merged[column] = current
     return merged.rename_axis("device").reset_index()
 
@@ -303,15 +290,17 @@ def _merge_keys(keys: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
 def account(
     tables: dict[SourceKind, list[SourceTable]], linked: dict[SourceKind, pd.DataFrame]
 ) -> list[InputRecord]:
-    """rows read = linked + duplicate + rejected, for every device table."""
+    """rows read = linked + duplicate + unmatched + rejected, for every device table."""
     records: list[InputRecord] = []
     for kind, kind_tables in tables.items():
         frame = linked[kind]
         for index, table in enumerate(kind_tables):
             record = InputRecord.of(table)
             mine = frame[frame["_table"].eq(index)]
-            record.rows_duplicate = int(mine["_duplicate_of"].ge(0).sum())
+            duplicate = mine["_duplicate_of"].ge(0)
+            record.rows_duplicate = int(duplicate.sum())
             record.rows_linked = int(mine["_device"].ge(0).sum())
+            record.rows_unmatched = int((~duplicate & mine["_device"].lt(0)).sum())
             records.append(record)
     return records
 
@@ -341,13 +330,15 @@ def assemble(
     """
     devices = keys.set_index("device").sort_index()
     devices.index.name = "device"
-    for kind in PREFIX:
-        devices[f"in_{kind.value}"] = False
+    specs = device_exports()
+    for spec in specs:
+        devices[f"in_{spec.kind.value}"] = False
     for kind, records in linked.items():
-        wanted = [c for c in (*CONSOLIDATED[kind], "_pos", "_row", "_table") if c in records]
+        prefix = EXPORTS[kind].linking.prefix
+        wanted = [c for c in (*EXPORTS[kind].kept, "_pos", "_row", "_table") if c in records]
         kept = records.loc[records["_device"].ge(0), [*wanted, "_device"]].set_index("_device")
-        devices = devices.join(kept.add_prefix(PREFIX[kind]), how="left")
-        devices[f"in_{kind.value}"] = devices[f"{PREFIX[kind]}_row"].notna()
+        devices = devices.join(kept.add_prefix(prefix), how="left")
+        devices[f"in_{kind.value}"] = devices[f"{prefix}_row"].notna()
 
     def col(name: str, dtype: str = "string") -> pd.Series:
         if name in devices:
@@ -374,14 +365,14 @@ def assemble(
     devices["entra_enabled"] = col("entra_account_enabled", "boolean").astype("boolean")
     devices["management"] = col("intune_managed_by").astype("string")
     devices["mdm"] = col("entra_mdm")
-    devices["cm_client"] = _cm_client(devices, K.CONFIGMGR in linked)
+    devices["cm_client"] = _cm_client(devices, SourceKind.CONFIGMGR in linked)
     devices["cm_client_build"] = col("cm_client_build", "Int64").astype("Int64")
     devices["site_code"] = col("cm_site_code")
     devices["domain"] = col("cm_domain")
     activity = pd.concat(
         [
-            col(f"{PREFIX[k]}{c}", "datetime64[ns, UTC]").astype("datetime64[ns, UTC]")
-            for k, c in ACTIVITY.items()
+            col(prefix + activity, "datetime64[ns, UTC]").astype("datetime64[ns, UTC]")
+            for prefix, activity in _activities(specs)
         ],
         axis=1,
     )
@@ -393,6 +384,11 @@ def assemble(
     )
     devices = _join_users(devices, users)
     return devices.reset_index()
+
+
+def _activities(specs: tuple[ExportSpec, ...]) -> list[tuple[str, str]]:
+    """(prefix, activity column) of every device export that reports when it saw a device."""
+    return [(s.linking.prefix, s.linking.activity) for s in specs if s.linking.activity]
 
 
 def _cm_client(devices: pd.DataFrame, configmgr_supplied: bool) -> pd.Series:
@@ -416,24 +412,18 @@ def _configmgr_upn(domain: pd.Series, user: pd.Series, suffixes: dict[str, str])
     """
     if not suffixes:
         return pd.Series(pd.NA, index=user.index, dtype="string")
-    text = pc.utf8_trim_whitespace(_arrow_text(user))
+    text = pc.utf8_trim_whitespace(large_text(user))
     qualified = pc.fill_null(pc.match_substring(text, "\\"), False)
     account = pc.if_else(qualified, pc.replace_substring_regex(text, r"^.*\\", ""), text)
     named = pc.replace_substring_regex(text, r"\\.*$", "")
-    dom = pc.utf8_upper(pc.if_else(qualified, named, _arrow_text(domain)))
+    dom = pc.utf8_upper(pc.if_else(qualified, named, large_text(domain)))
     keys = pa.array([k.upper() for k in suffixes], pa.large_string())
     values = pa.array([v.lower() for v in suffixes.values()], pa.large_string())
     suffix = pc.take(values, pc.index_in(dom, value_set=keys))
     at = pa.scalar("@", pa.large_string())
     upn = pc.binary_join_element_wise(pc.utf8_lower(account), suffix, at)
     upn = pc.if_else(pc.fill_null(pc.equal(account, ""), True), pa.scalar(None, upn.type), upn)
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([upn])), index=user.index)
-
-
-def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
-    array = pa.array(values.astype(STRING).array)
-    array = pa.chunked_array([array]) if isinstance(array, pa.Array) else array
-    return array.cast(pa.large_string())
+    return text_series(upn, index=user.index)
 
 
 def _first_upn(names: pd.Series) -> pd.Series:

@@ -50,7 +50,7 @@ class Verdict(StrEnum):
 
 
 class SourceKind(StrEnum):
-    """The exports the tool understands."""
+    """The exports the tool understands (each described by its spec in ingest/exports/)."""
 
     CONFIGMGR = "configmgr"
     INTUNE = "intune"
@@ -58,26 +58,9 @@ class SourceKind(StrEnum):
     USERS = "users"
     LICENSING = "licensing"
     ROLES = "roles"
-
-    @property
-    def label(self) -> str:
-        return SOURCE_LABELS[self]
-
-
-SOURCE_LABELS: dict[SourceKind, str] = {
-    SourceKind.CONFIGMGR: "Configuration Manager devices",
-    SourceKind.INTUNE: "Intune devices",
-    SourceKind.ENTRA: "Microsoft Entra devices",
-    SourceKind.USERS: "Microsoft 365 users with licences",
-    SourceKind.LICENSING: "Microsoft licensing catalogue",
-    SourceKind.ROLES: "Admin roles",
-}
-
-DEVICE_SOURCES: tuple[SourceKind, ...] = (
-    SourceKind.CONFIGMGR,
-    SourceKind.INTUNE,
-    SourceKind.ENTRA,
-)
+    HARDWARE = "hardware"  # ConfigMgr hardware inventory (TPM, firmware, CPU, memory, disk)
+    FEATURE_READINESS = "readiness"  # Intune Windows feature update device readiness report
+    WORK_FROM_ANYWHERE = "wfa"  # Endpoint analytics Work from anywhere, Windows tab
 
 
 @dataclass(frozen=True)
@@ -114,8 +97,8 @@ class RawTable:
 class SourceTable:
     """A recognised export: canonical typed columns plus the original columns, row-aligned.
 
-    `canonical` columns are the names in `ingest.sources.ALIASES[kind]` (typed by parse);
-    `original` keeps every column as read, for the annotated workbook.
+    `canonical` columns are the spec's column and derived names (ingest/exports/), typed by
+    their parsers; `original` keeps every column as read, for the annotated workbook.
     """
 
     kind: SourceKind
@@ -124,10 +107,6 @@ class SourceTable:
     original: pd.DataFrame
     matched_headers: dict[str, str] = field(default_factory=dict)
     rows_rejected: int = 0
-
-    @property
-    def rows_read(self) -> int:
-        return len(self.raw.frame)
 
 
 @dataclass(frozen=True)
@@ -139,6 +118,8 @@ class CheckSpec:
     ctx)` is False where the check is irrelevant (-> n/a); `message(fleet, ctx)` gives the
     per-device reason for a non-pass. `requires` lists the exports any one of which makes
     the check evaluable; `needs(ctx)` returns why it cannot run (a missing policy fact).
+    `columns` names every fleet column the predicate, applies and message read: the engine
+    hands the checks those columns only (a test runs each check on its columns alone).
     Tenant checks: `predicate(ctx)` returns (status, detail).
     """
 
@@ -218,7 +199,8 @@ class DataIssues:
 
 @dataclass
 class InputRecord:
-    """How one input table was accounted for: rows read = linked + duplicate + rejected."""
+    """How one input table was accounted for:
+    rows read = linked + duplicate + unmatched + rejected."""
 
     path: str
     sheet: str | None
@@ -227,6 +209,7 @@ class InputRecord:
     rows_read: int
     rows_linked: int = 0
     rows_duplicate: int = 0
+    rows_unmatched: int = 0
     rows_rejected: int = 0
 
     @classmethod
@@ -250,8 +233,48 @@ class InputRecord:
             "rows_read": self.rows_read,
             "rows_linked": self.rows_linked,
             "rows_duplicate": self.rows_duplicate,
+            "rows_unmatched": self.rows_unmatched,
             "rows_rejected": self.rows_rejected,
         }
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A blocking check and how many devices fail it."""
+
+    check_id: str
+    title: str
+    devices: int
+
+
+@dataclass(frozen=True)
+class LicenceCoverage:
+    """The users of in-scope devices (primary users found in the users export) and whether
+    they hold Microsoft Entra ID P1 (or P2, which includes it) and a full Intune licence."""
+
+    users_in_scope: int
+    with_entra_p1: int
+    with_intune: int
+    missing_entra_p1_only: int
+    missing_intune_only: int
+    missing_both: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The counts every writer shows, computed once (result.summarise).
+
+    verdicts: every verdict in Verdict order; waves: the waves present, in plan order;
+    top_blockers: every check that fails a device, most devices first (WIN-001 is left
+    out: an out-of-scope device is not blocked); licences: None without a users export;
+    data_issues: the codes present, in IssueCode order.
+    """
+
+    verdicts: dict[str, int]
+    waves: dict[str, int]
+    top_blockers: tuple[Blocker, ...]
+    licences: LicenceCoverage | None
+    data_issues: dict[str, int]
 
 
 @dataclass
@@ -259,8 +282,10 @@ class AuditResult:
     """Everything the writers need, computed once.
 
     devices: one row per device, identity + verdict columns, one status column per check
-        (named by check id), then original source columns prefixed `ConfigMgr: ` etc.
+        (named by check id), then original source columns prefixed by each export's title
+        (`ConfigMgr: `, ...); result.py builds it and names its columns.
     findings: one row per device x non-pass check.
+    summary: the counts the console, summary.json and the workbook show.
     """
 
     as_of: date
@@ -273,5 +298,5 @@ class AuditResult:
     data_issues: pd.DataFrame
     licences: pd.DataFrame
     not_evaluated: dict[str, str]
-    original_columns: dict[SourceKind, list[str]] = field(default_factory=dict)
+    summary: Summary
     title: str = ""

@@ -7,6 +7,7 @@ from comanage_audit.checks import (  # noqa: F401 - imported for registration
     licensing,
     tenant,
     windows,
+    windows11,
 )
 from comanage_audit.checks.registry import (
     REGISTRY,

@@ -31,7 +31,7 @@ def _has_client(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
         "No ConfigMgr client is installed", index=fleet.index, dtype="string"
     ).where(fleet["in_configmgr"].astype(bool), "Not in the ConfigMgr inventory (no client)"),
     unknown="the ConfigMgr export does not say whether a client is installed",
-    columns=("cm_client",),
+    columns=("cm_client", "os_family", "in_configmgr"),
 )
 def client_installed(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     return fleet["cm_client"].astype("boolean")
@@ -56,7 +56,7 @@ def _version_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     applies=_has_client,
     message=_version_message,
     unknown="the ConfigMgr export does not report the client version",
-    columns=("cm_client_build",),
+    columns=("cm_client_build", "os_family", "cm_client", "cm_client_version", "cm_release"),
 )
 def client_version(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     from comanage_audit.reference.configmgr import MIN_COMANAGE_CLIENT_BUILD
@@ -82,7 +82,7 @@ def _support_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     applies=_has_client,
     message=_support_message,
     unknown="the client version is not reported or not in the release table",
-    columns=("cm_client_build",),
+    columns=("cm_client_build", "os_family", "cm_client", "cm_release", "cm_support_end"),
 )
 def client_supported(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     end = fleet["cm_support_end"]

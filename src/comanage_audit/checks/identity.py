@@ -35,7 +35,7 @@ def _join_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     applies=windows_client,
     message=_join_message,
     unknown="no export reports the join type",
-    columns=("join_type",),
+    columns=("join_type", "os_family", "in_entra"),
 )
 def entra_joined(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     joined = fleet["join_type"].isin(["entra-joined", "hybrid-joined"]).astype("boolean")
@@ -60,7 +60,7 @@ def entra_joined(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
         "The Microsoft Entra device object is disabled", index=fleet.index, dtype="string"
     ),
     unknown="the Entra export does not say whether the object is enabled",
-    columns=("entra_enabled",),
+    columns=("entra_enabled", "os_family", "in_entra"),
 )
 def entra_enabled(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     return fleet["entra_enabled"].astype("boolean")
@@ -85,7 +85,7 @@ def _stale_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     applies=windows_client,
     message=_stale_message,
     unknown="no export reports when the device was last active",
-    columns=("last_seen",),
+    columns=("last_seen", "os_family"),
 )
 def recently_active(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     limit = ctx.as_of_ts - pd.Timedelta(days=ctx.policy.stale_days)

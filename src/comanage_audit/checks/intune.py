@@ -43,7 +43,7 @@ def _scope_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     message=_scope_message,
     unknown="the device has no known primary user",
     needs=_scope_needs,
-    columns=("primary_upn",),
+    columns=("primary_upn", "os_family"),
 )
 def enrollment_scope(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     scope = ctx.policy.mdm_user_scope
@@ -77,7 +77,7 @@ def third_party(fleet: pd.DataFrame) -> pd.Series:
         "Managed by a third-party MDM (" + fleet["mdm"].astype("string").fillna("per Intune") + ")"
     ),
     unknown="no export reports the device's MDM",
-    columns=("mdm", "management"),
+    columns=("mdm", "management", "os_family", "in_intune", "in_entra"),
 )
 def no_third_party_mdm(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     # Any MDM enrollment registers the device in Entra, so a device missing from a supplied

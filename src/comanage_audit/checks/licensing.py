@@ -26,10 +26,6 @@ def _user_message(product: str) -> object:
     return message
 
 
-def _unknown_reason(fleet: pd.DataFrame) -> pd.Series:
-    return fleet["primary_upn"].isna()
-
-
 @device_check(
     id="LIC-001",
     area="Licensing",
@@ -43,7 +39,7 @@ def _unknown_reason(fleet: pd.DataFrame) -> pd.Series:
     applies=windows_client,
     message=_user_message("Microsoft Entra ID P1/P2"),
     unknown="the device has no primary user in the users export",
-    columns=("primary_upn", "user_entra_p1"),
+    columns=("primary_upn", "user_entra_p1", "user_found", "os_family"),
 )
 def entra_premium(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     return _user_state(fleet, fleet["user_entra_p1"])
@@ -64,7 +60,7 @@ def entra_premium(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     applies=windows_client,
     message=_user_message("Intune"),
     unknown="the device has no primary user in the users export",
-    columns=("primary_upn", "user_intune_full", "cm_client"),
+    columns=("primary_upn", "user_intune_full", "cm_client", "user_found", "os_family"),
 )
 def intune_licence(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     licensed = _user_state(fleet, fleet["user_intune_full"])

@@ -77,7 +77,7 @@ def _build_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     applies=windows_client,
     message=_build_message,
     unknown="no export reports the Windows build",
-    columns=("os_build",),
+    columns=("os_build", "os_family", "os_label"),
 )
 def windows_version(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     return fleet["os_build"].ge(ctx.policy.min_build).astype("boolean")
@@ -107,7 +107,7 @@ def _servicing_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     applies=_serviced_applies,
     message=_servicing_message,
     unknown="the Windows build is not reported or not in the release table",
-    columns=("os_build", "edition"),
+    columns=("os_build", "edition", "os_family", "servicing_end", "servicing_basis", "os_label"),
 )
 def windows_serviced(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     return (

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from comanage_audit.arrow_text import characters
+from comanage_audit.arrow_text import characters, large_text, text_series
 from comanage_audit.reference.windows import LTSC_RELEASES, WINDOWS_RELEASES
 
 STRING = pd.StringDtype()
@@ -168,19 +168,14 @@ def clean_text(s: pd.Series) -> pd.Series:
     Done over the whole column in Arrow: most text columns (names, ids) are nearly all
     distinct, so factorizing first would cost more than it saves.
     """
-    array = pa.array(s.astype(STRING_ARROW).array)
-    if isinstance(array, pa.Array):
-        array = pa.chunked_array([array])
-    array = array.cast(pa.large_string())
+    array = large_text(s)
     text = b"".join(bytes(characters(chunk)) for chunk in array.chunks)
     for invisible, replacement in (("\u00a0", " "), ("\ufeff", ""), ("\u200b", "")):
         if invisible.encode() in text:  # a memchr-speed search saves a rewrite of the column
             array = pc.replace_substring(array, invisible, replacement)
     array = pc.utf8_trim_whitespace(array)
     array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
-    return pd.Series(
-        pd.arrays.ArrowStringArray(array), index=s.index, name=s.name, dtype=STRING_ARROW
-    )
+    return text_series(array, s.index).rename(s.name)
 
 
 def upn(s: pd.Series) -> pd.Series:

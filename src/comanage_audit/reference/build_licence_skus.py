@@ -3,9 +3,11 @@
 Microsoft's CSV itself is not shipped; this script makes the compact table reproducible:
 
     python -m comanage_audit.reference.build_licence_skus \\
-        ../shared/data/product_names_service_plan_identifiers.csv \\
-        --older ../shared/data/licensing-drift/licensing_csv_2022-08_semicolon.csv \\
-        --older ../shared/data/licensing-drift/licensing_csv_2022-01_string_space_id.csv
+        FULL/product_names_service_plan_identifiers.csv \\
+        --older FULL/licensing-drift/licensing_csv_2022-08_semicolon.csv \\
+        --older FULL/licensing-drift/licensing_csv_2022-01_string_space_id.csv
+
+FULL holds Microsoft's full catalogues (where each is published: tests/data/licensing/SOURCES.md).
 
 The first file is the current catalogue; `--older` copies only add SKUs it lacks and the
 display names products had back then (as aliases).

@@ -13,7 +13,8 @@ import pandas as pd
 
 # Source: MicrosoftDocs/memdocs `intune/configmgr/core/servers/manage/updates.md`
 # @ 917a67af27f9020d37bca1af132d7abc2a565e73 (supported and historical tables; "available" is the
-# early update ring date), via shared/research/formats.md section 3.3 (read 2026).
+# early update ring date), read 2026;
+# https://learn.microsoft.com/mem/configmgr/core/servers/manage/updates
 # - 1606 is listed with its original build 8412 (the KB3186654 re-release is the same build).
 # - 2509 build 9141 is confirmed by memdocs hotfix/2509/36949461.md; its dates come from a
 #   secondary summary of the newer updates.md.

@@ -6,9 +6,8 @@ gives product *display names* joined with "+"; Graph dumps give String_Ids or GU
 
 The packaged `licence_skus.csv` is derived (by `build_licence_skus`) from Microsoft's
 "Product names and service plan identifiers for licensing" CSV, copy of 2025-10-29
-(shared/data/product_names_service_plan_identifiers.csv, see shared/data/SOURCES.md), with
-older display names taken from the 2022-01 and 2022-08 copies (shared/data/licensing-drift/)
-and `KNOWN_RENAMES`. Every product of the catalogue is listed, entitling or not, so that an
+(where each copy is published: tests/data/licensing/SOURCES.md), with older display names
+taken from copies of 2022-01 and 2022-08 and `KNOWN_RENAMES`. Every product of the catalogue is listed, entitling or not, so that an
 ordinary product ("Office 365 E3") is known rather than reported as unrecognised.
 """
 

@@ -19,7 +19,7 @@ def _dates(values: list[str | None]) -> pd.Series:
 # Source: altrhombus/DataForGeeks `content/ms/win/releases.json` (builds, scraped from Microsoft's
 # Windows release-health pages, collected 2026-09-29) and `content/ms/win/lifecycle-client.json`
 # (end of servicing, scraped from Microsoft's lifecycle pages, collected 2026-05-27), as
-# summarised in shared/research/formats.md section 4 (read 2026).
+# read 2026 (https://learn.microsoft.com/windows/release-health/release-information).
 # `feature_update` is False for 26H1: it ships only on new devices, it is not offered as an
 # update to existing ones (Microsoft's Windows 11 26H1 announcement; not in formats.md).
 # 26H2 (26300) has a build but no lifecycle entry yet, hence NaT. Note 26H1 (28000) has a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from comanage_audit.checks import all_checks
+from comanage_audit.ingest.exports import label
 from comanage_audit.model import Scope
 
 
@@ -29,6 +30,6 @@ def catalogue_markdown() -> str:
             "",
         ]
         if spec.scope is Scope.DEVICE and spec.requires:
-            lines += ["Needs: " + " or ".join(k.label for k in spec.requires) + " export.", ""]
+            lines += ["Needs: " + " or ".join(label(k) for k in spec.requires) + " export.", ""]
         lines += [f"Why: {spec.why}", "", f"Fix: {spec.fix}", "", f"Reference: <{spec.link}>"]
     return "\n".join(lines) + "\n"

@@ -1,8 +1,8 @@
 """What each output column is: its kind, header group, width and number format.
 
-This module only describes columns; it never touches a workbook. The xlsxwriter cell
-writer (report/xlsx_sheets.py) and any future Arrow-based sheet writer both take a list of
-`Column` and decide for themselves how to put the cells down.
+This module only describes columns; it never touches a workbook. The xlsxwriter table
+writer (report/xlsx_table.py) and the Arrow writer (report/fast_sheet.py) both take a list
+of `Column` and decide for themselves how to put the cells down.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from comanage_audit.model import AuditResult, IssueCode, Verdict
 
+TOP_BLOCKERS = 5
 VERDICT_STYLE = {
     Verdict.READY: "green",
     Verdict.CO_MANAGED: "cyan",
@@ -22,23 +23,21 @@ VERDICT_STYLE = {
 
 def print_summary(result: AuditResult, written: list[Path], console: Console) -> None:
     total = len(result.devices)
-    counts = result.devices["readiness"].astype("string").value_counts()
+    summary = result.summary
     table = Table(title=f"Co-management readiness: {total:,} devices", title_justify="left")
     table.add_column("Verdict")
     table.add_column("Devices", justify="right")
     table.add_column("Share", justify="right")
     for verdict in Verdict:
-        count = int(counts.get(verdict.value, 0))
+        count = summary.verdicts[verdict.value]
         share = f"{count / total:.0%}" if total else "-"
         table.add_row(f"[{VERDICT_STYLE[verdict]}]{verdict.value}[/]", f"{count:,}", share)
     console.print(table)
 
-    blockers = result.findings[result.findings["status"].eq("fail")]["check_id"].value_counts()
-    if len(blockers):
-        titles = {c.id: c.title for c in result.checks}
+    if summary.top_blockers:
         console.print("[bold]Top blockers[/]")
-        for check, count in blockers.head(5).items():
-            console.print(f"  {check:<10} {count:>8,}  {titles.get(check, '')}")
+        for blocker in summary.top_blockers[:TOP_BLOCKERS]:
+            console.print(f"  {blocker.check_id:<10} {blocker.devices:>8,}  {blocker.title}")
     if result.not_evaluated:
         console.print(f"[dim]{len(result.not_evaluated)} checks not evaluated (see Summary).[/]")
     issues = result.data_issues

@@ -12,17 +12,7 @@ from comanage_audit.model import AuditResult, Scope
 from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.output_files import DEVICES_CSV, FINDINGS_CSV
 from comanage_audit.report.safety import defuse_csv
-
-DEVICE_COLUMNS = (
-    "device_id",
-    "device_name",
-    "readiness",
-    "wave",
-    "failed_checks",
-    "warnings",
-    "unknown_checks",
-)
-FINDING_COLUMNS = ("device_id", "device_name", "check_id", "status", "severity", "message", "fix")
+from comanage_audit.result import DEVICE_COLUMNS, FINDING_COLUMNS
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:

@@ -1,7 +1,7 @@
 """The big table sheets at Arrow speed, spliced into the workbook xlsxwriter wrote.
 
 xlsxwriter pays one Python call per cell (about 240,000 cells/s here). For a table part
-with many rows, xlsx_sheets.write_table_part lets xlsxwriter write only the header row and
+with many rows, xlsx_table.write_table_part lets xlsxwriter write only the header row and
 the settings that cover the rows (column widths and formats, autofilter, conditional
 formats, frozen panes) and hands the rows to `FastSheets`. After `workbook.close()`,
 `FastSheets.splice` copies the package member by member, streaming each such sheet as:
@@ -9,7 +9,7 @@ its XML up to `</sheetData>`, the rows built here, then the rest, with `<dimensi
 widened to the rows.
 
 Rows are built a batch at a time with pyarrow.compute. Cell values come from
-xlsx_sheets.cell_values, as for the xlsxwriter path (same types, same truncation). Text is
+cells.cell_values, as for the xlsxwriter path (same types, same truncation). Text is
 escaped exactly as xlsxwriter escapes an inline string (`_xHHHH_` for control characters
 and U+FFFE/U+FFFF, `_x005F` before a literal `_xHHHH_`, then & < >, with
 xml:space="preserve" where xlsxwriter sets it) and, unlike xlsxwriter, text that looks like
@@ -50,14 +50,15 @@ from xlsxwriter.worksheet import Worksheet
 
 from comanage_audit.arrow_text import characters, layout
 from comanage_audit.fast_deflate import DEFLATE_LEVEL, use_fast_deflate
-from comanage_audit.report.columns import Column, Kind
-from comanage_audit.report.xlsx_sheets import (
+from comanage_audit.report.cells import (
+    TEXT,
     CellValues,
     Table,
     Tally,
     cell_values,
     count_truncated,
 )
+from comanage_audit.report.columns import Column, Kind
 from comanage_audit.report.xlsx_styles import Styles
 
 WRITERS = ("fast", "xlsxwriter")
@@ -69,7 +70,6 @@ OTHER_LEVEL = 6
 WORKERS = 2  # batch builders beside the compressor (ISA-L leaves them most of both cores)
 AHEAD = WORKERS + 1  # batches built or held ahead of the compressor
 
-STR = pa.large_string()  # 64-bit offsets: a batch's XML never overflows
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -112,7 +112,7 @@ ASCII_SPACE, STARTS_SPACE, ENDS_SPACE = _byte_tables()
 
 
 def _scalar(text: str) -> pa.Scalar:
-    return pa.scalar(text, STR)
+    return pa.scalar(text, TEXT)
 
 
 def preserve_mask(text: pa.Array) -> pa.Array | None:
@@ -148,7 +148,7 @@ def escape_text(text: pa.Array) -> tuple[pa.Array, pa.Array | None]:
     Each escape is looked for in the batch's bytes at once (memchr speed) and applied only
     when present. The mask is None when no value needs xml:space="preserve".
     """
-    text = text.cast(STR)
+    text = text.cast(TEXT)
     data = bytes(characters(text))
     if b"_x" in data:
         text = pc.replace_substring_regex(text, ESCAPED_ESCAPE, r"_x005F\1")
@@ -208,7 +208,7 @@ def number_cells(numbers: pa.Array, lead: Lead, parts: _CellParts) -> pa.Array:
     if pa.types.is_floating(numbers.type):  # no NaN or infinity in a cell
         numbers = pc.if_else(pc.is_finite(numbers), numbers, pa.scalar(None, numbers.type))
     # Arrow prints the shortest text that reads back as the same double.
-    return _join(*lead, parts.number, numbers.cast(STR), VALUE_END)
+    return _join(*lead, parts.number, numbers.cast(TEXT), VALUE_END)
 
 
 def bool_cells(flags: pa.Array, lead: Lead, parts: _CellParts) -> pa.Array:
@@ -261,7 +261,7 @@ def batch_xml(
 ) -> memoryview:
     """The `<row>` elements of every row of `frame`, the first at 0-based sheet row `first_row`."""
     numbers = pa.array(np.arange(first_row + 1, first_row + 1 + len(frame), dtype=np.int64))
-    rows = numbers.cast(STR)
+    rows = numbers.cast(TEXT)
     cells = [
         column_cells(frame[column.name], column.kind, rows, part)
         for column, part in zip(columns, parts, strict=True)
@@ -272,7 +272,7 @@ def batch_xml(
     xml = pc.binary_join_element_wise(
         lead, *cells, _scalar("</row>"), _scalar(""), null_handling="skip"
     )
-    return characters(xml.cast(STR))
+    return characters(xml.cast(TEXT))
 
 
 def sheet_rows(

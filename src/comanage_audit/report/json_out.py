@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pandas as pd
 
 from comanage_audit import __version__
-from comanage_audit.engine import WAVES
-from comanage_audit.model import AuditResult, Status, Verdict
+from comanage_audit.model import AuditResult, Status
 from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.output_files import SUMMARY_JSON
 
 
 def summary(result: AuditResult) -> dict[str, object]:
     devices = result.devices
-    readiness = devices["readiness"].astype("string").value_counts()
-    waves = devices["wave"].astype("string").value_counts()
+    counts = result.summary
     checks: dict[str, object] = {}
     for row in result.check_summary.to_dict("records"):
         if row["evaluated"]:
@@ -31,24 +30,15 @@ def summary(result: AuditResult) -> dict[str, object]:
         "as_of": result.as_of.isoformat(),
         "inputs": [record.as_dict() for record in result.inputs],
         "devices": len(devices),
-        "readiness": {v.value: int(readiness.get(v.value, 0)) for v in Verdict},
-        "waves": {
-            name: int(count)
-            for name, count in sorted(waves.items(), key=lambda item: _wave_order(item[0]))
-        },
+        "readiness": counts.verdicts,
+        "waves": counts.waves,
+        "top_blockers": [dataclasses.asdict(blocker) for blocker in counts.top_blockers],
+        "licences": None if counts.licences is None else dataclasses.asdict(counts.licences),
         "checks": checks,
         "tenant": result.tenant[["check_id", "title", "status", "detail"]].to_dict("records"),
         "data_issues": len(result.data_issues),
-        "data_issues_by_code": {
-            str(code): int(count)
-            for code, count in result.data_issues["code"].value_counts(sort=False).items()
-        },
+        "data_issues_by_code": counts.data_issues,
     }
-
-
-def _wave_order(name: str) -> tuple[int, str]:
-    base = next((i for i, w in enumerate(WAVES) if name.startswith(w)), len(WAVES))
-    return base, name
 
 
 def write_json(result: AuditResult, out_dir: Path, stage: Stage = atomic_path) -> list[Path]:

@@ -73,7 +73,7 @@ class BlockerRow:
     title: str
     devices: int  # failing it, across the portfolio
     customers: int  # with at least one device failing it
-    share_of_devices: float | None  # of every device in the written customers' exports
+    share_of_in_scope_pcs: float | None  # blockers fail only in-scope PCs (WIN-001 is none)
 
 
 @dataclass(frozen=True)
@@ -117,13 +117,13 @@ def summary_figures(summary: Summary) -> dict[str, Any]:
     devices = int(summary["devices"])
     in_scope = devices - readiness[Verdict.OUT_OF_SCOPE.value]
     checks: Mapping[str, Mapping[str, Any]] = summary.get("checks", {})
-    failing = {check: int(counts.get("fail", 0)) for check, counts in checks.items()}
+    blockers = {b["check_id"]: int(b["devices"]) for b in summary.get("top_blockers", ())}
     return {
         "devices": devices,
         "in_scope_pcs": in_scope,
         "readiness": readiness,
         "shares": {v.value: _share(readiness[v.value], in_scope) for v in SHARES},
-        "blockers": dict(sorted(((c, n) for c, n in failing.items() if n), key=_most_first)),
+        "blockers": dict(sorted(blockers.items(), key=_most_first)),
         "windows11": windows11_paths(summary),
         "data_issues": int(summary.get("data_issues", 0)),
         "not_evaluated": {
@@ -190,7 +190,7 @@ def build_portfolio(
     """Sort the rows and total the blockers; `titles` names each check id."""
     ordered = sorted(rows, key=_attention_first)
     written = [row for row in ordered if row.status == WRITTEN]
-    all_devices = sum(row.devices or 0 for row in written)
+    in_scope = sum(row.in_scope_pcs or 0 for row in written)
     devices: dict[str, int] = {}
     customers: dict[str, int] = {}
     for row in written:
@@ -198,9 +198,7 @@ def build_portfolio(
             devices[check] = devices.get(check, 0) + count
             customers[check] = customers.get(check, 0) + 1
     blockers = [
-        BlockerRow(
-            check, titles.get(check, ""), count, customers[check], _share(count, all_devices)
-        )
+        BlockerRow(check, titles.get(check, ""), count, customers[check], _share(count, in_scope))
         for check, count in sorted(devices.items(), key=_most_first)
     ]
     return Portfolio(as_of, ordered, blockers, round(seconds, 3))

@@ -29,8 +29,8 @@ from comanage_audit.report.portfolio import (
     Portfolio,
 )
 from comanage_audit.report.safety import XLSX_OPTIONS
-from comanage_audit.report.xlsx_sheets import write_text
 from comanage_audit.report.xlsx_styles import VERDICT_CHART, Styles
+from comanage_audit.report.xlsx_table import write_text
 
 HEADER_ROW = 4  # the Portfolio table's header; title and totals above it
 SHARE_TITLES = {
@@ -194,9 +194,9 @@ def _readiness_chart(book: Workbook, ws: Worksheet, portfolio: Portfolio, styles
 
 
 def _blockers_sheet(book: Workbook, ws: Worksheet, portfolio: Portfolio, styles: Styles) -> None:
-    headers = ("Check", "Title", "Devices failing", "Customers", "Share of devices")
+    headers = ("Check", "Title", "Devices failing", "Customers", "Share of in-scope PCs")
     rows = [
-        (b.check_id, b.title, b.devices, b.customers, b.share_of_devices)
+        (b.check_id, b.title, b.devices, b.customers, b.share_of_in_scope_pcs)
         for b in portfolio.blockers
     ]
     ws.write_string(0, 0, "Top blockers across the portfolio", styles.title)

@@ -107,7 +107,7 @@ class Styles:
 
     @property
     def run(self) -> Format:
-        """The cell font as a rich-string run (xlsx_sheets.write_text)."""
+        """The cell font as a rich-string run (xlsx_table.write_text)."""
         return self.get()
 
     @property

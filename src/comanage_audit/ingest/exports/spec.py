@@ -8,6 +8,7 @@ spec, so a new header spelling or a whole new layout is a change to one file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -18,6 +19,14 @@ from comanage_audit.model import SourceKind
 Parser = Callable[[pd.Series], pd.Series]
 # (typed canonical columns, the same columns as cleaned text) -> typed plus derived columns
 Derive = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
+
+_SPACES = re.compile(r"\s+")
+
+
+def header_key(header: str) -> str:
+    """Compare headers case-insensitively, ignoring BOMs, NBSPs, quotes and repeated spaces."""
+    text = header.replace("\ufeff", "").replace("\u00a0", " ").strip().strip('"').strip()
+    return _SPACES.sub(" ", text).casefold()
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,10 @@ class ExportSpec:
     `signature` weighs headers that (nearly) only this kind has; a table is this kind when
     its signature score is the highest, at least `MIN_SCORE`, and every `required` column is
     mapped. `title` prefixes the export's original columns on the Devices sheet.
+    `unread_headers` are headers of this kind that no column reads but the signature may
+    weigh (a users export's `First name`), so a signature header is never a typo.
+    `derive` adds the `derived` columns and may retype canonical ones (`os_build` text to
+    a build number).
     """
 
     kind: SourceKind
@@ -91,6 +104,7 @@ class ExportSpec:
     derive: Derive | None = None
     linking: Linking | None = None
     layouts: tuple[Layout, ...] = ()
+    unread_headers: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

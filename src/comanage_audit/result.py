@@ -1,0 +1,403 @@
+"""What the audit result is made of: the device table, the findings, the per-check counts
+and the summary every writer shows, built once from the checked fleet.
+
+Writers read these columns and names from here (and the vocabulary from model.py), never
+from the pipeline that computed them.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from comanage_audit.arrow_text import STRING, large_text, string_types, text_series
+from comanage_audit.checks import device_checks
+from comanage_audit.engine import STATUS_DTYPE, WAVES, Evaluation
+from comanage_audit.errors import ConfigError
+from comanage_audit.ingest.exports import EXPORTS
+from comanage_audit.model import (
+    Blocker,
+    IssueCode,
+    LicenceCoverage,
+    SourceKind,
+    SourceTable,
+    Status,
+    Summary,
+    Verdict,
+)
+
+# Who each device is and what it needs: the first columns of the Devices sheet and
+# devices.csv (whose reasons and fixes are in findings.csv).
+DEVICE_COLUMNS = (
+    "device_id",
+    "device_name",
+    "readiness",
+    "wave",
+    "failed_checks",
+    "warnings",
+    "unknown_checks",
+)
+IDENTITY_COLUMNS = (*DEVICE_COLUMNS, "reasons", "fixes")
+FACT_COLUMNS = {
+    "os_label": "OS",
+    "os_family": "Platform",
+    "edition": "Edition",
+    "join_type": "Join type",
+    "management": "Managed by",
+    "cm_client_version": "ConfigMgr client",
+    "primary_upn": "Primary user",
+    "last_seen": "Last seen",
+    "site_code": "Site",
+    "domain": "Domain",
+    "in_configmgr": "In ConfigMgr",
+    "in_intune": "In Intune",
+    "in_entra": "In Entra",
+}
+# Everyday names for the Devices columns people split waves and pivots by.
+COLUMN_ALIASES = {
+    "site": "Site",
+    "site_code": "Site",
+    "site code": "Site",
+    "domain": "Domain",
+    "os": "OS",
+    "platform": "Platform",
+    "department": "User: Department",
+    "office": "User: Office",
+    "city": "User: City",
+    "country": "User: Country/Region",
+    "ad site": "ConfigMgr: AD_Site_Name0",
+    "ad_site": "ConfigMgr: AD_Site_Name0",
+    "verdict": "readiness",
+}
+
+
+def find_column(name: str, table: pd.DataFrame) -> str | None:
+    """A Devices column by its exact name, case-insensitively, by fact key (`site_code`) or
+    by an everyday alias (`site`, `department`); None if there is none."""
+    wanted = name.strip()
+    by_key = {str(c).casefold(): str(c) for c in table.columns}
+    candidates = (wanted, COLUMN_ALIASES.get(wanted.casefold(), ""), FACT_COLUMNS.get(wanted, ""))
+    return next((by_key[c.casefold()] for c in candidates if c and c.casefold() in by_key), None)
+
+
+def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
+    """`find_column`, or a clear error naming the columns people usually mean."""
+    found = find_column(name, table)
+    if found is not None:
+        return found
+    facts = ", ".join([*FACT_COLUMNS.values(), "User: Department"])
+    raise ConfigError(
+        f"{option} {name!r} is not a column of the Devices sheet. Use one of {facts}, "
+        "or any original column such as 'ConfigMgr: AD_Site_Name0'."
+    )
+
+
+def device_ids(devices: pd.DataFrame) -> pd.Series:
+    """Stable ids: the Entra device id where known, else the best source id, else the name."""
+
+    def col(name: str) -> pd.Series:
+        return (
+            devices[name].astype("string")
+            if name in devices
+            else pd.Series(pd.NA, index=devices.index, dtype="string")
+        )
+
+    ids = col("entra_device_id")
+    ids = ids.fillna("intune:" + col("intune_intune_device_id"))
+    ids = ids.fillna("configmgr:" + col("cm_resource_id"))
+    ids = ids.fillna("name:" + col("name_key"))
+    position = devices.index.to_series().astype("string")
+    ids = ids.fillna("device:" + position)
+    repeat = ids.duplicated(keep="first")
+    return ids.mask(repeat, ids + "#" + position)
+
+
+def device_table(
+    devices: pd.DataFrame,
+    statuses: pd.DataFrame,
+    evaluation: Evaluation,
+    verdict: pd.Series,
+    tables: dict[SourceKind, list[SourceTable]],
+) -> pd.DataFrame:
+    fixes: dict[str, pd.Series | str] = {
+        spec.id: spec.fix for spec in device_checks() if spec.id in statuses
+    }
+    blocking = (Status.FAIL,)
+    table = pd.DataFrame(
+        {
+            "device_id": device_ids(devices),
+            "device_name": devices["device_name"].astype("string"),
+            "readiness": verdict,
+            "wave": pd.Series("", index=devices.index, dtype="string"),
+            "failed_checks": checks_with(statuses, Status.FAIL),
+            "warnings": checks_with(statuses, Status.WARN),
+            "unknown_checks": checks_with(statuses, Status.UNKNOWN),
+            "reasons": join_texts(
+                statuses, evaluation.messages, (Status.FAIL, Status.WARN, Status.UNKNOWN)
+            ),
+            "fixes": join_texts(statuses, fixes, blocking),
+        },
+        index=devices.index,
+    )
+    table = pd.concat([table, statuses], axis=1)
+    facts = pd.DataFrame({label: devices[c] for c, label in FACT_COLUMNS.items() if c in devices})
+    originals = original_columns(devices, tables)
+    return pd.concat([table, facts, originals], axis=1)
+
+
+def original_columns(
+    devices: pd.DataFrame, tables: dict[SourceKind, list[SourceTable]]
+) -> pd.DataFrame:
+    """Each device's original export columns, prefixed by source (`ConfigMgr: Name0`).
+
+    Taken by position from the stacked originals with Arrow, nulls where the device is not
+    in that export. Consumes `tables`: each source leaves the dict once its columns are
+    taken, so its memory goes before the next source's copy is made (the audit's peak).
+    """
+    frames = []
+    for kind, spec in EXPORTS.items():
+        if spec.linking is None:
+            continue
+        prefix = spec.linking.prefix
+        kind_tables = tables.pop(kind, None)
+        if not kind_tables or f"{prefix}_pos" not in devices:
+            continue
+        stacked = pa.concat_tables(
+            [pa.Table.from_pandas(t.original, preserve_index=False) for t in kind_tables],
+            promote_options="permissive",
+        )
+        positions = pa.array(devices[f"{prefix}_pos"].astype("Int64").array, pa.int64())
+        # Arrow's take releases the GIL: two threads, one column each, use both cores.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            columns = list(pool.map(pc.take, stacked.columns, [positions] * stacked.num_columns))
+        taken = pa.table(columns, names=stacked.column_names).to_pandas(types_mapper=string_types)
+        taken.index = devices.index
+        frames.append(taken.add_prefix(f"{spec.title}: "))
+        del stacked, kind_tables, columns  # before the next source is stacked
+    return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=devices.index)
+
+
+# What findings.csv and the Findings sheet show; the findings frame also has each check's link.
+FINDING_COLUMNS = ("device_id", "device_name", "check_id", "status", "severity", "message", "fix")
+
+
+def findings(
+    devices: pd.DataFrame,
+    statuses: pd.DataFrame,
+    evaluation: Evaluation,
+    suppressed: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per device and non-pass check, device by device in catalogue order.
+
+    Built from positions and codes: the per-check constants (id, severity, fix, link) are
+    categoricals, so millions of findings do not hold millions of copies of the same text.
+    """
+    specs = [s for s in device_checks() if s.id in statuses]
+    positions, checks, status_codes, messages = [], [], [], []
+    for code, spec in enumerate(specs):
+        column = statuses[spec.id]
+        rows = np.flatnonzero(~column.isin([Status.PASS.value, Status.NA.value]).to_numpy())
+        if not len(rows):
+            continue
+        message = evaluation.messages[spec.id].reindex(statuses.index[rows])
+        waived = suppressed[suppressed["check_id"].eq(spec.id)]
+        if len(waived):
+            note = " (suppressed: " + waived.set_index("row")["reason"].astype(STRING) + ")"
+            message = message.add(note.reindex(message.index), fill_value="")
+        positions.append(rows)
+        checks.append(np.full(len(rows), code, dtype=np.int16))
+        status_codes.append(column.cat.codes.to_numpy()[rows])
+        messages.append(message.astype(STRING).reset_index(drop=True))
+    if not positions:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in (*FINDING_COLUMNS, "link")})
+    position, check = np.concatenate(positions), np.concatenate(checks)
+    order = np.lexsort((check, position))
+    position, check = position[order], check[order]
+    return pd.DataFrame(
+        {
+            "device_id": devices["device_id"].array.take(position),
+            "device_name": devices["device_name"].array.take(position),
+            "check_id": _per_check(check, [s.id for s in specs]),
+            "status": pd.Categorical.from_codes(
+                np.concatenate(status_codes)[order], dtype=STATUS_DTYPE
+            ),
+            "severity": _per_check(check, [s.severity.value for s in specs]),
+            "message": pd.concat(messages, ignore_index=True).array.take(order),
+            "fix": _per_check(check, [s.fix for s in specs]),
+            "link": _per_check(check, [s.link for s in specs]),
+        }
+    )
+
+
+def _per_check(check: np.ndarray, values: list[str]) -> pd.Categorical:
+    """A per-check constant (values may repeat, e.g. severity) as a categorical."""
+    categories = list(dict.fromkeys(values))
+    remap = np.array([categories.index(v) for v in values], dtype=np.int16)
+    return pd.Categorical.from_codes(remap[check], categories=categories)
+
+
+def check_summary(statuses: pd.DataFrame, evaluation: Evaluation) -> pd.DataFrame:
+    rows = []
+    for spec in device_checks():
+        row: dict[str, object] = {
+            "check_id": spec.id,
+            "title": spec.title,
+            "severity": spec.severity.value,
+        }
+        if spec.id in statuses:
+            counts = statuses[spec.id].value_counts()
+            row.update({s.value: int(counts.get(s.value, 0)) for s in Status})
+            row["evaluated"] = True
+            row["reason"] = ""
+        else:
+            row.update({s.value: 0 for s in Status})
+            row["evaluated"] = False
+            row["reason"] = evaluation.not_evaluated.get(spec.id, "")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Series:
+    """Element-wise join of string arrays, skipping nulls, in one Arrow call.
+
+    A leading empty piece keeps every row non-null: pyarrow 26 drops rows whose pieces are
+    all null under null_handling="skip". Its separator is then sliced off again.
+    """
+    if not pieces:
+        return pd.Series([""] * length, dtype=STRING)
+    lead = pa.scalar("", pa.large_string())  # broadcast: one empty piece per row
+    pieces = [piece.cast(pa.large_string()) for piece in pieces]
+    sep = pa.scalar(separator, pa.large_string())
+    joined = pc.binary_join_element_wise(lead, *pieces, sep, null_handling="skip")
+    trimmed = pc.utf8_slice_codeunits(joined, len(separator))
+    return text_series(trimmed)
+
+
+def checks_with(statuses: pd.DataFrame, status: Status) -> pd.Series:
+    """Per device, the ids of checks with this status joined by `;` (empty when none)."""
+    pieces = [
+        pa.array(np.where(statuses[check].eq(status.value).to_numpy(), check, None), pa.string())
+        for check in statuses.columns
+    ]
+    return _join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
+
+
+def _spread(text: pd.Series, index: pd.Index) -> pa.ChunkedArray:
+    """A per-device text covering only some devices, as a full-length Arrow column.
+
+    The fleet's index is 0..n-1, so the text's index labels are positions: one Arrow take
+    with nulls where a device has no text, instead of a pandas reindex.
+    """
+    slot = np.full(len(index), -1, dtype=np.int64)
+    slot[index.get_indexer(text.index)] = np.arange(len(text))
+    return pc.take(large_text(text), pa.array(slot, mask=slot < 0))
+
+
+def join_texts(
+    statuses: pd.DataFrame, texts: dict[str, pd.Series | str], wanted: tuple[Status, ...]
+) -> pd.Series:
+    """Per device, the texts of checks whose status is in `wanted`, joined with ` | `.
+
+    A text is a per-device Series (it may cover only the devices that need it) or one
+    string for every device.
+    """
+    values = [s.value for s in wanted]
+    pieces = []
+    for check, text in texts.items():
+        hit = pa.array(statuses[check].isin(values).to_numpy())
+        if isinstance(text, str):
+            array: pa.Array | pa.ChunkedArray = pa.scalar(text, pa.large_string())
+        else:
+            array = _spread(text, statuses.index)
+        pieces.append(pc.if_else(hit, array, pa.scalar(None, pa.large_string())))
+    return _join_where(pieces, " | ", len(statuses)).set_axis(statuses.index)
+
+
+# --- The summary every writer shows ---------------------------------------------------------
+
+
+def summarise(
+    devices: pd.DataFrame,
+    primary_users: pd.Series,
+    check_counts: pd.DataFrame,
+    users: pd.DataFrame | None,
+    issues: pd.DataFrame,
+) -> Summary:
+    """Verdict and wave counts, the top blockers, licence coverage and data issues by code.
+
+    `devices` is the result's device table, `primary_users` each device's primary user
+    (the fleet's `primary_upn`), `check_counts` the per-check status counts.
+    """
+    readiness = devices["readiness"].value_counts()
+    waves = devices["wave"].value_counts()
+    waves = waves[waves.gt(0)]  # a categorical counts its unused categories too
+    by_code = issues["code"].astype("string").value_counts()
+    in_scope = devices["readiness"].ne(Verdict.OUT_OF_SCOPE.value)
+    return Summary(
+        verdicts={v.value: int(readiness.get(v.value, 0)) for v in Verdict},
+        waves={
+            str(name): int(count)
+            for name, count in sorted(waves.items(), key=lambda item: wave_order(str(item[0])))
+        },
+        top_blockers=top_blockers(check_counts),
+        licences=None
+        if users is None
+        else licence_coverage(primary_users[in_scope.to_numpy(dtype=bool)], users),
+        data_issues={c.value: int(by_code[c.value]) for c in IssueCode if c.value in by_code},
+    )
+
+
+def wave_order(name: str) -> tuple[int, str]:
+    """Plan order of a wave name, suffixes such as ` · site` or ` · part 1/2` allowed."""
+    base = next((i for i, w in enumerate(WAVES) if name.startswith(w)), len(WAVES))
+    return base, name
+
+
+# Platform is not a blocker: an out-of-scope device is managed by Intune alone.
+NOT_A_BLOCKER = frozenset({"WIN-001"})
+
+
+def top_blockers(check_counts: pd.DataFrame) -> tuple[Blocker, ...]:
+    """Every blocking check that fails a device, most devices first (then by check id)."""
+    if not len(check_counts):
+        return ()
+    failing = check_counts[
+        check_counts[Status.FAIL.value].gt(0) & ~check_counts["check_id"].isin(NOT_A_BLOCKER)
+    ]
+    failing = failing.sort_values(
+        [Status.FAIL.value, "check_id"], ascending=[False, True], kind="stable"
+    )
+    return tuple(
+        Blocker(str(row["check_id"]), str(row["title"]), int(row[Status.FAIL.value]))
+        for row in failing.to_dict("records")
+    )
+
+
+def licence_coverage(scope: pd.Series, users: pd.DataFrame) -> LicenceCoverage:
+    """What the users of in-scope devices hold: `scope` is those devices' primary users."""
+    if "upn" not in users:
+        return LicenceCoverage(0, 0, 0, 0, 0, 0)
+    wanted = pc.drop_null(pc.utf8_lower(large_text(scope))).combine_chunks()
+    scoped = pc.is_in(pc.utf8_lower(large_text(users["upn"])), value_set=wanted)
+    scoped = scoped.fill_null(False).to_numpy(zero_copy_only=False)
+
+    def holds(*columns: str) -> np.ndarray:
+        held = np.zeros(len(users), dtype=bool)
+        for column in columns:
+            if column in users:
+                held |= users[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        return held[scoped]
+
+    p1, intune = holds("entra_p1", "entra_p2"), holds("intune_full")
+    return LicenceCoverage(
+        users_in_scope=int(scoped.sum()),
+        with_entra_p1=int(p1.sum()),
+        with_intune=int(intune.sum()),
+        missing_entra_p1_only=int((~p1 & intune).sum()),
+        missing_intune_only=int((p1 & ~intune).sum()),
+        missing_both=int((~p1 & ~intune).sum()),
+    )

@@ -1,0 +1,65 @@
+"""The sample command's files: one export per kind, each in its default or a chosen layout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from comanage_audit.synthetic.layouts import DEFAULTS, KINDS, LAYOUTS, Exports, Layout, write
+
+ConfigMgrFormat = Literal["xlsx", "csv"]
+DEFAULT_AS_OF = date(2026, 11, 20)
+
+
+def choose_layouts(
+    configmgr_format: ConfigMgrFormat = "xlsx", layouts: Iterable[str] = ()
+) -> dict[str, Layout]:
+    """kind -> layout: the defaults, ConfigMgr as xlsx or csv, then each named layout.
+
+    Raises ValueError naming the known layouts for an unknown name, and for two layouts of
+    one kind (each kind is one file).
+    """
+    if configmgr_format not in ("xlsx", "csv"):
+        raise ValueError("configmgr_format must be 'xlsx' or 'csv'")
+    chosen = dict(DEFAULTS)
+    if configmgr_format == "csv":
+        chosen["configmgr"] = LAYOUTS["configmgr-sql-view"]
+    named: dict[str, str] = {}
+    for name in layouts:
+        layout = LAYOUTS.get(name)
+        if layout is None:
+            raise ValueError(f"unknown layout {name!r}; layouts: {', '.join(LAYOUTS)}")
+        if layout.kind in named and named[layout.kind] != name:
+            raise ValueError(
+                f"{named[layout.kind]!r} and {name!r} are both {layout.kind} layouts; "
+                "choose one per export"
+            )
+        named[layout.kind] = name
+        chosen[layout.kind] = layout
+    return {kind: chosen[kind] for kind in KINDS}
+
+
+def sample_file_names(
+    configmgr_format: ConfigMgrFormat = "xlsx",
+    as_of: date = DEFAULT_AS_OF,
+    layouts: Iterable[str] = (),
+) -> list[str]:
+    """The four files `write_sample` writes, in its order (ConfigMgr, Intune, Entra, users)."""
+    chosen = choose_layouts(configmgr_format, layouts)
+    return [layout.path_name(as_of) for layout in chosen.values()]
+
+
+def write_exports(
+    exports: Exports,
+    out_dir: Path,
+    as_of: date = DEFAULT_AS_OF,
+    configmgr_format: ConfigMgrFormat = "xlsx",
+    layouts: Iterable[str] = (),
+) -> list[Path]:
+    """Write the four exports into `out_dir` in the chosen layouts; return the paths."""
+    chosen = choose_layouts(configmgr_format, layouts)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [write(layout, exports, out_dir, as_of) for layout in chosen.values()]
