@@ -64,19 +64,24 @@ def customers_folder(cache: Path, customers: int, devices: int, seed: int) -> Pa
 # ------------------------------------------------------------------ memory of a process tree
 
 
-def _children() -> dict[int, list[int]]:
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _processes() -> tuple[dict[int, list[int]], dict[int, float]]:
+    """Children of each process, and each process's CPU seconds so far (user + system)."""
     tree: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                stat = handle.read()
+                fields = handle.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        tree.setdefault(parent, []).append(int(entry))
-    return tree
+        tree.setdefault(int(fields[1]), []).append(int(entry))
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / TICK
+    return tree, cpu
 
 
 def _rss_kib(pid: int) -> int:
@@ -90,31 +95,38 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def tree_rss_kib(root: int) -> tuple[int, int]:
-    """Sum of VmRSS over `root` and all its descendants, and how many processes that is."""
-    tree = _children()
-    pending, total, count = [root], 0, 0
-    while pending:
-        pid = pending.pop()
-        total += _rss_kib(pid)
-        count += 1
-        pending.extend(tree.get(pid, []))
-    return total, count
-
-
 class PeakSampler(threading.Thread):
+    """Peak summed RSS of a process tree, and the CPU seconds its processes used.
+
+    CPU is each process's last sample (a process's final 50 ms may be missed), which is
+    less sensitive than wall time to other work on a shared machine.
+    """
+
     def __init__(self, pid: int, every: float = 0.05) -> None:
         super().__init__(daemon=True)
         self.pid, self.every = pid, every
         self.peak_kib, self.processes = 0, 0
+        self.cpu: dict[int, float] = {}
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
-            total, count = tree_rss_kib(self.pid)
+            tree, cpu = _processes()
+            pending, total, count = [self.pid], 0, 0
+            while pending:
+                pid = pending.pop()
+                total += _rss_kib(pid)
+                count += 1
+                if pid in cpu:
+                    self.cpu[pid] = cpu[pid]
+                pending.extend(tree.get(pid, []))
             if total > self.peak_kib:
                 self.peak_kib, self.processes = total, count
             self.stop.wait(self.every)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu.values())
 
 
 # ------------------------------------------------------------------ the batch
@@ -144,6 +156,7 @@ def run_batch(root: Path, out: Path, jobs: int | None, formats: str) -> dict:
         "wall": wall,
         "peak_rss_mib": sampler.peak_kib / 1024,
         "processes_at_peak": sampler.processes,
+        "cpu_seconds": sampler.cpu_seconds,
         "customers": len(portfolio["rows"]),
         "devices": portfolio["devices"],
         "by_status": portfolio["by_status"],
@@ -160,9 +173,7 @@ def import_seconds(repeats: int = 3) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-c", "import comanage_audit.batch.worker"], check=True
-        )
+        subprocess.run([sys.executable, "-c", "import comanage_audit.batch.worker"], check=True)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -244,17 +255,19 @@ def main() -> None:
             f"  one customer's audit inside a worker: median {result['customer_seconds_median']:.2f} s, "
             f"sum {result['customer_seconds_sum']:.1f} s"
         )
+        cores = os.cpu_count() or 1
+        print(
+            f"  CPU used by the process tree: {result['cpu_seconds']:.1f} s "
+            f"({result['cpu_seconds'] / n:.2f} s per customer): at least "
+            f"{result['cpu_seconds'] / cores:.1f} s of wall time on {cores} idle cores"
+        )
         if args.overhead:
-            done = subprocess.run(
-                [
-                    sys.executable, __file__, "--child", "overhead", "--work", str(work),
-                    "--cache", str(args.cache), "--customers", str(args.customers),
-                    "--devices", str(args.devices), "--seed", str(args.seed),
-                ],  # fmt: skip
-                capture_output=True,
-                text=True,
-                check=True,
-            )
+            command = [
+                sys.executable, __file__, "--child", "overhead", "--work", str(work),
+                "--cache", str(args.cache), "--customers", str(args.customers),
+                "--devices", str(args.devices), "--seed", str(args.seed),
+            ]  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
             report = json.loads(done.stdout.strip().splitlines()[-1])
             print(f"\nper-customer start-up (one {args.devices:,}-device customer):")
             print(f"  fresh interpreter importing the pipeline: {report['import']:.2f} s")
