@@ -65,6 +65,12 @@ class WorkerPool:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def pids(self) -> list[int]:
+        """The running workers' process ids (the benchmark reads their CPU time)."""
+        workers = [*self._idle, *self._busy.values()]
+        return [w.process.pid for w in workers if w.process.pid is not None]
+
     def run(self, jobs: Iterable[CustomerJob]) -> Iterator[CustomerOutcome]:
         pending = deque(jobs)
         while pending or self._busy:
