@@ -25,6 +25,7 @@ from pathlib import Path
 from comanage_audit.batch.customers import Customer, find_customers
 from comanage_audit.batch.pool import WorkerPool
 from comanage_audit.batch.worker import CustomerJob, CustomerOutcome, CustomerStatus
+from comanage_audit.checks import all_checks
 from comanage_audit.errors import (
     EXIT_INTERNAL,
     EXIT_OK,
@@ -108,8 +109,6 @@ def run_batch(options: BatchOptions, events: BatchEvents | None = None) -> Batch
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=options.out_dir))
     try:
         outcomes = _audit_all(options, customers, staging, events)
-        from comanage_audit.checks import all_checks
-
         titles = {spec.id: spec.title for spec in all_checks()}
         rows = [_row(outcome, options) for outcome in outcomes.values()]
         seconds = time.perf_counter() - start
@@ -130,10 +129,9 @@ def _audit_all(
     events.started(len(customers), workers if runnable else 0)
     for customer in customers:
         if customer.problem:
-            outcomes[customer.name] = CustomerOutcome(
-                customer.name, CustomerStatus.FAILED, customer.problem
-            )
-            events.finished(_row(outcomes[customer.name], options), outcomes[customer.name])
+            failed = CustomerOutcome(customer.name, CustomerStatus.FAILED, customer.problem)
+            outcomes[customer.name] = failed
+            events.finished(_row(failed, options), failed)
     jobs = [
         _job(customer, options, staging)
         for customer in sorted(runnable, key=lambda c: -c.input_bytes)
