@@ -451,16 +451,25 @@ def test_a_bug_in_one_customer_is_its_internal_error_and_exit_3(
 # --- Ctrl-C -----------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_ctrl_c_mid_batch_leaves_every_previous_output_byte_identical(tmp_path: Path) -> None:
-    root = tmp_path / "customers"
+@pytest.fixture(scope="module")
+def previous_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Four customers and the outputs of a batch over them: (ROOT, OUT)."""
+    root = tmp_path_factory.mktemp("interrupted") / "customers"
     for seed in range(4):
         make_customer(root, f"Customer {seed}", 80, seed)
-    out = tmp_path / "out"
+    out = root.parent / "out"
     assert batch(root, out, "--quiet")[0] == 0
+    return root, out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stopping_mid_batch_leaves_every_previous_output_byte_identical(
+    previous_run: tuple[Path, Path], stop: signal.Signals
+) -> None:
+    root, out = previous_run
     before = snapshot(out)
     assert len(before) == 4 * 4 + 2
-
     # A later date changes every output, so anything replaced would show.
     command = [
         sys.executable, "-m", "comanage_audit", "batch", str(root), "--out", str(out),
@@ -472,13 +481,13 @@ def test_ctrl_c_mid_batch_leaves_every_previous_output_byte_identical(tmp_path: 
     for line in process.stderr:
         seen.append(line)
         if line.startswith("[1/4]"):
-            process.send_signal(signal.SIGINT)  # after the first customer finished
+            process.send_signal(stop)  # after the first customer finished
             break
     rest = process.communicate(timeout=120)[1]
     assert process.returncode == 130, "".join(seen) + rest
     assert "stopped: interrupted" in rest
     assert snapshot(out) == before
-    assert not list(out.glob(".comanage-batch-*"))
+    assert not list(out.glob(".comanage-batch-*"))  # nor any worker's scratch
 
 
 # --- the portfolio from summaries -------------------------------------------------------

@@ -109,7 +109,7 @@ def print_batch_summary(result: BatchResult, console: Console) -> None:
         )
     if result.late_interrupt:
         console.print(
-            "Ctrl-C came while the outputs were being put in place: the batch completed.",
+            "The interrupt came while the outputs were being put in place: the batch completed.",
             highlight=False,
         )
     portfolio_files = [p for p in result.written if p.parent == result.out_dir]

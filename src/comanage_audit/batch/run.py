@@ -75,7 +75,7 @@ class BatchResult:
     portfolio: Portfolio
     outcomes: dict[str, CustomerOutcome]
     written: list[Path]
-    late_interrupt: bool = False  # Ctrl-C came while the outputs were being put in place
+    late_interrupt: bool = False  # Ctrl-C or SIGTERM came while the outputs were put in place
 
     @property
     def exit_code(self) -> int:
@@ -108,12 +108,13 @@ def run_batch(options: BatchOptions, events: BatchEvents | None = None) -> Batch
     prepare_folder(options.out_dir)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=options.out_dir))
     try:
-        outcomes = _audit_all(options, customers, staging, events)
-        titles = {spec.id: spec.title for spec in all_checks()}
-        rows = [_row(outcome, options) for outcome in outcomes.values()]
-        seconds = time.perf_counter() - start
-        portfolio = build_portfolio(rows, options.audit.as_of.isoformat(), titles, seconds)
-        written, late = _put_in_place(options.out_dir, portfolio, outcomes, staging, titles)
+        with _terminate_as_interrupt():
+            outcomes = _audit_all(options, customers, staging, events)
+            titles = {spec.id: spec.title for spec in all_checks()}
+            rows = [_row(outcome, options) for outcome in outcomes.values()]
+            seconds = time.perf_counter() - start
+            portfolio = build_portfolio(rows, options.audit.as_of.isoformat(), titles, seconds)
+            written, late = _put_in_place(options.out_dir, portfolio, outcomes, staging, titles)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return BatchResult(options.out_dir, portfolio, outcomes, written, late)
@@ -199,8 +200,8 @@ def _put_in_place(
 ) -> tuple[list[Path], bool]:
     """Rename every customer's outputs and the portfolio into place, together.
 
-    Returns the paths written and whether Ctrl-C came during the renames (held until they
-    were done: half a batch in place would mix two runs).
+    Returns the paths written and whether Ctrl-C or SIGTERM came during the renames (held
+    until they were done: half a batch in place would mix two runs).
     """
     with Staging() as final:
         write_portfolio_json(portfolio, out_dir, final.path)
@@ -216,15 +217,45 @@ def _put_in_place(
     return written, bool(caught)
 
 
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name)
+)
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()  # where signals are handled
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a scheduler's time limit) stops the batch as Ctrl-C does: the workers
+    are stopped and the staging folder removed, instead of both being left behind."""
+    if not _in_main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @contextlib.contextmanager
 def _interrupts_held() -> Iterator[list[int]]:
-    """Hold Ctrl-C until the block is done; yields the signals caught meanwhile."""
+    """Hold Ctrl-C and SIGTERM until the block is done; yields the signals caught meanwhile."""
     caught: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
+    if not _in_main_thread():
         yield caught
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    previous = {
+        sig: signal.signal(sig, lambda signum, _f: caught.append(signum)) for sig in STOP_SIGNALS
+    }
     try:
         yield caught
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
