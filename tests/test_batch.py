@@ -534,3 +534,20 @@ def test_rows_are_sorted_failed_first_then_least_ready() -> None:
     assert order == ["Another", "broken", "Behind", "Done", "Nothing in scope"]
     assert portfolio.rows[2].shares["action-required"] == pytest.approx(0.9)
     assert portfolio.rows[4].shares["ready"] is None  # no in-scope PC: no share
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="folder names of any bytes: Linux")
+def test_a_folder_name_that_is_not_utf8_does_not_stop_the_batch(tmp_path: Path) -> None:
+    root = tmp_path / "customers"
+    make_customer(root, "ok", 20, 1)
+    make_customer(root, os.fsdecode(b"caf\xe9"), 20, 2)  # Latin-1 bytes in a UTF-8 system
+    out = tmp_path / "out"
+    code, output = batch(root, out, "--quiet")
+    assert code in (0, 3, 4), output  # however the audit itself takes such a path
+    portfolio = json.loads((out / "portfolio.json").read_text(encoding="utf-8"))
+    rows = {row["customer"]: row for row in portfolio["rows"]}
+    assert set(rows) == {"ok", "caf\\xe9"}  # shown with its odd byte spelled out
+    assert rows["ok"]["status"] == "written"
+    assert rows["caf\\xe9"]["workbook"] is None  # never a link to a name shown altered
+    sheet = openpyxl.load_workbook(out / "portfolio.xlsx")["Portfolio"]
+    assert {row[0].value for row in sheet.iter_rows(min_row=6)} == {"ok", "caf\\xe9"}

@@ -159,6 +159,12 @@ def _most_first(item: tuple[str, int]) -> tuple[int, str]:
     return -item[1], item[0]
 
 
+def readable(text: str) -> str:
+    """`text` as valid UTF-8: the odd bytes of a name that is not (Linux folder names may hold
+    any bytes; Python keeps them as surrogates, which JSON and xlsx cannot store) show as \\xNN."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def customer_row(
     name: str,
     status: str,
@@ -172,13 +178,14 @@ def customer_row(
     """One customer's row; `fail_on` are the verdicts that reach the batch's --fail-on."""
     figures = summary_figures(summary) if summary is not None else {}
     readiness = figures.get("readiness", {})
+    shown = readable(name)
     return CustomerRow(
-        customer=name,
+        customer=shown,
         status=status,
-        message=message,
+        message=readable(message),
         fail_on_reached=any(readiness.get(verdict, 0) for verdict in fail_on),
-        folder=name,
-        workbook=workbook,
+        folder=shown,
+        workbook=workbook if shown == name else None,  # no link to a name shown altered
         seconds=round(seconds, 3),
         **figures,
     )
