@@ -150,6 +150,9 @@ def test_each_customer_is_audited_and_the_broken_one_gets_its_row(
     # Without a policy nobody states the MDM user scope: INT-001 is not evaluated, and says why.
     assert "INT-001" in rows["Fabrikam Ltd #2"]["not_evaluated"]
     assert rows["Fabrikam Ltd #2"]["not_evaluated"]["INT-001"]
+    fabrikam = json.loads((out / "Fabrikam Ltd #2" / "summary.json").read_text(encoding="utf-8"))
+    assert rows["Fabrikam Ltd #2"]["partial_audit"] == fabrikam["partial_audit"]
+    assert any("INT-001" in sentence for sentence in fabrikam["partial_audit"])
     assert "INT-001" not in rows["Contoso"]["not_evaluated"]  # its own policy.toml applied
 
     total = sum(rows[n]["devices"] or 0 for n in rows)
@@ -208,7 +211,7 @@ def test_portfolio_workbook_reads_back_with_links_and_text(
 ) -> None:
     out = portfolio_run[0]
     book = openpyxl.load_workbook(out / "portfolio.xlsx")
-    assert book.sheetnames == ["Portfolio", "Readiness", "Top blockers", "Not evaluated"]
+    assert book.sheetnames == ["Portfolio", "Readiness", "Top blockers", "Partial audits"]
     sheet = book["Portfolio"]
     headers = [c.value for c in sheet[5]]
     assert headers[:9] == [
@@ -242,8 +245,10 @@ def test_portfolio_workbook_reads_back_with_links_and_text(
     assert [c.value for c in blockers[4]][:4] == [
         first["check_id"], first["title"], first["devices"], first["customers"],
     ]  # fmt: skip
-    not_evaluated = [row for row in book["Not evaluated"].iter_rows(min_row=4, values_only=True)]
-    assert ("Fabrikam Ltd #2", "INT-001") in {(r[0], r[1]) for r in not_evaluated}
+    partial = list(book["Partial audits"].iter_rows(min_row=4, values_only=True))
+    fabrikam = [sentence for customer, sentence in partial if customer == "Fabrikam Ltd #2"]
+    summary = json.loads((out / "Fabrikam Ltd #2" / "summary.json").read_text(encoding="utf-8"))
+    assert fabrikam == summary["partial_audit"] and any("INT-001" in s for s in fabrikam)
 
 
 def test_portfolio_workbook_has_its_charts(portfolio_run: tuple[Path, int, str]) -> None:
@@ -509,7 +514,7 @@ def test_windows11_paths_are_read_from_the_summary_when_present(tmp_path: Path) 
     assert rows[1].windows11 == {"fix firmware": 1}
     assert rows[2].windows11 == {}
     portfolio = build_portfolio(rows, "2026-11-26", {})
-    write_portfolio_xlsx(portfolio, tmp_path, atomic_path, {})
+    write_portfolio_xlsx(portfolio, tmp_path, atomic_path)
     sheet = openpyxl.load_workbook(tmp_path / "portfolio.xlsx")["Portfolio"]
     headers = [c.value for c in sheet[5]]
     paths = [h for h in headers if h.startswith("Windows 11: ")]

@@ -24,6 +24,7 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
     NA = "n/a"
     SUPPRESSED = "suppressed"
+    ASSUMED = "assumed"  # not known, but the policy states it holds (`[[assume]]`, with a reason)
 
 
 class Severity(StrEnum):
@@ -116,7 +117,8 @@ class CheckSpec:
     Device checks: `predicate(fleet, ctx)` returns a nullable boolean Series, True where the
     prerequisite is met, NA where the data needed is missing (-> unknown); `applies(fleet,
     ctx)` is False where the check is irrelevant (-> n/a); `message(fleet, ctx)` gives the
-    per-device reason for a non-pass. `requires` lists the exports any one of which makes
+    per-device reason for a non-pass, `unknown_message(fleet, ctx)` (optional) the reason for
+    an unknown where it can say more than `unknown`. `requires` lists the exports any one of which makes
     the check evaluable; `needs(ctx)` returns why it cannot run (a missing policy fact).
     `columns` names every fleet column the predicate, applies and message read: the engine
     hands the checks those columns only (a test runs each check on its columns alone).
@@ -138,6 +140,7 @@ class CheckSpec:
     unknown: str = "the exports do not say"
     needs: Callable[..., str | None] | None = None
     columns: tuple[str, ...] = ()
+    unknown_message: Callable[..., pd.Series] | None = None
 
 
 NOT_READ = ("file not read", "sheet not read")  # how a left-out table's issue text begins
@@ -267,7 +270,9 @@ class Summary:
     verdicts: every verdict in Verdict order; waves: the waves present, in plan order;
     top_blockers: every check that fails a device, most devices first (WIN-001 is left
     out: an out-of-scope device is not blocked); licences: None without a users export;
-    data_issues: the codes present, in IssueCode order.
+    data_issues: the codes present, in IssueCode order; partial_audit: one sentence per
+    thing the run did not check, naming the checks and what would enable them (empty when
+    every device check was evaluated).
     """
 
     verdicts: dict[str, int]
@@ -275,6 +280,7 @@ class Summary:
     top_blockers: tuple[Blocker, ...]
     licences: LicenceCoverage | None
     data_issues: dict[str, int]
+    partial_audit: tuple[str, ...] = ()
 
 
 @dataclass
@@ -286,6 +292,12 @@ class AuditResult:
         (`ConfigMgr: `, ...); result.py builds it and names its columns.
     findings: one row per device x non-pass check.
     summary: the counts the console, summary.json and the workbook show.
+    unresolved_licences: licence values (`value`) the reference could not resolve and how
+        many users carry each (`users`); empty when every value resolved.
+    plan_entries: what people typed into a previous Upgrade plan (Owner, Target date,
+        Status, Notes) by device_id, carried into this plan; None without a previous audit.
+    closed_plan_entries: such entries of devices no longer in the plan (with device_name and
+        last_wave); None without a previous audit.
     """
 
     as_of: date
@@ -300,3 +312,10 @@ class AuditResult:
     not_evaluated: dict[str, str]
     summary: Summary
     title: str = ""
+    unresolved_licences: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"value": pd.Series(dtype="string"), "users": pd.Series(dtype="int64")}
+        )
+    )
+    plan_entries: pd.DataFrame | None = None
+    closed_plan_entries: pd.DataFrame | None = None

@@ -114,7 +114,7 @@ def run_batch(options: BatchOptions, events: BatchEvents | None = None) -> Batch
             rows = [_row(outcome, options) for outcome in outcomes.values()]
             seconds = time.perf_counter() - start
             portfolio = build_portfolio(rows, options.audit.as_of.isoformat(), titles, seconds)
-            written, late = _put_in_place(options.out_dir, portfolio, outcomes, staging, titles)
+            written, late = _put_in_place(options.out_dir, portfolio, outcomes, staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return BatchResult(options.out_dir, portfolio, outcomes, written, late)
@@ -196,7 +196,6 @@ def _put_in_place(
     portfolio: Portfolio,
     outcomes: dict[str, CustomerOutcome],
     staging: Path,
-    titles: dict[str, str],
 ) -> tuple[list[Path], bool]:
     """Rename every customer's outputs and the portfolio into place, together.
 
@@ -205,7 +204,7 @@ def _put_in_place(
     """
     with Staging() as final:
         write_portfolio_json(portfolio, out_dir, final.path)
-        write_portfolio_xlsx(portfolio, out_dir, final.path, titles)
+        write_portfolio_xlsx(portfolio, out_dir, final.path)
         with _interrupts_held() as caught:
             for outcome in outcomes.values():
                 if outcome.status is not CustomerStatus.WRITTEN:

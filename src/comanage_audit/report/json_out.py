@@ -21,6 +21,8 @@ def summary(result: AuditResult) -> dict[str, object]:
     for row in result.check_summary.to_dict("records"):
         if row["evaluated"]:
             checks[row["check_id"]] = {s.value: int(row[s.value]) for s in Status}
+            if row.get("assumption"):  # the policy's [[assume]] reason, beside the count
+                checks[row["check_id"]]["assumption"] = row["assumption"]
         else:
             checks[row["check_id"]] = {"evaluated": False, "reason": row["reason"]}
     return {
@@ -38,6 +40,7 @@ def summary(result: AuditResult) -> dict[str, object]:
         "tenant": result.tenant[["check_id", "title", "status", "detail"]].to_dict("records"),
         "data_issues": len(result.data_issues),
         "data_issues_by_code": counts.data_issues,
+        "partial_audit": list(counts.partial_audit),
     }
 
 

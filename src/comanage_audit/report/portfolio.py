@@ -47,6 +47,7 @@ class CustomerRow:
     windows11: dict[str, int] = field(default_factory=dict)  # path -> Windows 10 PCs
     data_issues: int | None = None
     not_evaluated: dict[str, str] = field(default_factory=dict)  # check -> what enables it
+    partial_audit: list[str] = field(default_factory=list)  # the audit's own sentences
     fail_on_reached: bool = False
     folder: str = ""  # the customer's output folder, relative to the portfolio
     workbook: str | None = None  # its workbook, relative to the portfolio, when written
@@ -131,6 +132,7 @@ def summary_figures(summary: Summary) -> dict[str, Any]:
             for check, counts in checks.items()
             if counts.get("evaluated") is False
         },
+        "partial_audit": [str(sentence) for sentence in summary.get("partial_audit", ())],
     }
 
 

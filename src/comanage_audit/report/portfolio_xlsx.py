@@ -2,8 +2,8 @@
 
 Sheets: Portfolio (one row per customer, failed ones first, then the least ready; each name
 links to that customer's workbook), Readiness (a 100% bar per customer), Top blockers (the
-checks failing most devices across the portfolio) and Not evaluated (partial audits: each
-check a customer's exports could not decide, and what would).
+checks failing most devices across the portfolio) and Partial audits (the audit's own
+sentences on what each customer's exports or policy could not decide, and what would).
 
 Customer names are folder names and error messages quote files: all of it is written as
 text (XLSX_OPTIONS: never a formula, URL or number), so a folder named `=HYPERLINK(...)`
@@ -77,9 +77,7 @@ def _top_blockers(row: CustomerRow) -> str:
     return ", ".join(f"{check} ({count:,})" for check, count in row.top_blockers)
 
 
-def write_portfolio_xlsx(
-    portfolio: Portfolio, out_dir: Path, stage: Stage, titles: dict[str, str]
-) -> list[Path]:
+def write_portfolio_xlsx(portfolio: Portfolio, out_dir: Path, stage: Stage) -> list[Path]:
     target = out_dir / PORTFOLIO_XLSX
     with stage(target) as temporary:
         book = Workbook(str(temporary), XLSX_OPTIONS)
@@ -89,7 +87,7 @@ def write_portfolio_xlsx(
         _portfolio_sheet(sheet, portfolio, styles)
         _readiness_chart(book, chart_sheet, portfolio, styles)
         _blockers_sheet(book, book.add_worksheet("Top blockers"), portfolio, styles)
-        _not_evaluated_sheet(book.add_worksheet("Not evaluated"), portfolio, styles, titles)
+        _partial_audits_sheet(book.add_worksheet("Partial audits"), portfolio, styles)
         book.close()
     return [target]
 
@@ -217,18 +215,11 @@ def _blockers_sheet(book: Workbook, ws: Worksheet, portfolio: Portfolio, styles:
         ws.insert_chart(2, len(headers) + 1, chart)
 
 
-def _not_evaluated_sheet(
-    ws: Worksheet, portfolio: Portfolio, styles: Styles, titles: dict[str, str]
-) -> None:
-    """Partial audits: each check a customer's exports or policy could not decide."""
-    rows = [
-        (row.customer, check, titles.get(check, ""), reason)
-        for row in portfolio.rows
-        for check, reason in row.not_evaluated.items()
-    ]
-    ws.write_string(0, 0, "Checks not evaluated, per customer", styles.title)
-    headers = ("Customer", "Check", "Title", "What would decide it")
-    _table(ws, 2, headers, (28, 10, 50, 90), rows, styles)
+def _partial_audits_sheet(ws: Worksheet, portfolio: Portfolio, styles: Styles) -> None:
+    """Partial audits: what each customer's exports or policy could not decide, and what would."""
+    rows = [(row.customer, sentence) for row in portfolio.rows for sentence in row.partial_audit]
+    ws.write_string(0, 0, "Partial audits: what was not checked, per customer", styles.title)
+    _table(ws, 2, ("Customer", "Not checked, and what would decide it"), (28, 160), rows, styles)
 
 
 def _table(
