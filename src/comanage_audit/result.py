@@ -18,6 +18,7 @@ from comanage_audit.arrow_text import STRING, large_text, string_types, text_ser
 from comanage_audit.checks import device_checks
 from comanage_audit.engine import STATUS_DTYPE, WAVES, Evaluation
 from comanage_audit.errors import ConfigError
+from comanage_audit.identity import device_ids
 from comanage_audit.ingest.exports import EXPORTS
 from comanage_audit.model import (
     Blocker,
@@ -94,26 +95,6 @@ def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
         f"{option} {name!r} is not a column of the Devices sheet. Use one of {facts}, "
         "or any original column such as 'ConfigMgr: AD_Site_Name0'."
     )
-
-
-def device_ids(devices: pd.DataFrame) -> pd.Series:
-    """Stable ids: the Entra device id where known, else the best source id, else the name."""
-
-    def col(name: str) -> pd.Series:
-        return (
-            devices[name].astype("string")
-            if name in devices
-            else pd.Series(pd.NA, index=devices.index, dtype="string")
-        )
-
-    ids = col("entra_device_id")
-    ids = ids.fillna("intune:" + col("intune_intune_device_id"))
-    ids = ids.fillna("configmgr:" + col("cm_resource_id"))
-    ids = ids.fillna("name:" + col("name_key"))
-    position = devices.index.to_series().astype("string")
-    ids = ids.fillna("device:" + position)
-    repeat = ids.duplicated(keep="first")
-    return ids.mask(repeat, ids + "#" + position)
 
 
 def device_table(
@@ -261,7 +242,7 @@ def check_summary(statuses: pd.DataFrame, evaluation: Evaluation) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def _join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Series:
+def join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Series:
     """Element-wise join of string arrays, skipping nulls, in one Arrow call.
 
     A leading empty piece keeps every row non-null: pyarrow 26 drops rows whose pieces are
@@ -283,7 +264,7 @@ def checks_with(statuses: pd.DataFrame, status: Status) -> pd.Series:
         pa.array(np.where(statuses[check].eq(status.value).to_numpy(), check, None), pa.string())
         for check in statuses.columns
     ]
-    return _join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
+    return join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
 
 
 def _spread(text: pd.Series, index: pd.Index) -> pa.ChunkedArray:
@@ -314,7 +295,7 @@ def join_texts(
         else:
             array = _spread(text, statuses.index)
         pieces.append(pc.if_else(hit, array, pa.scalar(None, pa.large_string())))
-    return _join_where(pieces, " | ", len(statuses)).set_axis(statuses.index)
+    return join_where(pieces, " | ", len(statuses)).set_axis(statuses.index)
 
 
 # --- The summary every writer shows ---------------------------------------------------------
