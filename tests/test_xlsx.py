@@ -327,9 +327,9 @@ def test_upgrade_plan(wb: openpyxl.Workbook) -> None:
     ]
     assert dict((r[0], r[1]) for r in overview)["5 Windows upgrade"] == 2
     list_header = column_a.index("Wave", 3)
-    assert values[list_header][:10] == [
+    assert values[list_header][:11] == [
         "Wave",
-        "Device",
+        "Device name",
         "Device ID",
         "Verdict",
         "Failed checks",
@@ -337,6 +337,7 @@ def test_upgrade_plan(wb: openpyxl.Workbook) -> None:
         "Fixes",
         "Owner",
         "Target date",
+        "Status",
         "Notes",
     ]
     listed = [row[0] for row in values[list_header + 1 :] if row[0]]

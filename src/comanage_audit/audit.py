@@ -13,13 +13,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from comanage_audit import directory, engine, fleet, result
+from comanage_audit import directory, engine, fleet, identity, result
 from comanage_audit.checks import Context, device_checks, tenant_checks
 from comanage_audit.ingest.exports import device_exports
 from comanage_audit.ingest.load import licence_table, load_sources, scope_users
 from comanage_audit.model import AuditResult, DataIssues, InputRecord, SourceKind, SourceTable
 from comanage_audit.options import AuditOptions
 from comanage_audit.policy import load_policy
+from comanage_audit.progress import load_previous, with_progress
+from comanage_audit.progress.basis import build_basis
 from comanage_audit.timing import Phases
 
 Progress = Callable[[str], None]
@@ -43,7 +45,16 @@ def run(
 ) -> AuditResult:
     """The whole audit, timed per phase when `phases` is given."""
     phases = phases or Phases()
-    return check(prepare(options, progress, phases), progress, phases)
+    previous = []
+    if options.previous:  # read first: a bad --previous stops the run before the exports
+        with phases("read previous audits"):
+            previous = load_previous(options)
+    audited = check(prepare(options, progress, phases), progress, phases)
+    if not previous:
+        return audited
+    progress("comparing with the previous audit")
+    with phases("compare with previous"):
+        return with_progress(previous, audited)
 
 
 def prepare(options: AuditOptions, progress: Progress, phases: Phases) -> Linked:
@@ -108,11 +119,15 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         summary = result.summarise(
             table, devices["primary_upn"], check_counts, linked.users, issues
         )
+        checks = [*device_checks(), *tenant_checks()]
+        basis = build_basis(
+            options, ctx.policy, ctx.supplied, checks, statuses.columns, devices["last_seen"]
+        )
     return AuditResult(
         as_of=options.as_of,
         devices=table,
         findings=findings,
-        checks=[*device_checks(), *tenant_checks()],
+        checks=checks,
         check_summary=check_counts,
         tenant=tenant,
         inputs=linked.inputs,
@@ -121,6 +136,8 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         not_evaluated=evaluation.not_evaluated,
         summary=summary,
         title=options.title or ctx.policy.tenant_name,
+        device_keys=identity.device_keys(devices),
+        basis=basis,
     )
 
 

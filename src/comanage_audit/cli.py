@@ -194,6 +194,15 @@ def audit(
             "(the slow cell-by-cell fallback).",
         ),
     ] = "fast",
+    previous: Annotated[
+        list[Path],
+        typer.Option(
+            "--previous",
+            help="A previous audit's output folder (or its workbook) to compare with and "
+            "carry the Upgrade plan's Owner/Target date/Status/Notes over from; repeat for "
+            "a trend, oldest first.",
+        ),
+    ] = [],  # noqa: B006
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
     """Audit exports for co-management readiness and write the annotated workbook."""
@@ -219,6 +228,7 @@ def audit(
             quiet=quiet,
             max_input_mb=max_input_mb,
             writer=writer,
+            previous=tuple(previous),
         )
         code = _run(options)
     except UserError as error:

@@ -45,3 +45,5 @@ class AuditOptions:
     quiet: bool = False
     max_input_mb: int = DEFAULT_MAX_INPUT_MB
     writer: str = "fast"  # --writer: fast (Arrow-built big sheets) or xlsxwriter (fallback)
+    # Previous audits to compare with (--previous: output folders or workbooks, oldest first).
+    previous: tuple[Path, ...] = ()

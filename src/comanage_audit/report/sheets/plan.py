@@ -28,7 +28,7 @@ WAVE_NEEDS = {
     "that decides its unknown checks.",
     WAVES[6]: "Not a co-management candidate (not a Windows 10/11 client): Intune standalone.",
 }
-PLAN_FIXED = ("Owner", "Target date", "Notes")
+PLAN_FIXED = ("Owner", "Target date", "Status", "Notes")
 
 
 def wave_rank(names: pd.Series) -> pd.Series:
@@ -72,19 +72,17 @@ def plan_table(result: AuditResult) -> Table:
     plan = pd.DataFrame(
         {
             "Wave": waves,
-            "Device": devices["device_name"].astype("string"),
+            "Device name": devices["device_name"].astype("string"),
             "Device ID": devices["device_id"].astype("string"),
             "Verdict": devices["readiness"].astype("string"),
             "Failed checks": devices["failed_checks"].astype("string"),
             "Warnings": devices["warnings"].astype("string"),
             "Fixes": devices["fixes"].astype("string"),
-            "Owner": pd.Series(pd.NA, index=devices.index, dtype="string"),
-            "Target date": pd.Series(pd.NaT, index=devices.index, dtype="datetime64[ns]"),
-            "Notes": pd.Series(pd.NA, index=devices.index, dtype="string"),
         }
     )
+    plan = pd.concat([plan, _typed(result)], axis=1)
     plan["_rank"] = wave_rank(waves)
-    plan = plan.sort_values(["_rank", "Wave", "Device"], kind="stable", na_position="last")
+    plan = plan.sort_values(["_rank", "Wave", "Device name"], kind="stable", na_position="last")
     plan = plan.drop(columns="_rank").reset_index(drop=True)
     columns = describe(
         plan,
@@ -99,10 +97,29 @@ def plan_table(result: AuditResult) -> Table:
             "Fixes": 60.0,
             "Owner": 20.0,
             "Target date": 13.0,
+            "Status": 12.0,
             "Notes": 40.0,
         },
     )
     return Table(plan, columns, empty_note="No devices to plan.")
+
+
+def _typed(result: AuditResult) -> pd.DataFrame:
+    """Owner, Target date, Status and Notes carried over from the previous plan (--previous;
+    CONTRACTS.md `plan_entries`), blank for every other device."""
+    ids = result.devices["device_id"].astype("string")
+    entries = result.plan_entries
+    if entries is None:
+        entries = pd.DataFrame(columns=["owner", "target_date", "status", "notes"])
+    typed = entries.reindex(ids.to_numpy()).set_axis(result.devices.index)
+    return pd.DataFrame(
+        {
+            "Owner": typed["owner"].astype("string"),
+            "Target date": typed["target_date"].astype("datetime64[ns]"),
+            "Status": typed["status"].astype("string"),
+            "Notes": typed["notes"].astype("string"),
+        }
+    )
 
 
 def plan_preamble_rows(overview: pd.DataFrame) -> int:
@@ -132,7 +149,7 @@ def write_plan(
     first.write_string(
         total_row + 1,
         0,
-        "Devices by wave: fill in Owner, Target date and Notes; filter by Wave or Verdict.",
+        "Devices by wave: fill in Owner, Target date, Status and Notes; filter by Wave or Verdict.",
         styles.note,
     )
     offset = plan_preamble_rows(overview)
