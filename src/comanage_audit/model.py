@@ -294,7 +294,7 @@ class AuditPoint:
 
 @dataclass
 class Progress:
-    """What changed since the previous audit (`--previous`; built by progress/compare.py).
+    """What changed since the previous audit (`--previous`; built by progress/counts.py).
 
     since/source: the previous audit compared with (the newest given). differences: what
     differs between the two runs' bases (policy values, checks, exports, audit date), in

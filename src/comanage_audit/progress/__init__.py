@@ -4,7 +4,7 @@ carried over.
 `load_previous` reads the previous audits before the exports (a bad `--previous` stops
 the run at once): each one's summary.json, and for the newest its device states
 (devices.csv, else the workbook's Upgrade plan) and the plan's typed entries. After the
-checks, `compare` matches the devices (match.py), counts what moved (compare.py), says what
+checks, `compare` matches the devices (match.py), counts what moved (counts.py), says what
 is not like for like (basis.py) and carries the entries over (carry.py).
 """
 
@@ -18,7 +18,7 @@ from comanage_audit.arrow_text import STRING
 from comanage_audit.errors import UserError
 from comanage_audit.model import AuditPoint, AuditResult, Progress, Scope, Severity, Verdict
 from comanage_audit.options import AuditOptions
-from comanage_audit.progress import compare as counts
+from comanage_audit.progress import counts
 from comanage_audit.progress.basis import compare_bases
 from comanage_audit.progress.carry import carry_over
 from comanage_audit.progress.match import match_devices

@@ -287,10 +287,9 @@ def _compare_checks(previous: dict, current: dict, found: BasisComparison) -> No
 
 def _compare_dates(previous: dict, current: dict, found: BasisComparison) -> None:
     before, now = _date(_get(previous, "as_of")), _date(_get(current, "as_of"))
-    if before and now and before >= now:
+    if before and now and before > now:
         found.said.append(
-            f"the previous audit is dated {before.isoformat()}, not before this one "
-            f"({now.isoformat()})"
+            f"the previous audit is dated {before.isoformat()}, after this one ({now.isoformat()})"
         )
     lag_before = _lag(previous)
     lag_now = _lag(current)

@@ -41,7 +41,8 @@ def carry_over(
     plan_entries = kept[list(TYPED)].set_axis(pd.Index(target[carried], name="device_id"))
     reason = pd.Series(GONE, index=entries.index, dtype=STRING)
     reason = reason.mask(ids.isna(), NO_ID).mask(repeated, REPEATED)
-    closed = entries[(~carried).to_numpy()].assign(last_wave=entries["wave"], reason=reason)
+    left = (~carried).to_numpy(dtype=bool)
+    closed = entries[left].assign(last_wave=entries["wave"][left], reason=reason[left])
     closed = closed.set_index("device_id")[list(CLOSED_COLUMNS)]
     return plan_entries, closed
 
