@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from comanage_audit.model import Severity
@@ -95,17 +94,16 @@ def test_states_from_an_older_devices_csv_derive_keys_from_id_and_name() -> None
     assert states["name_key"].tolist() == ["PC1", "PC2", "LAB", "PC4"]
 
 
-def compared(before: pd.DataFrame, now: pd.DataFrame, comparison: BasisComparison | None = None):
-    matches = match_devices(before, now)
-    gone = np.setdiff1d(np.arange(len(before)), matches["previous"].to_numpy())
+def compared(
+    before: pd.DataFrame, now: pd.DataFrame, comparison: BasisComparison | None = None
+) -> tuple[counts.Pairing, counts.CheckChanges]:
+    pairing = counts.Pairing.of(match_devices(before, now), len(before), len(now))
     checks = {
         "WIN-002": ("Windows 10 1709 or later", Severity.FAIL),
         "LIC-001": ("P1", Severity.FAIL),
     }
-    per_check, failing, passing = counts.check_changes(
-        before, now, matches, checks, comparison or BasisComparison()
-    )
-    return matches, gone, per_check, failing, passing
+    changes = counts.check_changes(before, now, pairing, checks, comparison or BasisComparison())
+    return pairing, changes
 
 
 def fleet_pair() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -130,8 +128,8 @@ def fleet_pair() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_transitions_rows_are_the_previous_counts_and_columns_this_audits() -> None:
     before, now = fleet_pair()
-    matches, gone, *_ = compared(before, now)
-    table = counts.transitions(before, now, matches, gone)
+    pairing, _ = compared(before, now)
+    table = counts.transitions(before, now, pairing)
     assert table.loc["action-required", "ready"] == 1
     assert table.loc["ready", "upgrade-required"] == 1
     assert table.loc["ready", "co-managed"] == 1
@@ -147,35 +145,42 @@ def test_transitions_rows_are_the_previous_counts_and_columns_this_audits() -> N
 
 def test_checks_newly_failing_and_passing_and_the_headline() -> None:
     before, now = fleet_pair()
-    matches, gone, per_check, failing, passing = compared(before, now)
-    by_check = per_check.set_index("check_id")
-    assert by_check.loc["WIN-002", ["failing_before", "failing_now", "newly_failing"]].tolist() == [
-        0,
-        1,
-        1,
-    ]
-    assert by_check.loc["LIC-001", ["failing_before", "failing_now", "newly_passing"]].tolist() == [
-        1,
-        0,
-        1,
-    ]
-    found = counts.headline_counts(before, now, matches, gone, failing, {"WIN-002", "LIC-001"})
+    pairing, changes = compared(before, now)
+    by_check = changes.table.set_index("check_id")
+    numbers = ["failing_before", "failing_now", "newly_failing", "newly_passing"]
+    assert by_check.loc["WIN-002", numbers].tolist() == [0, 1, 1, 0]
+    assert by_check.loc["LIC-001", numbers].tolist() == [1, 0, 0, 1]
+    found = counts.headline_counts(before, now, pairing, changes, {"WIN-002", "LIC-001"})
     assert found["became_ready"] == 1 and found["became_co_managed"] == 1
     assert found["gained_blocker"] == 1 and found["new"] == 1 and found["gone"] == 1
-    changes = counts.device_changes(before, now, matches, gone, failing, passing)
-    assert changes["change"].tolist() == ["verdict;wave;checks"] * 2 + [
-        "verdict;wave",
+    table = counts.device_changes(before, now, pairing, changes)
+    assert table["change"].tolist() == [
+        "verdict, wave, checks",
+        "verdict, wave, checks",
+        "verdict, wave",
         "new",
         "gone",
     ]
-    assert changes["newly_failing"].tolist()[1] == "WIN-002"
-    assert changes["previous_device_id"].tolist()[-1] == "d4"
+    assert table["newly_failing"].tolist()[1] == "WIN-002"
+    assert table["newly_passing"].tolist()[0] == "LIC-001"
+    assert table["previous_device_id"].tolist()[-1] == "d4"
+
+
+def test_a_plan_only_previous_audit_knows_failing_and_not_failing() -> None:
+    before, now = fleet_pair()
+    before = before.drop(columns=["WIN-002", "LIC-001"])
+    before["failed_checks"] = pd.Series(["LIC-001", None, None, None], dtype="string")
+    _, changes = compared(before, now)
+    by_check = changes.table.set_index("check_id")
+    assert by_check.loc["LIC-001", ["failing_before", "newly_passing"]].tolist() == [1, 1]
+    assert by_check.loc["WIN-002", ["failing_before", "newly_failing"]].tolist() == [0, 1]
+    assert by_check.loc["WIN-002", "comparable"] == ""  # known: it failed nowhere
 
 
 def test_waves_balance_before_and_now() -> None:
     before, now = fleet_pair()
-    matches, gone, *_ = compared(before, now)
-    waves = counts.wave_changes(before, now, matches, gone).set_index("wave")
+    pairing, _ = compared(before, now)
+    waves = counts.wave_changes(before, now, pairing).set_index("wave")
     assert (waves["now"] == waves["stayed"] + waves["joined"] + waves["new"]).all()
     assert (waves["before"] == waves["stayed"] + waves["left"] + waves["gone"]).all()
     assert waves.loc["2 Ready now"].tolist() == [2, 2, 0, 1, 2, 1, 0]

@@ -68,7 +68,9 @@ def test_only_the_sheets_asked_for_are_vetted_and_read(tmp_path: Path) -> None:
 
 def test_a_sheet_asked_for_is_vetted_like_any_input(tmp_path: Path) -> None:
     crafted = with_dtd(workbook(tmp_path / "book.xlsx"), "Upgrade plan")
-    with pytest.raises(InputError, match=r"document type declaration .* in 'xl/worksheets/sheet2.xml'"):
+    with pytest.raises(
+        InputError, match=r"document type declaration .* in 'xl/worksheets/sheet2.xml'"
+    ):
         read_workbook_sheets(crafted, is_plan, score)
 
 

@@ -20,7 +20,7 @@ from comanage_audit.ingest.load import licence_table, load_sources, scope_users
 from comanage_audit.model import AuditResult, DataIssues, InputRecord, SourceKind, SourceTable
 from comanage_audit.options import AuditOptions
 from comanage_audit.policy import load_policy
-from comanage_audit.progress import load_previous, with_progress
+from comanage_audit.progress import ReadAhead, find_audits, with_progress
 from comanage_audit.progress.basis import build_basis
 from comanage_audit.timing import Phases
 
@@ -45,16 +45,22 @@ def run(
 ) -> AuditResult:
     """The whole audit, timed per phase when `phases` is given."""
     phases = phases or Phases()
-    previous = []
-    if options.previous:  # read first: a bad --previous stops the run before the exports
+    ahead = None
+    if options.previous:  # found first: a bad --previous stops the run before the exports
         with phases("read previous audits"):
-            previous = load_previous(options)
-    audited = check(prepare(options, progress, phases), progress, phases)
-    if not previous:
-        return audited
-    progress("comparing with the previous audit")
-    with phases("compare with previous"):
-        return with_progress(previous, audited)
+            ahead = ReadAhead(find_audits(options), options.max_input_mb)
+    try:
+        audited = check(prepare(options, progress, phases), progress, phases)
+        if ahead is None:
+            return audited
+        progress("comparing with the previous audit")
+        with phases("read previous audits"):
+            previous = ahead.result()  # read meanwhile in a second process
+        with phases("compare with previous"):
+            return with_progress(previous, audited)
+    finally:
+        if ahead is not None:
+            ahead.close()
 
 
 def prepare(options: AuditOptions, progress: Progress, phases: Phases) -> Linked:

@@ -1,11 +1,12 @@
 """`--previous`: what changed since earlier audits, and the Upgrade plan's typed entries
 carried over.
 
-`load_previous` reads the previous audits before the exports (a bad `--previous` stops
-the run at once): each one's summary.json, and for the newest its device states
-(devices.csv, else the workbook's Upgrade plan) and the plan's typed entries. After the
-checks, `compare` matches the devices (match.py), counts what moved (counts.py), says what
-is not like for like (basis.py) and carries the entries over (carry.py).
+`find_audits` finds the previous audits before the exports are read (a bad `--previous`
+stops the run at once) and reads each one's summary.json; `ReadAhead` reads the newest
+one's device states (devices.csv, else the workbook's Upgrade plan) and the plan's typed
+entries in a second process while this audit runs (load.py). After the checks, `compare`
+matches the devices (match.py), counts what moved (counts.py), says what is not like for
+like (basis.py) and carries the entries over (carry.py).
 """
 
 from __future__ import annotations
@@ -14,58 +15,32 @@ from dataclasses import replace
 
 import pandas as pd
 
-from comanage_audit.arrow_text import STRING
-from comanage_audit.errors import UserError
 from comanage_audit.model import AuditPoint, AuditResult, Progress, Scope, Severity, Verdict
-from comanage_audit.options import AuditOptions
 from comanage_audit.progress import counts
 from comanage_audit.progress.basis import compare_bases
 from comanage_audit.progress.carry import carry_over
+from comanage_audit.progress.load import ReadAhead, find_audits, read_audits
 from comanage_audit.progress.match import match_devices
-from comanage_audit.progress.previous import (
-    STATE_COLUMNS,
-    PreviousAudit,
-    device_states,
-    find_previous,
-    read_devices_csv,
-    read_plan,
-)
+from comanage_audit.progress.previous import STATE_COLUMNS, PreviousAudit
 
-__all__ = ["PreviousAudit", "compare", "headline", "load_previous", "with_progress"]
-
-
-def load_previous(options: AuditOptions) -> list[PreviousAudit]:
-    """The previous audits, oldest first, the newest with its device states and plan."""
-    if not options.previous:
-        return []
-    limit = options.max_input_mb
-    audits = [find_previous(path, limit) for path in options.previous]
-    dated = [a.as_of for a in audits]
-    if all(dated) and dated != sorted(dated):
-        audits.sort(key=lambda a: a.as_of)
-        audits[-1].notes.append("the --previous audits were not given oldest first; sorted by date")
-    for audit in audits:
-        if audit.devices_csv is not None and (audit is audits[-1] or not audit.summary):
-            audit.devices = read_devices_csv(audit.devices_csv, limit, audit.notes)
-    latest = audits[-1]
-    latest.plan = read_plan(latest, limit)
-    if latest.devices is None and latest.plan is not None:
-        latest.devices = device_states(latest.plan[list(STATE_COLUMNS)])
-    if latest.devices is None:
-        raise UserError(
-            f"--previous {latest.source}: neither its devices.csv nor its workbook's Upgrade "
-            "plan could be read, so there is nothing to compare with. " + " ".join(latest.notes)
-        )
-    return audits
+__all__ = [
+    "PreviousAudit",
+    "ReadAhead",
+    "compare",
+    "find_audits",
+    "headline",
+    "read_audits",
+    "with_progress",
+]
 
 
 def _current_states(result: AuditResult) -> pd.DataFrame:
+    """This audit's devices as the comparison reads them (statuses stay categorical)."""
     devices = result.devices
-    states = pd.DataFrame({column: devices[column].astype(STRING) for column in STATE_COLUMNS})
     checks = [c.id for c in result.checks if c.scope is Scope.DEVICE and c.id in devices]
-    states = pd.concat([states, devices[checks].astype(STRING)], axis=1)
+    states = devices[[*STATE_COLUMNS, *checks]]
     if result.device_keys is not None:
-        states = pd.concat([states, result.device_keys.astype(STRING)], axis=1)
+        states = pd.concat([states, result.device_keys], axis=1)
     return states.reset_index(drop=True)
 
 
@@ -94,13 +69,11 @@ def compare(
         raise ValueError("load_previous reads the newest previous audit's devices")
     comparison = compare_bases(latest.basis, result.basis)
     matches = match_devices(previous, current)
-    gone = pd.Index(range(len(previous))).difference(matches["previous"]).to_numpy()
+    pairing = counts.Pairing.of(matches, len(previous), len(current))
     checks = _catalogue(result, previous)
-    per_check, failing, passing = counts.check_changes(
-        previous, current, matches, checks, comparison
-    )
+    changes = counts.check_changes(previous, current, pairing, checks, comparison)
     found = counts.headline_counts(
-        previous, current, matches, gone, failing, counts.blocking_checks(checks)
+        previous, current, pairing, changes, counts.blocking_checks(checks)
     )
     return Progress(
         since=latest.as_of,
@@ -111,10 +84,10 @@ def compare(
         waves_caveat=comparison.waves or "",
         basis_known=comparison.known,
         counts=found,
-        transitions=counts.transitions(previous, current, matches, gone),
-        checks=per_check,
-        waves=counts.wave_changes(previous, current, matches, gone),
-        changes=counts.device_changes(previous, current, matches, gone, failing, passing),
+        transitions=counts.transitions(previous, current, pairing),
+        checks=changes.table,
+        waves=counts.wave_changes(previous, current, pairing),
+        changes=counts.device_changes(previous, current, pairing, changes),
         trend=_trend(audits, result),
         notes=tuple(note for audit in audits for note in audit.notes),
     ), matches

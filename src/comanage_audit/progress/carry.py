@@ -33,6 +33,12 @@ def carry_over(
     notes. closed: indexed by the previous device_id, columns CLOSED_COLUMNS.
     """
     entries = typed_entries(plan)
+    if entries.empty:
+        return entries[list(TYPED)].set_axis(pd.Index([], name="device_id", dtype=STRING)), (
+            entries.assign(last_wave=entries["wave"], reason="").set_index("device_id")[
+                list(CLOSED_COLUMNS)
+            ]
+        )
     ids = entries["device_id"]
     repeated = ids.notna() & ids.duplicated(keep="first")
     target = _current_ids(ids, previous, current, matches)
@@ -66,5 +72,6 @@ def _current_ids(
     through[now_at >= 0] = current_ids[now_at[now_at >= 0]]
     through_match = pd.Series(through, index=ids.index, dtype=STRING)
     unknown = position < 0
-    same_id = ids.where(ids.isin(current["device_id"].astype(STRING)))
+    current_index = pd.Index(current["device_id"].astype(STRING))
+    same_id = ids.where(current_index.get_indexer(ids) >= 0)
     return through_match.fillna(same_id.where(unknown))

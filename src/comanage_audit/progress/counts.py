@@ -3,14 +3,19 @@ check the devices newly failing and passing, per wave what moved, device by devi
 
 Every count comes from the two device tables and the matches between them (match.py), so
 each number on the Progress sheet can be recomputed from the two runs' devices.csv. Counts
-the two bases make not like for like (basis.py) carry the reason next to them.
+the two bases make not like for like (basis.py) carry the reason next to them. Values are
+compared as category codes and flags, whole columns at a time: only the rows of the
+devices that changed are ever taken as text.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from comanage_audit.arrow_text import STRING
 from comanage_audit.model import Severity, Status, Verdict
@@ -20,6 +25,8 @@ from comanage_audit.result import NOT_A_BLOCKER, join_where, wave_order
 
 NEW, GONE = "(new)", "(gone)"
 UNKNOWN_VERDICT = "(unknown)"
+NO_WAVE = "(no wave)"
+NOT_FAILING = "(not failing)"  # what the plan's Failed checks tell of a check it does not list
 VERDICTS = [v.value for v in Verdict]
 CHANGE_COLUMNS = (
     "device_id",
@@ -37,89 +44,138 @@ CHANGE_COLUMNS = (
 )
 
 
-def _labels(values: pd.Series, positions: np.ndarray) -> np.ndarray:
-    text = values.astype(STRING).fillna(UNKNOWN_VERDICT).to_numpy(dtype=object)
-    return text[positions]
+@dataclass(frozen=True)
+class Pairing:
+    """Positions of the devices in both audits (`before`, `now`, row by row), of the new
+    ones (this audit) and of the gone ones (the previous audit), and how each pair matched."""
+
+    before: np.ndarray
+    now: np.ndarray
+    new: np.ndarray
+    gone: np.ndarray
+    matched_by: np.ndarray
+
+    @classmethod
+    def of(cls, matches: pd.DataFrame, previous: int, current: int) -> Pairing:
+        before = matches["previous"].to_numpy(dtype=np.int64)
+        now = matches["current"].to_numpy(dtype=np.int64)
+        seen_before, seen_now = np.zeros(previous, bool), np.zeros(current, bool)
+        seen_before[before], seen_now[now] = True, True
+        return cls(
+            before,
+            now,
+            np.flatnonzero(~seen_now),
+            np.flatnonzero(~seen_before),
+            matches["matched_by"].astype(str).to_numpy(),
+        )
 
 
-def transitions(
-    previous: pd.DataFrame, current: pd.DataFrame, matches: pd.DataFrame, gone: np.ndarray
-) -> pd.DataFrame:
+def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A column's codes (-1 for blank) and its distinct values as text."""
+    codes, found = pd.factorize(values)
+    return codes, pd.Index(pd.Series(found).astype(STRING))
+
+
+def _codes(
+    before: pd.Series, now: pd.Series, blank: str, first: list[str] | None = None
+) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Two columns of verdicts or waves (text or categorical) as codes into one shared
+    list of their values, blanks as `blank`: `first` leading, the others in plan order."""
+    codes_before, found_before = _distinct(before)
+    codes_now, found_now = _distinct(now)
+    found = found_before.append(found_now)
+    if (codes_before < 0).any() or (codes_now < 0).any():
+        found = found.append(pd.Index([blank], dtype=STRING))
+    lead = list(first or [])
+    rest = sorted((v for v in found.unique() if v not in set(lead)), key=wave_order)
+    found = pd.Index([*lead, *rest], dtype=STRING)
+    blank_at = found.get_indexer(pd.Index([blank], dtype=STRING))[0]
+
+    def remap(codes: np.ndarray, distinct: pd.Index) -> np.ndarray:
+        into = np.append(found.get_indexer(distinct), blank_at)  # code -1 -> blank
+        return into[codes].astype(np.int64)
+
+    return found, remap(codes_before, found_before), remap(codes_now, found_now)
+
+
+def transitions(previous: pd.DataFrame, current: pd.DataFrame, pairing: Pairing) -> pd.DataFrame:
     """Previous verdict rows (+ `(new)`) x current verdict columns (+ `(gone)`).
 
     Row sums are the previous audit's verdict counts, column sums this one's."""
-    new = np.setdiff1d(np.arange(len(current)), matches["current"].to_numpy())
-    before = np.concatenate(
-        [
-            _labels(previous["readiness"], matches["previous"].to_numpy()),
-            np.full(len(new), NEW, dtype=object),
-            _labels(previous["readiness"], gone),
-        ]
+    values, before, now = _codes(
+        previous["readiness"], current["readiness"], UNKNOWN_VERDICT, VERDICTS
     )
-    now = np.concatenate(
-        [
-            _labels(current["readiness"], matches["current"].to_numpy()),
-            _labels(current["readiness"], new),
-            np.full(len(gone), GONE, dtype=object),
-        ]
+    size = len(values) + 1  # the last row is (new), the last column (gone)
+    rows = np.concatenate(
+        [before[pairing.before], np.full(len(pairing.new), size - 1), before[pairing.gone]]
     )
-    extra = sorted({*before, *now} - {*VERDICTS, NEW, GONE})  # verdicts of another version
-    rows = pd.Categorical(before, categories=[*VERDICTS, *extra, NEW])
-    columns = pd.Categorical(now, categories=[*VERDICTS, *extra, GONE])
-    table = pd.crosstab(rows, columns, dropna=False)
-    return table.rename_axis(index="previous", columns="current").astype("int64")
+    columns = np.concatenate(
+        [now[pairing.now], now[pairing.new], np.full(len(pairing.gone), size - 1)]
+    )
+    counts = np.bincount(rows * size + columns, minlength=size * size).reshape(size, size)
+    table = pd.DataFrame(counts, index=[*values, NEW], columns=[*values, GONE], dtype="int64")
+    return table.rename_axis(index="previous", columns="current")
+
+
+def flags(values: pd.Series, wanted: str) -> np.ndarray:
+    """Where a column (text or categorical) holds `wanted`."""
+    return values.eq(wanted).fillna(False).to_numpy(dtype=bool)
 
 
 def previous_statuses(previous: pd.DataFrame, check: str) -> pd.Series:
-    """A check's previous statuses: its devices.csv column, else `fail` where the plan's
-    failed checks list it (other statuses unknown)."""
+    """A check's previous statuses: its devices.csv column, else (a previous workbook's
+    plan) `fail` where the device's Failed checks list it and NOT_FAILING elsewhere."""
     if check in previous:
-        return previous[check].astype(STRING)
+        return previous[check]
     listed = (";" + previous["failed_checks"].astype(STRING).fillna("") + ";").str.contains(
         f";{check};", regex=False
     )
-    return pd.Series(pd.NA, index=previous.index, dtype=STRING).mask(listed, Status.FAIL.value)
+    return pd.Series(NOT_FAILING, index=previous.index, dtype=STRING).mask(
+        listed, Status.FAIL.value
+    )
+
+
+@dataclass
+class CheckChanges:
+    """Per check: the counts table, and per check the matched pairs newly failing and
+    newly passing it (flags in pairing order)."""
+
+    table: pd.DataFrame
+    failing: dict[str, np.ndarray]
+    passing: dict[str, np.ndarray]
 
 
 def check_changes(
     previous: pd.DataFrame,
     current: pd.DataFrame,
-    matches: pd.DataFrame,
+    pairing: Pairing,
     checks: dict[str, tuple[str, Severity]],
     comparison: BasisComparison,
-) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, np.ndarray]]:
+) -> CheckChanges:
     """Per check: failing before and now, newly failing / passing among matched devices,
-    and why the counts are not like for like. Also, per check, the matched devices (as
-    flags in match order) newly failing and newly passing it."""
-    before_at, now_at = matches["previous"].to_numpy(), matches["current"].to_numpy()
+    and why the counts are not like for like."""
     rows, failing, passing = [], {}, {}
     for check, (title, severity) in checks.items():
         before = previous_statuses(previous, check)
-        now = current[check].astype(STRING) if check in current else _blank(current)
-        was = before.to_numpy(dtype=object, na_value=None)[before_at]
-        is_ = now.to_numpy(dtype=object, na_value=None)[now_at]
-        was_failing = was == Status.FAIL.value
-        failing[check] = (is_ == Status.FAIL.value) & ~was_failing
-        passing[check] = was_failing & (is_ == Status.PASS.value)
+        now = current[check] if check in current else pd.Series(pd.NA, index=current.index)
+        failed_before, failed_now = flags(before, Status.FAIL.value), flags(now, Status.FAIL.value)
+        was, is_ = failed_before[pairing.before], failed_now[pairing.now]
+        failing[check] = is_ & ~was
+        passing[check] = was & flags(now, Status.PASS.value)[pairing.now]
         rows.append(
             {
                 "check_id": check,
                 "title": title,
                 "severity": severity.value,
-                "failing_before": int(before.eq(Status.FAIL.value).sum()),
-                "failing_now": int(now.eq(Status.FAIL.value).sum()),
+                "failing_before": int(failed_before.sum()),
+                "failing_now": int(failed_now.sum()),
                 "newly_failing": int(failing[check].sum()),
                 "newly_passing": int(passing[check].sum()),
-                "no_longer_failing_other": int((was_failing & (is_ != Status.FAIL.value)).sum())
-                - int(passing[check].sum()),
+                "no_longer_failing_other": int((was & ~is_).sum() - passing[check].sum()),
                 "comparable": _check_caveat(check, before, now, comparison),
             }
         )
-    return pd.DataFrame(rows), failing, passing
-
-
-def _blank(frame: pd.DataFrame) -> pd.Series:
-    return pd.Series(pd.NA, index=frame.index, dtype=STRING)
+    return CheckChanges(pd.DataFrame(rows), failing, passing)
 
 
 def _check_caveat(
@@ -140,110 +196,104 @@ def _check_caveat(
     return ""
 
 
-def wave_changes(
-    previous: pd.DataFrame, current: pd.DataFrame, matches: pd.DataFrame, gone: np.ndarray
-) -> pd.DataFrame:
+def wave_changes(previous: pd.DataFrame, current: pd.DataFrame, pairing: Pairing) -> pd.DataFrame:
     """Per wave, in plan order: devices before and now, and how they moved (now = stayed +
     joined + new; before = stayed + left + gone)."""
-    before = previous["wave"].astype(STRING).fillna("(no wave)").to_numpy(dtype=object)
-    now = current["wave"].astype(STRING).fillna("(no wave)").to_numpy(dtype=object)
-    was, is_ = before[matches["previous"].to_numpy()], now[matches["current"].to_numpy()]
-    new = np.setdiff1d(np.arange(len(current)), matches["current"].to_numpy())
-    names = sorted({*before, *now}, key=wave_order)
+    names, before, now = _codes(previous["wave"], current["wave"], NO_WAVE)
+    was, is_ = before[pairing.before], now[pairing.now]
+    moved = was != is_
 
-    def count(values: np.ndarray) -> list[int]:
-        found = pd.Series(values, dtype=object).value_counts()
-        return [int(found.get(name, 0)) for name in names]
+    def count(codes: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, minlength=len(names)).astype(np.int64)
 
-    stayed = is_[was == is_]
     return pd.DataFrame(
         {
             "wave": names,
             "before": count(before),
             "now": count(now),
-            "stayed": count(stayed),
-            "joined": count(is_[was != is_]),
-            "left": count(was[was != is_]),
-            "new": count(now[new]),
-            "gone": count(before[gone]),
+            "stayed": count(is_[~moved]),
+            "joined": count(is_[moved]),
+            "left": count(was[moved]),
+            "new": count(now[pairing.new]),
+            "gone": count(before[pairing.gone]),
         }
     )
 
 
-def _ids_where(flags: dict[str, np.ndarray], length: int) -> pd.Series:
-    """Per row, the keys whose flag is set, joined by `;` (NA when none)."""
-    pieces = [pa.array(np.where(flag, key, None), pa.string()) for key, flag in flags.items()]
-    joined = join_where(pieces, ";", length)
+def _joined(flags_by_key: dict[str, np.ndarray], rows: np.ndarray, separator: str) -> pd.Series:
+    """For the given rows, the keys whose flag is set, joined (NA when none)."""
+    pieces = [
+        pa.array(np.where(flag[rows], key, None), pa.string()) for key, flag in flags_by_key.items()
+    ]
+    joined = join_where(pieces, separator, len(rows))
     return joined.mask(joined.eq(""))
 
 
+def _differ(before: pd.Series, now: pd.Series, pairing: Pairing) -> np.ndarray:
+    """Per pair, whether both values are known and differ (compared in Arrow)."""
+    was = pa.array(before.astype(STRING).array).take(pa.array(pairing.before))
+    is_ = pa.array(now.astype(STRING).array).take(pa.array(pairing.now))
+    return pc.fill_null(pc.not_equal(was, is_), False).to_numpy(zero_copy_only=False)
+
+
+def _taken(values: pd.Series, positions: np.ndarray) -> pd.Series:
+    return values.take(positions).astype(STRING).reset_index(drop=True)
+
+
 def device_changes(
-    previous: pd.DataFrame,
-    current: pd.DataFrame,
-    matches: pd.DataFrame,
-    gone: np.ndarray,
-    failing: dict[str, np.ndarray],
-    passing: dict[str, np.ndarray],
+    previous: pd.DataFrame, current: pd.DataFrame, pairing: Pairing, checks: CheckChanges
 ) -> pd.DataFrame:
     """One row per device that is new, gone, or changed verdict, wave, failing checks,
     device id (re-keyed) or name; CHANGE_COLUMNS, current devices then gone ones."""
-    before_at, now_at = matches["previous"].to_numpy(), matches["current"].to_numpy()
-    newly_failing = _ids_where(failing, len(matches))
-    newly_passing = _ids_where(passing, len(matches))
-
-    def at(frame: pd.DataFrame, column: str, positions: np.ndarray) -> np.ndarray:
-        return frame[column].astype(STRING).to_numpy(dtype=object, na_value=None)[positions]
-
-    verdict_changed = at(previous, "readiness", before_at) != at(current, "readiness", now_at)
-    wave_changed = at(previous, "wave", before_at) != at(current, "wave", now_at)
-    checks_changed = (newly_failing.notna() | newly_passing.notna()).to_numpy(dtype=bool)
-    rekeyed = matches["matched_by"].astype(str).to_numpy() != BY_ID
-    names_before, names_now = at(previous, "name_key", before_at), at(current, "name_key", now_at)
-    renamed = pd.notna(names_before) & pd.notna(names_now)
-    renamed[renamed] = names_before[renamed] != names_now[renamed]
+    _, verdict_before, verdict_now = _codes(previous["readiness"], current["readiness"], "")
+    _, wave_before, wave_now = _codes(previous["wave"], current["wave"], "")
+    renamed = _differ(previous["name_key"], current["name_key"], pairing)
+    failing = np.logical_or.reduce([*checks.failing.values(), np.zeros(len(pairing.now), bool)])
+    passing = np.logical_or.reduce([*checks.passing.values(), np.zeros(len(pairing.now), bool)])
     kinds = {
-        "verdict": verdict_changed,
-        "wave": wave_changed,
-        "checks": checks_changed,
-        "re-keyed": rekeyed,
+        "verdict": verdict_before[pairing.before] != verdict_now[pairing.now],
+        "wave": wave_before[pairing.before] != wave_now[pairing.now],
+        "checks": failing | passing,
+        "re-keyed": pairing.matched_by != BY_ID,
         "renamed": renamed,
     }
-    changed = np.logical_or.reduce(list(kinds.values())) if len(matches) else np.zeros(0, bool)
+    rows = np.flatnonzero(np.logical_or.reduce([*kinds.values(), np.zeros(len(pairing.now), bool)]))
+    now_at, before_at = pairing.now[rows], pairing.before[rows]
     matched = pd.DataFrame(
         {
-            "device_id": at(current, "device_id", now_at),
-            "device_name": at(current, "device_name", now_at),
-            "change": _ids_where(kinds, len(matches)).to_numpy(dtype=object, na_value=None),
-            "previous_verdict": at(previous, "readiness", before_at),
-            "verdict": at(current, "readiness", now_at),
-            "previous_wave": at(previous, "wave", before_at),
-            "wave": at(current, "wave", now_at),
-            "newly_failing": newly_failing.to_numpy(dtype=object, na_value=None),
-            "newly_passing": newly_passing.to_numpy(dtype=object, na_value=None),
-            "matched_by": matches["matched_by"].astype(str).to_numpy(),
-            "previous_device_id": at(previous, "device_id", before_at),
-            "previous_device_name": at(previous, "device_name", before_at),
+            "device_id": _taken(current["device_id"], now_at),
+            "device_name": _taken(current["device_name"], now_at),
+            "change": _joined(kinds, rows, ", "),
+            "previous_verdict": _taken(previous["readiness"], before_at),
+            "verdict": _taken(current["readiness"], now_at),
+            "previous_wave": _taken(previous["wave"], before_at),
+            "wave": _taken(current["wave"], now_at),
+            "newly_failing": _joined(checks.failing, rows, ";"),
+            "newly_passing": _joined(checks.passing, rows, ";"),
+            "matched_by": pd.Series(pairing.matched_by[rows], dtype=STRING),
+            "previous_device_id": _taken(previous["device_id"], before_at),
+            "previous_device_name": _taken(previous["device_name"], before_at),
             "_order": now_at,
         }
-    )[changed]
-    new = np.setdiff1d(np.arange(len(current)), now_at)
+    )
+    new, gone = pairing.new, pairing.gone
     added = pd.DataFrame(
         {
-            "device_id": at(current, "device_id", new),
-            "device_name": at(current, "device_name", new),
+            "device_id": _taken(current["device_id"], new),
+            "device_name": _taken(current["device_name"], new),
             "change": "new",
-            "verdict": at(current, "readiness", new),
-            "wave": at(current, "wave", new),
+            "verdict": _taken(current["readiness"], new),
+            "wave": _taken(current["wave"], new),
             "_order": new,
         }
     )
     removed = pd.DataFrame(
         {
             "change": "gone",
-            "previous_verdict": at(previous, "readiness", gone),
-            "previous_wave": at(previous, "wave", gone),
-            "previous_device_id": at(previous, "device_id", gone),
-            "previous_device_name": at(previous, "device_name", gone),
+            "previous_verdict": _taken(previous["readiness"], gone),
+            "previous_wave": _taken(previous["wave"], gone),
+            "previous_device_id": _taken(previous["device_id"], gone),
+            "previous_device_name": _taken(previous["device_name"], gone),
             "_order": len(current) + np.arange(len(gone)),
         }
     )
@@ -255,30 +305,32 @@ def device_changes(
 def headline_counts(
     previous: pd.DataFrame,
     current: pd.DataFrame,
-    matches: pd.DataFrame,
-    gone: np.ndarray,
-    failing: dict[str, np.ndarray],
+    pairing: Pairing,
+    checks: CheckChanges,
     blocking: set[str],
 ) -> dict[str, int]:
     """The numbers the headline and summary.json's `progress.devices` give."""
-    before = _labels(previous["readiness"], matches["previous"].to_numpy())
-    now = _labels(current["readiness"], matches["current"].to_numpy())
-    ready, co_managed = Verdict.READY.value, Verdict.CO_MANAGED.value
-    gained = np.zeros(len(matches), dtype=bool)
-    for check, flags in failing.items():
+    before = previous["readiness"].astype(STRING)
+    now = current["readiness"].astype(STRING)
+    became = {}
+    for verdict in (Verdict.READY.value, Verdict.CO_MANAGED.value):
+        was, is_ = flags(before, verdict)[pairing.before], flags(now, verdict)[pairing.now]
+        became[verdict] = int((is_ & ~was).sum())
+    gained = np.zeros(len(pairing.now), dtype=bool)
+    for check, newly in checks.failing.items():
         if check in blocking:
-            gained |= flags
-    rekeyed = matches["matched_by"].astype(str).ne(BY_ID)
+            gained |= newly
+    rekeyed = int((pairing.matched_by != BY_ID).sum())
     return {
         "previous": len(previous),
         "current": len(current),
-        "matched": len(matches),
-        "matched_by_id": int((~rekeyed).sum()),
-        "rekeyed": int(rekeyed.sum()),
-        "new": len(current) - len(matches),
-        "gone": len(gone),
-        "became_ready": int(((now == ready) & (before != ready)).sum()),
-        "became_co_managed": int(((now == co_managed) & (before != co_managed)).sum()),
+        "matched": len(pairing.now),
+        "matched_by_id": len(pairing.now) - rekeyed,
+        "rekeyed": rekeyed,
+        "new": len(pairing.new),
+        "gone": len(pairing.gone),
+        "became_ready": became[Verdict.READY.value],
+        "became_co_managed": became[Verdict.CO_MANAGED.value],
         "gained_blocker": int(gained.sum()),
     }
 

@@ -157,14 +157,34 @@ def inspect_folder(audit: PreviousAudit) -> FolderCheck:
     if audit.workbook is not None:
         check.workbook_as_of = workbook_audit_date(audit.workbook)
     dated = audit.as_of
-    if check.workbook_as_of and dated and check.workbook_as_of != dated:
+    if not (check.workbook_as_of and dated and check.workbook_as_of != dated):
+        return check
+    check.other_audit = audit.source == audit.workbook
+    if check.other_audit:
         check.problems.append(
-            f"{audit.workbook} is the audit of {check.workbook_as_of.isoformat()} but the "
-            f"{SUMMARY_JSON} beside it is of {dated.isoformat()}; the workbook was used "
-            "and the other files were not"
+            f"the {SUMMARY_JSON} and {DEVICES_CSV} beside {audit.workbook} are of another "
+            f"audit ({dated.isoformat()}, the workbook of {check.workbook_as_of.isoformat()}); "
+            "they were not used"
         )
-        check.other_audit = audit.source == audit.workbook
+    else:
+        check.problems.append(
+            f"{audit.workbook} is the audit of {check.workbook_as_of.isoformat()}, the "
+            f"{SUMMARY_JSON} beside it of {dated.isoformat()}: the device states come from "
+            f"{DEVICES_CSV}, the Upgrade plan entries from the workbook"
+        )
     return check
+
+
+def check_device_count(audit: PreviousAudit) -> None:
+    """Note a devices.csv that does not hold as many devices as its summary.json says."""
+    said = audit.summary.get("devices")
+    if audit.devices is None or not isinstance(said, int) or said == len(audit.devices):
+        return
+    audit.notes.append(
+        f"{audit.devices_csv} lists {len(audit.devices):,} devices but {audit.summary_json} "
+        f"says {said:,}: they may be from different audits; the devices were compared as "
+        f"{DEVICES_CSV} lists them"
+    )
 
 
 def workbook_audit_date(path: Path) -> date | None:
@@ -212,7 +232,10 @@ def read_devices_csv(path: Path, max_input_mb: int, notes: list[str]) -> pd.Data
         notes.append(f"{path}: {tables[0].rows_rejected:,} rows could not be read; not compared")
     frame = frame.astype(STRING)
     for column in frame.columns:
-        frame[column] = _defused_back(frame[column].str.strip()).replace("", pd.NA)
+        values = frame[column]
+        if column in (*STATE_COLUMNS, *KEY_COLUMNS):  # text from the exports
+            values = _defused_back(values.str.strip())
+        frame[column] = values.mask(values.eq(""))
     return device_states(frame)
 
 
@@ -224,7 +247,10 @@ def device_states(frame: pd.DataFrame) -> pd.DataFrame:
         if column not in states:
             states[column] = pd.Series(pd.NA, index=states.index, dtype=STRING)
     states = states[states["device_id"].notna()]
-    ids = states["device_id"]
+    if all(key in states for key in KEY_COLUMNS):  # devices.csv since keys were written
+        return states.reset_index(drop=True)
+    ids = states["device_id"].str.replace(r"/.*$", "", regex=True)  # `serial:X/intune:...`
+    ids = ids.str.replace(r"#\d+$", "", regex=True)
     for key, prefix in ID_PREFIXES.items():
         if key in states:
             continue
@@ -235,10 +261,6 @@ def device_states(frame: pd.DataFrame) -> pd.DataFrame:
         states[key] = from_id.astype(STRING)
     name_key = parse.device_name_key(states["device_name"]).astype(STRING)
     states["name_key"] = states["name_key"].fillna(name_key)
-    for key in KEY_COLUMNS:  # ids written before keys were: `serial:X/intune:...` etc.
-        states[key] = (
-            states[key].str.replace(r"/.*$", "", regex=True).str.replace(r"#\d+$", "", regex=True)
-        )
     return states.reset_index(drop=True)
 
 
