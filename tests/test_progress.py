@@ -406,18 +406,18 @@ def test_the_progress_sheet_shows_the_same_numbers(runs: Runs) -> None:
         assert dict(zip(columns, row[1:total], strict=True)) == progress["transitions"][row[0]]
         assert row[total] == sum(progress["transitions"][row[0]].values())
     at = next(i for i, r in enumerate(rows) if r[0] == "Check")
+    names = {
+        "Failing before": "failing_before",
+        "Failing now": "failing_now",
+        "Newly failing": "newly_failing",
+        "Newly passing": "newly_passing",
+        "No longer failing, not passing": "no_longer_failing_other",
+    }
     for row in rows[at + 1 : at + 1 + len(progress["checks"])]:
-        numbers = progress["checks"][row[0]]
-        assert list(row[2:7]) == [
-            numbers[k]
-            for k in (
-                "failing_before",
-                "failing_now",
-                "newly_failing",
-                "newly_passing",
-                "no_longer_failing_other",
-            )
-        ]
+        shown = dict(zip(rows[at], row, strict=True))
+        assert {key: shown[name] for name, key in names.items()} == {
+            key: progress["checks"][row[0]][key] for key in names.values()
+        }
     at = next(i for i, r in enumerate(rows) if r[0] == "Wave" and r[1] == "Before")
     for row in rows[at + 1 : at + 1 + len(progress["waves"])]:
         assert list(row[1:8]) == list(progress["waves"][row[0]].values())

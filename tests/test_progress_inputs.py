@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -15,6 +16,8 @@ from comanage_audit.cli import app
 from comanage_audit.errors import InputError
 from comanage_audit.ingest.read import read_tables, read_workbook_sheets
 from comanage_audit.ingest.workbook_vetting import sheet_parts
+from comanage_audit.options import AuditOptions
+from comanage_audit.progress import ReadAhead, find_audits
 
 FIXTURES = Path(__file__).parent / "fixtures" / "small_fleet"
 runner = CliRunner()
@@ -121,7 +124,7 @@ def test_outputs_of_a_previous_audit_inside_the_exports_are_not_read_as_exports(
 
 
 def test_a_damaged_summary_is_said_and_the_basis_unknown(tmp_path: Path) -> None:
-    code, _ = audit(tmp_path, "--quiet", "--out", str(tmp_path / "first"))
+    assert audit(tmp_path, "--quiet", "--out", str(tmp_path / "first"))[0] == 0
     (tmp_path / "first" / "summary.json").write_text("{ not json")
     code, output = audit(tmp_path, "--quiet", "--previous", str(tmp_path / "first"))
     assert code == 0, output
@@ -129,3 +132,39 @@ def test_a_damaged_summary_is_said_and_the_basis_unknown(tmp_path: Path) -> None
     assert progress["basis_known"] is False and progress["like_for_like"] is False
     assert any("summary.json could not be read" in note for note in progress["notes"])
     assert progress["devices"]["matched_by_id"] == progress["devices"]["current"]
+
+
+def test_a_workbook_alone_is_compared_by_its_upgrade_plan(tmp_path: Path) -> None:
+    assert audit(tmp_path, "--quiet", "--out", str(tmp_path / "first"))[0] == 0
+    alone = tmp_path / "mail" / "customer-copy.xlsx"
+    alone.parent.mkdir()
+    shutil.copy(tmp_path / "first" / "comanage-audit.xlsx", alone)
+    code, output = audit(tmp_path, "--quiet", "--previous", str(alone))
+    assert code == 0, output
+    progress = json.loads((tmp_path / "out" / "summary.json").read_text())["progress"]
+    assert progress["since"] == "2026-11-26"  # from the workbook's document properties
+    assert progress["basis_known"] is False
+    first = json.loads((tmp_path / "first" / "summary.json").read_text())
+    assert progress["trend"][0]["readiness"] == first["readiness"]  # from the plan's Verdict
+    assert progress["devices"]["matched_by_id"] == first["devices"]
+    for check, numbers in progress["checks"].items():  # the plan's Failed checks
+        assert numbers["failing_before"] == first["checks"][check].get("fail", 0), check
+
+
+def test_the_previous_audit_is_read_in_a_worker_process_or_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert audit(tmp_path, "--quiet", "--out", str(tmp_path / "first"))[0] == 0
+    options = AuditOptions(inputs=(tmp_path / "in",), previous=(tmp_path / "first",))
+    ahead = ReadAhead(find_audits(options), options.max_input_mb)
+    assert ahead.worker is not None  # a second process reads while this one audits
+    in_worker = ahead.result()
+    assert ahead.worker is None  # stopped and collected
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-python"))
+    here = ReadAhead(find_audits(options), options.max_input_mb)
+    assert here.worker is None  # could not start: read in this process instead
+    inline = here.result()
+    for audit_read in (in_worker, inline):
+        assert audit_read[-1].devices is not None and audit_read[-1].plan is not None
+    pd.testing.assert_frame_equal(in_worker[-1].devices, inline[-1].devices)
+    pd.testing.assert_frame_equal(in_worker[-1].plan, inline[-1].plan)

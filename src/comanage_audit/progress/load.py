@@ -3,18 +3,23 @@
 `find_audits` runs before the exports are read, so a wrong `--previous` stops the run at
 once: every path is located and each summary.json read (small). `read_audits` reads what
 the comparison needs from the newest audit: its devices.csv (or its workbook's Upgrade
-plan) and the plan's typed entries. At 100,000 devices that is about a second of calamine
-and CSV parsing, which holds the interpreter lock, so `ReadAhead` runs it in a second
-process while this audit reads its own exports and runs its checks; the result comes back
-pickled (a device table and the typed entries). A process that cannot be started (inside
-a worker process of `batch`, say) or that dies is replaced by reading in this one.
+plan) and the plan's typed entries. At 100,000 devices that is about two seconds of
+calamine and CSV parsing, most of it holding the interpreter lock, so `ReadAhead` runs it
+in a second Python process while this audit reads its own exports and runs its checks;
+the result comes back pickled (a device table and the typed entries). A worker that
+cannot be started or that fails is replaced by reading in this process.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from multiprocessing.connection import Connection
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import BinaryIO
 
+import comanage_audit
 from comanage_audit.errors import UserError
 from comanage_audit.options import AuditOptions
 from comanage_audit.progress.previous import (
@@ -57,55 +62,70 @@ def read_audits(audits: list[PreviousAudit], max_input_mb: int) -> list[Previous
     return audits
 
 
-def _read_in_worker(audits: list[PreviousAudit], max_input_mb: int, send: Connection) -> None:
-    """The worker process: the audits read, or the user error's message."""
-    try:
-        outcome: list[PreviousAudit] | str = read_audits(audits, max_input_mb)
-    except UserError as error:  # its message travels; its class needs no pickling
-        outcome = str(error)
-    send.send(outcome)
-    send.close()
-
-
 class ReadAhead:
-    """`read_audits` in a second process, started now, its result taken when needed."""
+    """`read_audits` in a second Python process, started now, its result taken when needed.
+
+    The worker (`python -m comanage_audit.progress.worker`) gets the audits found and the
+    size limit pickled on its stdin and answers on its stdout. A worker that cannot start,
+    fails or dies is replaced by reading here, which then raises whatever error it met.
+    """
 
     def __init__(self, audits: list[PreviousAudit], max_input_mb: int) -> None:
         self.audits, self.max_input_mb = audits, max_input_mb
-        self.process: multiprocessing.process.BaseProcess | None = None
-        if multiprocessing.current_process().daemon:
-            return  # a daemonic process may not start one: read here when asked
-        context = multiprocessing.get_context("spawn")  # no fork of a threaded process
-        self.receive, send = context.Pipe(duplex=False)
-        process = context.Process(
-            target=_read_in_worker, args=(audits, max_input_mb, send), daemon=True
-        )
+        self.worker: subprocess.Popen[bytes] | None = None
+        package_root = str(Path(comanage_audit.__file__).resolve().parents[1])
+        paths = [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]
         try:
-            process.start()
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "comanage_audit.progress.worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+            )
         except OSError:
             return
-        finally:
-            send.close()
-        self.process = process
+        self.worker = worker
+        try:
+            with worker.stdin as stdin:  # type: ignore[union-attr]
+                pickle.dump((audits, max_input_mb), stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:  # the worker is gone already
+            self.close()
 
     def result(self) -> list[PreviousAudit]:
-        if self.process is None:
+        outcome: list[PreviousAudit] | str | None = None
+        if self.worker is not None:
+            try:
+                data = self.worker.stdout.read()  # type: ignore[union-attr]
+                if self.worker.wait() == 0:
+                    outcome = pickle.loads(data)  # our own worker's answer
+            except (OSError, pickle.UnpicklingError, EOFError):
+                outcome = None
+            finally:
+                self.close()
+        if outcome is None:
             return read_audits(self.audits, self.max_input_mb)
-        try:
-            outcome = self.receive.recv()
-        except EOFError:  # the worker died (killed, out of memory): read here instead
-            return read_audits(self.audits, self.max_input_mb)
-        finally:
-            self.close()
         if isinstance(outcome, str):
             raise UserError(outcome)
         return outcome
 
     def close(self) -> None:
         """Stop the worker if it still runs (an error or Ctrl-C in this audit)."""
-        if self.process is not None:
-            if self.process.is_alive():
-                self.process.terminate()
-            self.process.join()
-            self.receive.close()
-            self.process = None
+        if self.worker is None:
+            return
+        if self.worker.poll() is None:
+            self.worker.kill()
+        self.worker.wait()
+        if self.worker.stdout is not None:
+            self.worker.stdout.close()
+        self.worker = None
+
+
+def work(stdin: BinaryIO, stdout: BinaryIO) -> None:
+    """The worker's side: read the audits asked for; answer them, or a user error's text."""
+    audits, max_input_mb = pickle.load(stdin)
+    try:
+        outcome: list[PreviousAudit] | str = read_audits(audits, max_input_mb)
+    except UserError as error:  # its message travels; its class needs no pickling
+        outcome = str(error)
+    pickle.dump(outcome, stdout, protocol=pickle.HIGHEST_PROTOCOL)

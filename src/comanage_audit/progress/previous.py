@@ -100,7 +100,8 @@ def find_previous(path: Path, max_input_mb: int) -> PreviousAudit:
     audit.notes.extend(check.problems)
     if check.other_audit:  # the folder's summary.json and devices.csv are another run's
         audit.summary, audit.summary_json, audit.devices_csv = {}, None, None
-        audit.as_of = check.workbook_as_of
+        audit.as_of = None
+    audit.as_of = audit.as_of or check.workbook_as_of
     if audit.workbook is None and audit.devices_csv is None:
         raise UserError(
             f"--previous {path}: holds neither {WORKBOOK} nor {DEVICES_CSV}, so there is no "

@@ -22,7 +22,7 @@ from comanage_audit.report.sheets.summary import Cursor
 from comanage_audit.report.xlsx_styles import VERDICT_CHART, Styles
 from comanage_audit.report.xlsx_table import write_body, write_header, write_text
 
-WIDTHS = {0: 34, 1: 14, 2: 14, 3: 14, 4: 14, 5: 14, 6: 14, 7: 14, 8: 40}
+WIDTHS = {0: 38, **dict.fromkeys(range(1, 9), 16), 9: 40}
 TREND_CHART_ROWS = 18
 NOT_LIKE = "not like for like: "
 DEVICE_COUNTS = (
@@ -41,13 +41,13 @@ DEVICE_COUNTS = (
 )
 CHECK_HEADERS = {
     "check_id": "Check",
-    "title": "Title",
     "failing_before": "Failing before",
     "failing_now": "Failing now",
     "newly_failing": "Newly failing",
     "newly_passing": "Newly passing",
     "no_longer_failing_other": "No longer failing, not passing",
     "comparable": "Like for like",
+    "title": "Title",
 }
 WAVE_HEADERS = {
     "wave": "Wave",
@@ -125,7 +125,7 @@ def write_progress(
         styles,
         tally,
         "Checks: devices newly failing and newly passing (among devices in both audits)",
-        checks.drop(columns="severity").rename(columns=CHECK_HEADERS),
+        checks[list(CHECK_HEADERS)].rename(columns=CHECK_HEADERS),
     )
     _table(
         ws,
