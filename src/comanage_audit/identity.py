@@ -36,11 +36,14 @@ ID_PREFIXES = {"entra_device_id": "", "serial_number": "serial:", "name_key": "n
 RECORD_IDS = {"intune:": "intune_intune_device_id", "configmgr:": "cm_resource_id"}
 
 
-def _text(devices: pd.DataFrame, column: str) -> pd.Series:
+def _text(devices: pd.DataFrame, column: str, rows: pd.Index | None = None) -> pd.Series:
+    """A fleet column as text, optionally some rows only (the parsers that made the keys
+    already turned blanks and placeholders into missing values)."""
+    index = devices.index if rows is None else rows
     if column not in devices:
-        return pd.Series(pd.NA, index=devices.index, dtype=STRING)
-    text = devices[column].astype(STRING).str.strip()
-    return text.mask(text.eq(""))
+        return pd.Series(pd.NA, index=index, dtype=STRING)
+    values = devices[column] if rows is None else devices[column].loc[rows]
+    return values.astype(STRING)
 
 
 def device_keys(devices: pd.DataFrame) -> pd.DataFrame:
@@ -60,15 +63,22 @@ def device_ids(devices: pd.DataFrame) -> pd.Series:
     """Every device's id by the rule in this module's docstring (vectorised, unique)."""
     keys = device_keys(devices)
     prefixed = [ID_PREFIXES[name] + keys[name] for name in KEY_COLUMNS]
-    ids = pd.Series(pd.NA, index=devices.index, dtype=STRING)
-    for candidate in prefixed:
+    ids = _unique(prefixed[0])
+    for candidate in prefixed[1:]:
         ids = ids.fillna(_unique(candidate))
-    best = prefixed[0].fillna(prefixed[1]).fillna(prefixed[2])
-    record = pd.Series(pd.NA, index=devices.index, dtype=STRING)
-    for prefix, column in RECORD_IDS.items():
-        record = record.fillna(prefix + _text(devices, column))
-    ids = ids.fillna((best + "/" + record).fillna(record).fillna(best))
-    ids = ids.fillna("device")  # no key and no record id: only the numbering tells them apart
-    repeat = ids.groupby(ids.to_numpy(), sort=False).cumcount()
-    numbered = ids + "#" + (repeat + 1).astype(STRING)
-    return ids.mask(repeat.gt(0).to_numpy(), numbered)
+    rest = ids.index[ids.isna().to_numpy()]
+    if len(rest):  # keys shared or missing: the best key with the export record's id
+        best = prefixed[0][rest].fillna(prefixed[1][rest]).fillna(prefixed[2][rest])
+        record = pd.Series(pd.NA, index=rest, dtype=STRING)
+        for prefix, column in RECORD_IDS.items():
+            record = record.fillna(prefix + _text(devices, column, rest))
+        ids[rest] = (best + "/" + record).fillna(record).fillna(best).fillna("device")
+    repeated = ids.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return ids
+    alike = ids[repeated]  # only the numbering tells these apart
+    number = alike.groupby(alike.to_numpy(), sort=False).cumcount()
+    ids[alike.index] = alike.mask(
+        number.gt(0).to_numpy(), alike + "#" + (number + 1).astype(STRING)
+    )
+    return ids
