@@ -198,6 +198,7 @@ def audit(
         list[Path],
         typer.Option(
             "--previous",
+            metavar="FOLDER",
             help="A previous audit's output folder (or its workbook) to compare with and "
             "carry the Upgrade plan's Owner/Target date/Status/Notes over from; repeat for "
             "a trend, oldest first.",
