@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from comanage_audit.checks import device_checks
 from comanage_audit.model import Severity
 from comanage_audit.options import AuditOptions
 from comanage_audit.policy import Policy, Suppression
@@ -192,7 +193,7 @@ def basis(policy: Policy, **options: object) -> dict:
         AuditOptions(inputs=(Path("."),), as_of=AS_OF, **options),
         policy,
         [],
-        [],
+        device_checks(),
         ["ENTRA-003", "WIN-002"],
         pd.Series(pd.to_datetime(["2026-11-20"], utc=True)),
     )
@@ -276,3 +277,9 @@ def test_carry_over_follows_re_keyed_devices_and_closes_the_rest() -> None:
     assert closed["target_date"].tolist()[0] == pd.Timestamp("2025-12-09")  # Excel serial 46000
     assert closed["notes"].tolist()[1] == "dup · Target date as typed: 31/12/2026"
     assert closed["status"].tolist()[2] == "Parked"  # kept as typed
+
+
+def test_a_hand_edited_basis_is_read_never_trusted() -> None:
+    garbage = {"policy": ["values"], "checks": {"definitions": "x", "evaluated": 7}, "plan": 3}
+    found = compare_bases(garbage, basis(Policy()))
+    assert not found.known and found.verdicts and found.waves

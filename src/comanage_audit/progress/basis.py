@@ -171,6 +171,19 @@ def _get(basis: dict, *path: str) -> object:
     return basis if basis != {} else None
 
 
+def _mapping(basis: dict, *path: str) -> dict:
+    """A basis entry that must be a mapping ({} when absent or not one: a hand-edited
+    summary.json is read, never trusted)."""
+    found = _get(basis, *path)
+    return found if isinstance(found, dict) else {}
+
+
+def _texts(basis: dict, *path: str) -> list[str]:
+    """A basis entry that must be a list of texts ([] when absent or not one)."""
+    found = _get(basis, *path)
+    return [str(v) for v in found] if isinstance(found, list) else []
+
+
 def _shown(value: object) -> str:
     if value is None:
         return "not set"
@@ -184,7 +197,10 @@ def _shown(value: object) -> str:
 def compare_bases(previous: dict | None, current: dict) -> BasisComparison:
     """What differs between the previous audit's basis and this one's, and what it affects."""
     found = BasisComparison()
-    if not isinstance(previous, dict) or not previous:
+    recorded = isinstance(previous, dict) and all(
+        _mapping(previous, *part) for part in (("policy", "values"), ("checks", "definitions"))
+    )
+    if not recorded:  # none, or not one this tool wrote (no policy values, no checks)
         found.known = False
         reason = (
             "the previous audit does not record its policy, checks and audit date (no "
@@ -208,8 +224,8 @@ def compare_bases(previous: dict | None, current: dict) -> BasisComparison:
 
 
 def _compare_policy(previous: dict, current: dict, found: BasisComparison) -> None:
-    before = _get(previous, "policy", "values") or {}
-    now = _get(current, "policy", "values") or {}
+    before = _mapping(previous, "policy", "values")
+    now = _mapping(current, "policy", "values")
     changed = False
     for value in POLICY_VALUES:
         old, new = before.get(value.key), now.get(value.key)
@@ -243,8 +259,8 @@ def _suppressed_checks(old: object, new: object) -> tuple[str, ...]:
 
 
 def _compare_checks(previous: dict, current: dict, found: BasisComparison) -> None:
-    before = _get(previous, "checks", "definitions") or {}
-    now = _get(current, "checks", "definitions") or {}
+    before = _mapping(previous, "checks", "definitions")
+    now = _mapping(current, "checks", "definitions")
     added = sorted(set(now) - set(before))
     removed = sorted(set(before) - set(now))
     changed = sorted(c for c in set(now) & set(before) if now[c] != before[c])
@@ -260,8 +276,8 @@ def _compare_checks(previous: dict, current: dict, found: BasisComparison) -> No
             + ", ".join(changed)
         )
         found.not_comparable("the check's definition changed", changed)
-    evaluated_before = set(_get(previous, "checks", "evaluated") or ())
-    evaluated_now = set(_get(current, "checks", "evaluated") or ())
+    evaluated_before = set(_texts(previous, "checks", "evaluated"))
+    evaluated_now = set(_texts(current, "checks", "evaluated"))
     common = set(now) & set(before)
     only_now = sorted((evaluated_now - evaluated_before) & common)
     only_before = sorted((evaluated_before - evaluated_now) & common)
@@ -275,8 +291,8 @@ def _compare_checks(previous: dict, current: dict, found: BasisComparison) -> No
             "evaluated in the previous audit but not this time: " + ", ".join(only_before)
         )
         found.not_comparable("not evaluated this time", only_before)
-    exports_before = _get(previous, "exports") or []
-    exports_now = _get(current, "exports") or []
+    exports_before = _texts(previous, "exports")
+    exports_now = _texts(current, "exports")
     if sorted(exports_before) != sorted(exports_now):
         found.said.append(
             f"exports supplied: {', '.join(exports_before) or 'none'} before, "
@@ -306,7 +322,7 @@ def _compare_dates(previous: dict, current: dict, found: BasisComparison) -> Non
 
 
 def _compare_plan(previous: dict, current: dict, found: BasisComparison) -> None:
-    before, now = _get(previous, "plan") or {}, _get(current, "plan") or {}
+    before, now = _mapping(previous, "plan"), _mapping(current, "plan")
     if before != now:
         found.said.append(f"waves split differently: {_shown(before)} before, {_shown(now)} now")
         found.waves = found.waves or "the waves are split differently"

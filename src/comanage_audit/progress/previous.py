@@ -152,8 +152,10 @@ class FolderCheck:
 
 
 def inspect_folder(audit: PreviousAudit) -> FolderCheck:
-    """Check that the previous audit's files belong together (same audit date, same
-    number of devices); the files themselves are read later."""
+    """Check that the previous audit's files belong together, before any is read: today
+    the workbook's audit date against summary.json's (the device count is checked when
+    devices.csv is read, `check_device_count`). A manifest of the outputs with their
+    SHA-256, once the writers leave one, is verified here too."""
     check = FolderCheck()
     if audit.workbook is not None:
         check.workbook_as_of = workbook_audit_date(audit.workbook)
