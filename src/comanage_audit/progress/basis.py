@@ -208,7 +208,7 @@ def compare_bases(previous: dict | None, current: dict) -> BasisComparison:
             "like cannot be told"
         )
         found.said.append(reason)
-        found.not_comparable("not known to be like for like (the previous basis is unknown)")
+        found.not_comparable("the previous audit's basis is unknown")
         return found
     _compare_policy(previous, current, found)
     _compare_checks(previous, current, found)

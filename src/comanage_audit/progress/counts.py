@@ -185,7 +185,7 @@ def _check_caveat(
     if check in comparison.checks:
         return comparison.checks[check]
     if not comparison.known:
-        return comparison.verdicts or "not known to be like for like"
+        return comparison.verdicts or "the previous audit's basis is unknown"
     before_empty, now_empty = before.isna().all(), now.isna().all()
     if before_empty and now_empty:
         return "not evaluated in either audit"
