@@ -271,7 +271,7 @@ def test_carry_over_follows_re_keyed_devices_and_closes_the_rest() -> None:
     assert closed["owner"].tolist() == ["Bo", "Cy", "Di"]
     assert closed["reason"].tolist() == [
         "the device is not in this audit",
-        "another row of the plan has the same Device ID",
+        "another row of the plan is for the same device",
         "the row has no Device ID",
     ]
     assert closed["target_date"].tolist()[0] == pd.Timestamp("2025-12-09")  # Excel serial 46000
@@ -283,3 +283,28 @@ def test_a_hand_edited_basis_is_read_never_trusted() -> None:
     garbage = {"policy": ["values"], "checks": {"definitions": "x", "evaluated": 7}, "plan": 3}
     found = compare_bases(garbage, basis(Policy()))
     assert not found.known and found.verdicts and found.waves
+
+
+def test_two_rows_that_reach_the_same_device_keep_the_first_and_close_the_other() -> None:
+    before = devices(
+        [{"device_id": G1, "device_name": "PC1", "entra_device_id": G1, "serial_number": "S1"}]
+    )
+    now = devices(
+        [{"device_id": G3, "device_name": "PC1", "entra_device_id": G3, "serial_number": "S1"}]
+    )
+    plan = pd.DataFrame(
+        {
+            "device_id": [G1, G3],  # G3: a row a user added with the new id
+            "device_name": ["PC1", "PC1"],
+            "wave": ["2 Ready now", None],
+            "owner": ["Ann", "Ann's deputy"],
+            "target_date": [None, None],
+            "status": [None, None],
+            "notes": [None, None],
+        },
+        dtype="string",
+    )
+    entries, closed = carry_over(plan, before, now, match_devices(before, now))
+    assert entries.index.tolist() == [G3] and entries["owner"].tolist() == ["Ann"]
+    assert closed["owner"].tolist() == ["Ann's deputy"]
+    assert closed["reason"].tolist() == ["another row of the plan is for the same device"]

@@ -18,7 +18,7 @@ from comanage_audit.progress.plan_entries import TYPED, typed_entries
 CLOSED_COLUMNS = ("device_name", "last_wave", *TYPED, "reason")
 GONE = "the device is not in this audit"
 NO_ID = "the row has no Device ID"
-REPEATED = "another row of the plan has the same Device ID"
+REPEATED = "another row of the plan is for the same device"
 
 
 def carry_over(
@@ -40,8 +40,12 @@ def carry_over(
             ]
         )
     ids = entries["device_id"]
-    repeated = ids.notna() & ids.duplicated(keep="first")
     target = _current_ids(ids, previous, current, matches)
+    # A second row for one device (the same Device ID, or an id that became another
+    # row's device) is closed, not merged: nothing typed is overwritten.
+    repeated = (ids.notna() & ids.duplicated(keep="first")) | (
+        target.notna() & target.duplicated(keep="first")
+    )
     carried = target.notna() & ~repeated
     kept = entries[carried.to_numpy()]
     plan_entries = kept[list(TYPED)].set_axis(pd.Index(target[carried], name="device_id"))
