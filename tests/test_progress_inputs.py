@@ -17,7 +17,7 @@ from comanage_audit.errors import InputError
 from comanage_audit.ingest.read import read_tables, read_workbook_sheets
 from comanage_audit.ingest.workbook_vetting import sheet_parts
 from comanage_audit.options import AuditOptions
-from comanage_audit.progress import ReadAhead, find_audits
+from comanage_audit.progress.load import ReadAhead, find_audits
 
 FIXTURES = Path(__file__).parent / "fixtures" / "small_fleet"
 runner = CliRunner()

@@ -20,8 +20,9 @@ from comanage_audit.ingest.load import licence_table, load_sources, scope_users
 from comanage_audit.model import AuditResult, DataIssues, InputRecord, SourceKind, SourceTable
 from comanage_audit.options import AuditOptions
 from comanage_audit.policy import load_policy
-from comanage_audit.progress import ReadAhead, find_audits, with_progress
 from comanage_audit.progress.basis import build_basis
+from comanage_audit.progress.compare import with_progress
+from comanage_audit.progress.load import ReadAhead, find_audits
 from comanage_audit.timing import Phases
 
 Progress = Callable[[str], None]
