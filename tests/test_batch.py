@@ -295,18 +295,22 @@ def _summary(**readiness: int) -> dict[str, object]:
 # --- usage errors -----------------------------------------------------------------------
 
 
-def test_previous_is_refused_until_the_audit_compares(portfolio_root: Path, tmp_path: Path) -> None:
-    code, output = batch(portfolio_root, tmp_path / "out", "--previous", str(tmp_path))
-    assert code == 2
-    assert "--previous is not supported yet" in " ".join(output.split())
-    assert not (tmp_path / "out").exists()
+def test_previous_compares_each_customer_with_its_earlier_outputs(
+    portfolio_root: Path, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert batch(portfolio_root, first)[0] == 4  # the broken customers fail, the others write
+    code, output = batch(portfolio_root, second, "--previous", str(first))
+    assert code == 4, output
+    summary = json.loads((second / "Contoso" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["progress"]["devices"]["previous"] == summary["devices"]
+    assert summary["progress"]["devices"]["new"] == summary["progress"]["devices"]["gone"] == 0
 
 
 def test_previous_reaches_each_customers_audit_options(
     portfolio_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The one place to wire later: PREV_OUT/<customer>/ lands in AuditOptions.previous."""
-    monkeypatch.setattr(customers_module, "AUDIT_READS_PREVIOUS", True)
+    """PREV_OUT/<customer>/ lands in each customer's AuditOptions.previous."""
     previous = tmp_path / "previous"
     (previous / "Contoso").mkdir(parents=True)
     found = {c.name: c for c in find_customers(portfolio_root, tmp_path / "out", None, previous)}

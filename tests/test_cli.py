@@ -49,7 +49,7 @@ def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
     devices = read_csv(out / "devices.csv")
     assert list(devices[0]) == [
         "device_id", "device_name", "readiness", "wave", "failed_checks", "warnings",
-        "unknown_checks", *DEVICE_CHECKS,
+        "unknown_checks", *DEVICE_CHECKS, "entra_device_id", "serial_number", "name_key",
     ]  # fmt: skip
     by_name = {d["device_name"]: d for d in devices}
     assert by_name["PC9"]["readiness"] == "upgrade-required"

@@ -13,13 +13,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from comanage_audit import directory, engine, fleet, result
+from comanage_audit import directory, engine, fleet, identity, result
 from comanage_audit.checks import Context, all_checks, device_checks, tenant_checks
 from comanage_audit.ingest.exports import device_exports
 from comanage_audit.ingest.load import licence_table, load_sources, scope_users
 from comanage_audit.model import AuditResult, DataIssues, InputRecord, SourceKind, SourceTable
 from comanage_audit.options import AuditOptions
 from comanage_audit.policy import load_policy, require_known_checks
+from comanage_audit.progress.basis import build_basis
+from comanage_audit.progress.compare import with_progress
+from comanage_audit.progress.load import ReadAhead, find_audits
 from comanage_audit.timing import Phases
 
 Progress = Callable[[str], None]
@@ -43,7 +46,22 @@ def run(
 ) -> AuditResult:
     """The whole audit, timed per phase when `phases` is given."""
     phases = phases or Phases()
-    return check(prepare(options, progress, phases), progress, phases)
+    ahead = None
+    if options.previous:  # found first: a bad --previous stops the run before the exports
+        with phases("read previous audits"):
+            ahead = ReadAhead(find_audits(options), options.max_input_mb)
+    try:
+        audited = check(prepare(options, progress, phases), progress, phases)
+        if ahead is None:
+            return audited
+        progress("comparing with the previous audit")
+        with phases("read previous audits"):
+            previous = ahead.result()  # read meanwhile in a second process
+        with phases("compare with previous"):
+            return with_progress(previous, audited)
+    finally:
+        if ahead is not None:
+            ahead.close()
 
 
 def prepare(options: AuditOptions, progress: Progress, phases: Phases) -> Linked:
@@ -121,11 +139,15 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         summary = result.summarise(
             table, devices["primary_upn"], check_counts, linked.users, issues
         )
+        checks = [*device_checks(), *tenant_checks()]
+        basis = build_basis(
+            options, ctx.policy, ctx.supplied, checks, statuses.columns, devices["last_seen"]
+        )
     return AuditResult(
         as_of=options.as_of,
         devices=table,
         findings=findings,
-        checks=[*device_checks(), *tenant_checks()],
+        checks=checks,
         check_summary=check_counts,
         tenant=tenant,
         inputs=linked.inputs,
@@ -134,6 +156,8 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         not_evaluated=evaluation.not_evaluated,
         summary=summary,
         title=options.title or ctx.policy.tenant_name,
+        device_keys=identity.device_keys(devices),
+        basis=basis,
     )
 
 

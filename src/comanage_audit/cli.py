@@ -295,6 +295,16 @@ def audit(
     quiet: QuietOption = False,
     max_input_mb: MaxInputMbOption = str(DEFAULT_MAX_INPUT_MB),
     writer: WriterOption = "fast",
+    previous: Annotated[
+        list[Path],
+        typer.Option(
+            "--previous",
+            metavar="FOLDER",
+            help="A previous audit's output folder (or its workbook) to compare with and "
+            "carry the Upgrade plan's Owner/Target date/Status/Notes over from; repeat for "
+            "a trend, oldest first.",
+        ),
+    ] = [],  # noqa: B006
     debug: DebugOption = False,
 ) -> None:
     """Audit exports for co-management readiness and write the annotated workbook."""
@@ -321,6 +331,7 @@ def audit(
             max_input_mb=_whole_number(max_input_mb, "--max-input-mb", 1) or DEFAULT_MAX_INPUT_MB,
             writer=_choice(writer, "--writer", ("fast", "xlsxwriter")),
             wave_files=wave_files,
+            previous=tuple(previous),
         )
         code = _run(options)
     except UserError as error:
@@ -422,8 +433,9 @@ def batch(
         Path | None,
         typer.Option(
             "--previous",
+            metavar="PREV_OUT",
             help="A previous batch's output folder, to compare each customer with "
-            "PREV_OUT/<customer>/. Not supported in this version: the option is refused.",
+            "PREV_OUT/<customer>/ (customers without one are audited afresh).",
         ),
     ] = None,
     as_of: AsOfOption = None,

@@ -369,6 +369,51 @@ class Summary:
     budget: Budget | None = None
 
 
+@dataclass(frozen=True)
+class AuditPoint:
+    """One audit on the Progress trend: when, where it was read from, its verdict counts and
+    why those counts are not like for like with this run's ("" when they are)."""
+
+    label: str
+    as_of: date | None
+    devices: int
+    verdicts: dict[str, int]
+    caveat: str = ""
+
+
+@dataclass
+class Progress:
+    """What changed since the previous audit (`--previous`; built by progress/counts.py).
+
+    since/source: the previous audit compared with (the newest given). differences: what
+    differs between the two runs' bases (policy values, checks, exports, audit date), in
+    words; verdicts_caveat / waves_caveat: why the verdict / wave counts are not like for
+    like ("" when they are); basis_known: whether the previous audit recorded its basis.
+    counts: devices before, now, matched (by id, re-keyed), new, gone, became ready /
+    co-managed, gained a blocker, plan entries carried and closed.
+    transitions: previous verdict rows (+ `(new)`) x current verdict columns (+ `(gone)`).
+    checks: per device check, failing before/now and newly failing/passing among matched
+    devices, with `comparable` (empty, or why not). waves: per wave before, now, stayed,
+    joined, left, new, gone. changes: one row per device that changed. trend: the previous
+    audits oldest first, then this one. notes: what reading the previous outputs found.
+    """
+
+    since: date | None
+    source: str
+    headline: str
+    differences: tuple[str, ...]
+    verdicts_caveat: str
+    waves_caveat: str
+    basis_known: bool
+    counts: dict[str, int]
+    transitions: pd.DataFrame
+    checks: pd.DataFrame
+    waves: pd.DataFrame
+    changes: pd.DataFrame
+    trend: tuple[AuditPoint, ...]
+    notes: tuple[str, ...] = ()
+
+
 @dataclass
 class AuditResult:
     """Everything the writers need, computed once.
@@ -384,6 +429,11 @@ class AuditResult:
         Status, Notes) by device_id, carried into this plan; None without a previous audit.
     closed_plan_entries: such entries of devices no longer in the plan (with device_name and
         last_wave); None without a previous audit.
+    device_keys: the keys each device's id is made from (identity.py), devices' index,
+        appended to devices.csv so the next audit can match re-keyed devices.
+    basis: what makes two audits' counts comparable (policy values, checks, exports,
+        audit date; progress/basis.py), in summary.json.
+    progress: the comparison with `--previous` audits; None without one.
     """
 
     as_of: date
@@ -405,3 +455,6 @@ class AuditResult:
     )
     plan_entries: pd.DataFrame | None = None
     closed_plan_entries: pd.DataFrame | None = None
+    device_keys: pd.DataFrame | None = None
+    basis: dict[str, object] = field(default_factory=dict)
+    progress: Progress | None = None

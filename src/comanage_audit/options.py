@@ -46,7 +46,5 @@ class AuditOptions:
     max_input_mb: int = DEFAULT_MAX_INPUT_MB
     writer: str = "fast"  # --writer: fast (Arrow-built big sheets) or xlsxwriter (fallback)
     wave_files: bool = False  # --wave-files: one CSV per wave beside the workbook
-    # Previous output folders to compare with (issue 16). NOT READ YET: the audit ignores it;
-    # `batch --previous` already maps each customer to PREV_OUT/<customer>/ here (and refuses
-    # the option until the audit reads this field: see batch/customers.py).
+    # Previous audits to compare with (--previous: output folders or workbooks, oldest first).
     previous: tuple[Path, ...] = ()

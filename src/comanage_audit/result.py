@@ -20,6 +20,7 @@ from comanage_audit.arrow_text import STRING, large_text, string_types, text_ser
 from comanage_audit.checks import device_checks
 from comanage_audit.engine import STATUS_DTYPE, Evaluation, blocking
 from comanage_audit.errors import ConfigError
+from comanage_audit.identity import device_ids
 from comanage_audit.ingest.exports import EXPORTS
 from comanage_audit.ingest.exports.spec import header_key
 from comanage_audit.model import (
@@ -144,26 +145,6 @@ def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
         "or any original column such as 'ConfigMgr: AD_Site_Name0' (case and spaces "
         "do not matter)."
     )
-
-
-def device_ids(devices: pd.DataFrame) -> pd.Series:
-    """Stable ids: the Entra device id where known, else the best source id, else the name."""
-
-    def col(name: str) -> pd.Series:
-        return (
-            devices[name].astype("string")
-            if name in devices
-            else pd.Series(pd.NA, index=devices.index, dtype="string")
-        )
-
-    ids = col("entra_device_id")
-    ids = ids.fillna("intune:" + col("intune_intune_device_id"))
-    ids = ids.fillna("configmgr:" + col("cm_resource_id"))
-    ids = ids.fillna("name:" + col("name_key"))
-    position = devices.index.to_series().astype("string")
-    ids = ids.fillna("device:" + position)
-    repeat = ids.duplicated(keep="first")
-    return ids.mask(repeat, ids + "#" + position)
 
 
 def device_table(
@@ -407,7 +388,7 @@ def check_summary(statuses: pd.DataFrame, evaluation: Evaluation) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def _join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Series:
+def join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Series:
     """Element-wise join of string arrays, skipping nulls, in one Arrow call.
 
     A leading empty piece keeps every row non-null: pyarrow 26 drops rows whose pieces are
@@ -436,7 +417,7 @@ def checks_with(
         pa.array(np.where(hit.to_numpy(dtype=bool), check, None), pa.string())
         for check, hit in (also or {}).items()
     ]
-    return _join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
+    return join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
 
 
 def _spread(text: pd.Series, index: pd.Index) -> pa.ChunkedArray:
@@ -476,7 +457,7 @@ def join_texts(
     for mask, text in also:
         hit = pa.array(mask.to_numpy(dtype=bool))
         pieces.append(pc.if_else(hit, pa.scalar(text, pa.large_string()), nothing))
-    return _join_where(pieces, separator, len(statuses)).set_axis(statuses.index)
+    return join_where(pieces, separator, len(statuses)).set_axis(statuses.index)
 
 
 # --- What the run did not check, in words ---------------------------------------------------

@@ -18,11 +18,6 @@ from comanage_audit.report.portfolio import PORTFOLIO_FILES
 
 POLICY_FILE = "policy.toml"
 CLUTTER = frozenset({"__macosx"})  # left by unzipping on a Mac; never a customer
-# --previous: the audit does not read AuditOptions.previous yet (issue 16), so the batch
-# refuses the option rather than pretend to compare. Each customer's PREV_OUT/<name>/ is
-# already mapped below; when the audit compares with it, set this to True (and reword
-# --previous's help in cli.py).
-AUDIT_READS_PREVIOUS = False
 
 
 @dataclass(frozen=True)
@@ -44,11 +39,6 @@ def find_customers(
     Hidden folders, Mac unzip clutter and a folder holding OUT or PREV_OUT (a report folder
     kept inside ROOT) are not customers.
     """
-    if previous_root is not None and not AUDIT_READS_PREVIOUS:
-        raise ConfigError(
-            "--previous is not supported yet: this version of comanage-audit cannot compare "
-            "an audit with a previous one. Run the batch without --previous."
-        )
     if not root.is_dir():
         problem = "is a file, not a folder" if root.exists() else "no such folder"
         raise InputError(

@@ -60,7 +60,13 @@ def load_sources(
     explicit = {p.resolve() for p in named}
     folders = [p for p in explicit if p.is_dir()]
     out_dir = options.out_dir.resolve()
-    paths = [p for p in read.discover(named) if not _our_output(p, explicit, folders, out_dir)]
+    # A previous audit's outputs (--previous) are skipped like this run's own.
+    previous = [(p if p.is_dir() else p.parent).resolve() for p in options.previous]
+    paths = [
+        p
+        for p in read.discover(named)
+        if not any(_our_output(p, explicit, folders, d) for d in (out_dir, *previous))
+    ]
     output_files.refuse_overwriting(paths, options.out_dir, options.formats)
     unique: dict[Path, Path] = {}
     for path in paths:

@@ -34,6 +34,9 @@ def print_summary(result: AuditResult, written: list[Path], console: Console) ->
         share = f"{count / total:.0%}" if total else "-"
         table.add_row(f"[{VERDICT_STYLE[verdict]}]{verdict.value}[/]", f"{count:,}", share)
     console.print(table)
+    if result.progress is not None:
+        headline = result.progress.headline
+        console.print(f"[bold]{escape(headline[:1].upper() + headline[1:])}[/] (see Progress).")
 
     if summary.top_blockers:
         console.print("[bold]Top blockers[/]")
