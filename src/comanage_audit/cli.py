@@ -131,7 +131,8 @@ def audit(
         list[str],
         typer.Option(
             "--source",
-            help="Force a file's kind: KIND=PATH (configmgr, intune, entra, users, licensing, roles).",
+            help="Force a file's kind: KIND=PATH (configmgr, intune, entra, users, licensing, "
+            "roles, hardware, readiness, wfa).",
         ),
     ] = [],  # noqa: B006
     config: Annotated[
@@ -174,6 +175,15 @@ def audit(
             "--licence-catalogue", help="Microsoft's licensing CSV, to know newer products."
         ),
     ] = None,
+    processor_list: Annotated[
+        list[Path],
+        typer.Option(
+            "--processor-list",
+            metavar="FILE",
+            help="Microsoft's Windows 11 supported-processor list (Manufacturer, Brand, Model) "
+            "saved as CSV or xlsx, to know newer processors (repeatable: Intel, AMD, Qualcomm).",
+        ),
+    ] = [],  # noqa: B006
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress or summary output.")
     ] = False,
@@ -216,6 +226,7 @@ def audit(
             wave_size=wave_size,
             pivots=tuple(pivot),
             licence_catalogue=licence_catalogue,
+            processor_lists=tuple(processor_list),
             quiet=quiet,
             max_input_mb=max_input_mb,
             writer=writer,
@@ -373,6 +384,14 @@ def sample(
             "(one per export). --layout list shows every layout.",
         ),
     ] = None,
+    windows11: Annotated[
+        bool,
+        typer.Option(
+            "--windows11",
+            help="Also write the Windows 11 readiness exports: ConfigMgr hardware inventory, "
+            "Intune's feature update readiness report and Work from anywhere.",
+        ),
+    ] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite files of the same names in --out.")
     ] = False,
@@ -386,7 +405,7 @@ def sample(
             typer.echo(f"{name:32} {spec.origin}")
         return
     try:
-        names = sample_file_names(configmgr_format, layouts=layouts)  # type: ignore[arg-type]
+        names = sample_file_names(configmgr_format, layouts=layouts, windows11=windows11)  # type: ignore[arg-type]
     except ValueError as error:
         message = str(error).replace("configmgr_format", "--configmgr-format")
         _fail(f"{message}.")
@@ -404,6 +423,7 @@ def sample(
         seed=seed,
         configmgr_format=configmgr_format,
         layouts=layouts,  # type: ignore[arg-type]
+        windows11=windows11,
     )
     for path in paths:
         typer.echo(f"Wrote {path}")

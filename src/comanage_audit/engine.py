@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from comanage_audit.arrow_text import STRING
-from comanage_audit.checks import Context, device_checks, tenant_checks
+from comanage_audit.checks import Context, device_checks, tenant_checks, windows11
 from comanage_audit.ingest.exports import label
 from comanage_audit.model import CheckSpec, Severity, Status, Verdict
 from comanage_audit.reference import configmgr as cm_reference
@@ -151,7 +151,8 @@ def enrich(fleet: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     facts = _release_facts(fleet.iloc[first][ENRICH_KEYS].reset_index(drop=True))
     for column in facts.columns:
         fleet[column] = facts[column].take(group).set_axis(fleet.index)
-    return fleet
+    # The Windows 11 path: WIN-004, the device table and the summary all read it.
+    return windows11.add_path(fleet, ctx)
 
 
 def _release_facts(distinct: pd.DataFrame) -> pd.DataFrame:
@@ -203,7 +204,8 @@ def _legacy_windows_name(build: pd.Series) -> pd.Series:
 
 def verdicts(fleet: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
     """First that applies: out-of-scope, co-managed, upgrade-required, action-required,
-    insufficient-data, ready. Warnings and suppressed findings never change it."""
+    insufficient-data, ready. Warnings, suppressed findings and the unknowns of advisory
+    checks (WIN-004: Windows 11 plans, co-management does not need it) never change it."""
 
     def status_is(check: str, status: Status) -> np.ndarray:
         if check not in statuses:
@@ -211,7 +213,9 @@ def verdicts(fleet: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
         return statuses[check].eq(status.value).to_numpy()
 
     any_fail = statuses.eq(Status.FAIL.value).any(axis=1).to_numpy()
-    any_unknown = statuses.eq(Status.UNKNOWN.value).any(axis=1).to_numpy()
+    advisory = {spec.id for spec in device_checks() if spec.advisory}
+    gating = statuses[[c for c in statuses.columns if c not in advisory]]
+    any_unknown = gating.eq(Status.UNKNOWN.value).any(axis=1).to_numpy()
     co_managed = fleet["management"].astype("string").eq("co-managed").fillna(False)
     if "cm_co_managed" in fleet:
         co_managed |= fleet["cm_co_managed"].astype("boolean").fillna(False)

@@ -120,6 +120,8 @@ class CheckSpec:
     the check evaluable; `needs(ctx)` returns why it cannot run (a missing policy fact).
     `columns` names every fleet column the predicate, applies and message read: the engine
     hands the checks those columns only (a test runs each check on its columns alone).
+    `advisory` checks plan beyond co-management (WIN-004, Windows 11 hardware): their
+    warnings and unknowns never change a device's verdict.
     Tenant checks: `predicate(ctx)` returns (status, detail).
     """
 
@@ -138,6 +140,7 @@ class CheckSpec:
     unknown: str = "the exports do not say"
     needs: Callable[..., str | None] | None = None
     columns: tuple[str, ...] = ()
+    advisory: bool = False
 
 
 NOT_READ = ("file not read", "sheet not read")  # how a left-out table's issue text begins
@@ -153,6 +156,7 @@ class IssueCode(StrEnum):
     UNPARSED_VALUE = "unparsed-value"  # a value that could not be read; treated as missing
     UNKNOWN_LICENCE = "unknown-licence"  # a licence value the reference cannot resolve
     UNMATCHED_RECORD = "unmatched-record"  # a record that matched no device
+    SOURCE_CONFLICT = "source-conflict"  # two exports say different things of one device
     LEFT_OUT = "left-out"  # a file, sheet or zip member that is not an export
     READ_NOTE = "read-note"  # how a file was read (encoding, hidden sheet, merged cells, ...)
 
@@ -270,6 +274,14 @@ class Summary:
     data_issues: the codes present, in IssueCode order; partial_audit: one sentence per
     thing the run did not check, naming the checks and what would enable them (empty when
     every device check was evaluated).
+    windows11: the Windows 10 clients in scope (not out-of-scope; builds 10240 to 21999)
+    by Windows 11 path, always these keys in this order: `upgrade in place`, `fix
+    firmware`, `replace hardware`, `unknown`; then `already Windows 11`, the in-scope
+    Windows clients already on it (build 22000 or later, or Microsoft's readiness report
+    or Work from anywhere says upgraded; not counted in the four).
+    Empty when WIN-004 was not evaluated (no hardware inventory, readiness report or Work
+    from anywhere export). Windows 7/8.1 PCs are not counted (the device table has their
+    path); neither are Windows clients whose build no export reports.
     """
 
     verdicts: dict[str, int]
@@ -278,6 +290,7 @@ class Summary:
     licences: LicenceCoverage | None
     data_issues: dict[str, int]
     partial_audit: tuple[str, ...] = ()
+    windows11: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -16,6 +16,8 @@ import pyarrow.compute as pc
 
 from comanage_audit.arrow_text import STRING, large_text, string_types, text_series
 from comanage_audit.checks import device_checks
+from comanage_audit.checks.windows11 import ALREADY as ALREADY_WINDOWS_11
+from comanage_audit.checks.windows11 import FIRMWARE, IN_PLACE, REPLACE, UNKNOWN
 from comanage_audit.engine import STATUS_DTYPE, WAVES, Evaluation
 from comanage_audit.errors import ConfigError
 from comanage_audit.ingest.exports import EXPORTS
@@ -46,6 +48,8 @@ FACT_COLUMNS = {
     "os_label": "OS",
     "os_family": "Platform",
     "edition": "Edition",
+    "manufacturer": "Manufacturer",
+    "model": "Model",
     "join_type": "Join type",
     "management": "Managed by",
     "cm_client_version": "ConfigMgr client",
@@ -72,7 +76,14 @@ COLUMN_ALIASES = {
     "ad site": "ConfigMgr: AD_Site_Name0",
     "ad_site": "ConfigMgr: AD_Site_Name0",
     "verdict": "readiness",
+    "win11 path": "win11_path",
+    "windows 11 path": "win11_path",
+    "windows 11": "win11_path",
+    "win11": "win11_path",
+    "windows 11 reasons": "win11_reasons",
 }
+# The Windows 11 path of each Windows client (checks/windows11.py), after the facts.
+WINDOWS11_COLUMNS = ("win11_path", "win11_reasons")
 
 
 def find_column(name: str, table: pd.DataFrame) -> str | None:
@@ -89,7 +100,7 @@ def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
     found = find_column(name, table)
     if found is not None:
         return found
-    facts = ", ".join([*FACT_COLUMNS.values(), "User: Department"])
+    facts = ", ".join([*FACT_COLUMNS.values(), *WINDOWS11_COLUMNS[:1], "User: Department"])
     raise ConfigError(
         f"{option} {name!r} is not a column of the Devices sheet. Use one of {facts}, "
         "or any original column such as 'ConfigMgr: AD_Site_Name0'."
@@ -145,8 +156,9 @@ def device_table(
     )
     table = pd.concat([table, statuses], axis=1)
     facts = pd.DataFrame({label: devices[c] for c, label in FACT_COLUMNS.items() if c in devices})
+    windows11 = pd.DataFrame({c: devices[c] for c in WINDOWS11_COLUMNS if c in devices})
     originals = original_columns(devices, tables)
-    return pd.concat([table, facts, originals], axis=1)
+    return pd.concat([table, facts, windows11, originals], axis=1)
 
 
 def original_columns(
@@ -326,11 +338,14 @@ def summarise(
     check_counts: pd.DataFrame,
     users: pd.DataFrame | None,
     issues: pd.DataFrame,
+    windows10: pd.Series | None = None,
 ) -> Summary:
-    """Verdict and wave counts, the top blockers, licence coverage and data issues by code.
+    """Verdict and wave counts, the top blockers, licence coverage, data issues by code and
+    Windows 10 PCs by Windows 11 path.
 
     `devices` is the result's device table, `primary_users` each device's primary user
-    (the fleet's `primary_upn`), `check_counts` the per-check status counts.
+    (the fleet's `primary_upn`), `check_counts` the per-check status counts, `windows10`
+    which devices run Windows 10 (`windows10(fleet)`).
     """
     readiness = devices["readiness"].value_counts()
     waves = devices["wave"].value_counts()
@@ -349,7 +364,37 @@ def summarise(
         else licence_coverage(primary_users[in_scope.to_numpy(dtype=bool)], users),
         data_issues={c.value: int(by_code[c.value]) for c in IssueCode if c.value in by_code},
         partial_audit=partial_audit(check_counts),
+        windows11=windows11_paths(devices, check_counts, windows10),
     )
+
+
+WINDOWS_10_BUILDS = (10240, 21999)
+WINDOWS11_CHECK = "WIN-004"
+WINDOWS_10_PATHS = (IN_PLACE, FIRMWARE, REPLACE, UNKNOWN)
+
+
+def windows10(fleet: pd.DataFrame) -> pd.Series:
+    """Windows 10 clients: a Windows client platform on a build from 10240 to 21999."""
+    client = fleet["os_family"].astype("string").eq("windows-client").fillna(False)
+    build = fleet["os_build"].astype("Int64")
+    return (client & build.between(*WINDOWS_10_BUILDS).fillna(False)).astype(bool)
+
+
+def windows11_paths(
+    devices: pd.DataFrame, check_counts: pd.DataFrame, windows10: pd.Series | None
+) -> dict[str, int]:
+    """Summary.windows11: in-scope Windows 10 PCs per path, then those already on Windows 11;
+    empty when WIN-004 was not evaluated."""
+    if windows10 is None or "win11_path" not in devices or not len(check_counts):
+        return {}
+    evaluated = check_counts.loc[check_counts["check_id"].eq(WINDOWS11_CHECK), "evaluated"]
+    if not evaluated.astype(bool).any():
+        return {}
+    path = devices["win11_path"].astype("string")
+    in_scope = devices["readiness"].ne(Verdict.OUT_OF_SCOPE.value).to_numpy(dtype=bool)
+    counts = path[in_scope & windows10.to_numpy(dtype=bool)].value_counts()
+    already = int(path[in_scope].eq(ALREADY_WINDOWS_11).sum())
+    return {p: int(counts.get(p, 0)) for p in WINDOWS_10_PATHS} | {ALREADY_WINDOWS_11: already}
 
 
 def partial_audit(check_counts: pd.DataFrame) -> tuple[str, ...]:

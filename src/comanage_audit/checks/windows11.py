@@ -326,9 +326,31 @@ def _disagreement(reports: pd.DataFrame, inventory: pd.DataFrame, decisive: pd.S
     )
 
 
-def _message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
+# The path's columns (fleet and device table); NA for devices that are not Windows clients.
+PATH_COLUMNS = ("win11_path", "win11_reasons", "win11_source", "win11_disagreement")
+SOURCES = (K.HARDWARE, K.FEATURE_READINESS, K.WORK_FROM_ANYWHERE)
+
+
+def add_path(fleet: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """The fleet with each Windows client's path (PATH_COLUMNS), worked out once per run.
+
+    All NA when no Windows 11 source was supplied (WIN-004 is then not evaluated, and no
+    device is said to be "unknown" for want of an export nobody gave).
+    """
+    fleet = fleet.copy(deep=False)
+    if not set(SOURCES) & ctx.supplied:
+        for column in PATH_COLUMNS:
+            fleet[column] = pd.Series(pd.NA, index=fleet.index, dtype=STRING)
+        return fleet
     decided = windows11_path(fleet)
-    return decided["win11_path"] + ": " + decided["win11_reasons"]
+    client = windows_client(fleet, ctx).to_numpy()
+    for column in PATH_COLUMNS:
+        fleet[column] = decided[column].where(client)
+    return fleet
+
+
+def _message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
+    return fleet["win11_path"].astype(STRING) + ": " + fleet["win11_reasons"].astype(STRING)
 
 
 @device_check(
@@ -344,12 +366,14 @@ def _message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     "path is 'fix firmware'; plan a replacement where it is 'replace hardware'; otherwise "
     "upgrade in place.",
     link="https://learn.microsoft.com/windows/whats-new/windows-11-requirements",
-    requires=(K.HARDWARE, K.FEATURE_READINESS, K.WORK_FROM_ANYWHERE),
+    requires=SOURCES,
     applies=windows_client,
     message=_message,
     unknown="no hardware inventory, readiness report or Work from anywhere data decides it",
-    columns=tuple(COLUMNS),
+    columns=("os_family", "win11_path", "win11_reasons"),
+    advisory=True,
 )
 def windows11_ready(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
-    path = windows11_path(fleet)["win11_path"]
-    return path.isin([ALREADY, IN_PLACE]).astype("boolean").mask(path.eq(UNKNOWN), pd.NA)
+    path = fleet["win11_path"].astype(STRING)
+    decided = path.isin([ALREADY, IN_PLACE]).astype("boolean")
+    return decided.mask(path.eq(UNKNOWN).fillna(True), pd.NA)

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from comanage_audit.checks.windows11 import ALREADY as ALREADY_WINDOWS_11
 from comanage_audit.model import AuditResult, IssueCode, Verdict
 
 TOP_BLOCKERS = 5
@@ -38,6 +39,8 @@ def print_summary(result: AuditResult, written: list[Path], console: Console) ->
         console.print("[bold]Top blockers[/]")
         for blocker in summary.top_blockers[:TOP_BLOCKERS]:
             console.print(f"  {blocker.check_id:<10} {blocker.devices:>8,}  {blocker.title}")
+    if summary.windows11:
+        console.print(windows11_line(summary.windows11), highlight=False)
     if result.not_evaluated:
         console.print(f"[dim]{len(result.not_evaluated)} checks not evaluated (see Summary).[/]")
     issues = result.data_issues
@@ -53,3 +56,14 @@ def print_summary(result: AuditResult, written: list[Path], console: Console) ->
         console.print(f"[dim]{len(issues):,} data issues recorded.[/]")
     for path in written:
         console.print(f"Wrote [bold]{escape(str(path))}[/]")
+
+
+def windows11_line(paths: dict[str, int]) -> str:
+    """ "Windows 11 (412 Windows 10 PCs): 250 upgrade in place, ...; 900 already on it"."""
+    already = paths.get(ALREADY_WINDOWS_11, 0)
+    windows10 = {path: count for path, count in paths.items() if path != ALREADY_WINDOWS_11}
+    said = ", ".join(f"{count:,} {path}" for path, count in windows10.items())
+    total = sum(windows10.values())
+    return (
+        f"[bold]Windows 11[/] ({total:,} Windows 10 PCs): {said}; {already:,} already on Windows 11"
+    )

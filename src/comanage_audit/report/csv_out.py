@@ -12,7 +12,7 @@ from comanage_audit.model import AuditResult, Scope
 from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.output_files import DEVICES_CSV, FINDINGS_CSV
 from comanage_audit.report.safety import defuse_csv
-from comanage_audit.result import DEVICE_COLUMNS, FINDING_COLUMNS
+from comanage_audit.result import DEVICE_COLUMNS, FINDING_COLUMNS, WINDOWS11_COLUMNS
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:
@@ -25,8 +25,9 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
 
 def write_csv(result: AuditResult, out_dir: Path, stage: Stage = atomic_path) -> list[Path]:
     # Every device check gets a column, so the schema is stable; empty = not evaluated this run.
+    # Then each Windows client's Windows 11 path and why (empty when WIN-004 was not).
     check_ids = [c.id for c in result.checks if c.scope is Scope.DEVICE]
-    devices = result.devices.reindex(columns=[*DEVICE_COLUMNS, *check_ids])
+    devices = result.devices.reindex(columns=[*DEVICE_COLUMNS, *check_ids, *WINDOWS11_COLUMNS])
     devices = devices.astype("string").fillna("")
     findings = result.findings.loc[:, list(FINDING_COLUMNS)]
     written = []

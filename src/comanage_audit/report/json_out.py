@@ -39,6 +39,7 @@ def summary(result: AuditResult) -> dict[str, object]:
         "data_issues": len(result.data_issues),
         "data_issues_by_code": counts.data_issues,
         "partial_audit": list(counts.partial_audit),
+        "windows11": counts.windows11,
     }
 
 

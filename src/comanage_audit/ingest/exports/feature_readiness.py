@@ -30,8 +30,8 @@ SPEC = ExportSpec(
             keep=True,
         ),
         Column("intune_device_id", ("DeviceId", "Intune Device ID")),
-        Column("manufacturer", ("DeviceManufacturer", "Manufacturer")),
-        Column("model", ("DeviceModel", "Model")),
+        Column("manufacturer", ("DeviceManufacturer", "Manufacturer"), keep=True),
+        Column("model", ("DeviceModel", "Model"), keep=True),
         Column("os_version", ("OSVersion", "OS Version", "OS version")),
         Column(
             "readiness_status",
