@@ -25,7 +25,7 @@ from comanage_audit.options import AuditOptions
 from comanage_audit.report import cells, xlsx
 from comanage_audit.report.columns import MAX_CELL_CHARS, TRUNCATION_MARKER
 from comanage_audit.report.sheets import pivots
-from comanage_audit.result import FACT_COLUMNS, IDENTITY_COLUMNS
+from comanage_audit.result import FACT_COLUMNS, IDENTITY_COLUMNS, WINDOWS11_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "workbook_headers.json"
@@ -172,7 +172,9 @@ def test_devices_headers(wb: openpyxl.Workbook) -> None:
     assert names[len(IDENTITY_COLUMNS) : checks_end] == check_ids
     facts = [f for f in FACT_COLUMNS.values() if f in names]
     assert names[checks_end : checks_end + len(facts)] == facts
-    originals = names[checks_end + len(facts) :]
+    facts_end = checks_end + len(facts) + len(WINDOWS11_COLUMNS)
+    assert names[checks_end + len(facts) : facts_end] == list(WINDOWS11_COLUMNS)
+    originals = names[facts_end:]
     assert originals[0] == "ConfigMgr: ResourceID"
     prefixes = [o.split(": ")[0] for o in originals]
     assert prefixes == sorted(prefixes, key=["ConfigMgr", "Intune", "Entra", "User"].index)

@@ -40,7 +40,7 @@ def hardware_rows(exports: Exports, as_of: date) -> pd.DataFrame:
     TotalPhysicalMemory0 rounds up to); one device in five has a D: data disk as well.
     """
     hw = exports["hardware"].astype("string")
-    kb = pd.to_numeric(hw["TotalPhysicalMemory0"], errors="coerce")
+    kb = pd.to_numeric(hw["TotalPhysicalMemory0"], errors="coerce").astype(float)
     installed_gb = 2.0 ** np.ceil(np.log2(kb / 1024 / 1024))
     module_mb = (installed_gb * 1024 / 2).astype("Int64").astype("string")
     devices = pd.DataFrame(
