@@ -69,9 +69,11 @@ def _column(fleet: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(pd.NA, index=fleet.index, dtype=dtype)
 
 
-def _words(index: pd.Index, pieces: list[tuple[pd.Series, pd.Series | str]]) -> pd.Series:
-    """Per device, the texts whose condition holds, joined with "; " (NA when none), in one
-    Arrow call. A leading empty piece keeps rows with no text from being dropped as null."""
+def _words(
+    index: pd.Index, pieces: list[tuple[pd.Series, pd.Series | str]], separator: str = "; "
+) -> pd.Series:
+    """Per device, the texts whose condition holds, joined with `separator` (NA when none),
+    in one Arrow call. A leading empty piece keeps rows with no text from being dropped."""
     arrays = [pa.scalar("", pa.large_string())]
     for condition, text in pieces:  # a handful of reasons, not devices
         hit = pa.array(condition.fillna(False).to_numpy(dtype=bool))
@@ -81,11 +83,11 @@ def _words(index: pd.Index, pieces: list[tuple[pd.Series, pd.Series | str]]) -> 
             else pa.array(text.astype(STRING).array, pa.large_string())
         )
         arrays.append(pc.if_else(hit, said, pa.scalar(None, pa.large_string())))
-    sep = pa.scalar("; ", pa.large_string())
+    sep = pa.scalar(separator, pa.large_string())
     joined = pc.binary_join_element_wise(*arrays, sep, null_handling="skip")
     if isinstance(joined, pa.Scalar):  # every piece a scalar: one value for all devices
         joined = pa.array([joined.as_py()] * len(index), pa.large_string())
-    trimmed = pc.utf8_slice_codeunits(joined, 2)
+    trimmed = pc.utf8_slice_codeunits(joined, len(separator))
     out = pd.Series(trimmed.to_pandas(), index=index, dtype=object)
     return out.mask(out.eq("")).astype(STRING)
 
@@ -146,6 +148,7 @@ def from_inventory(fleet: pd.DataFrame) -> pd.DataFrame:
             (drive.isna(), "system drive size"),
             (uefi.isna() | (uefi.eq(True) & secure_boot.isna()), "UEFI/Secure Boot"),
         ],
+        separator=", ",
     )
     reasons = _words(
         fleet.index,
