@@ -56,7 +56,7 @@ def test_an_undecided_windows11_path_never_makes_a_device_insufficient_data() ->
     device, but co-management does not wait for it."""
     virtual = {"os_build": 19045, "cpu_supported": pd.NA, "cpu_name": "Common KVM processor",
                "cpu_basis": "a virtual processor: the host decides"}  # fmt: skip
-    fleet, evaluation, statuses, _ = run({"device_name": "VM", **virtual})
+    fleet, _, statuses, _ = run({"device_name": "VM", **virtual})
     assert statuses.loc[0, "WIN-004"] == Status.UNKNOWN.value
     assert engine.verdicts(fleet, statuses).tolist() == ["ready"]
     assert fleet.loc[0, "win11_path"] == "unknown"
