@@ -21,7 +21,6 @@ from comanage_audit.synthetic import (
 )
 from comanage_audit.synthetic.columns import HARDWARE_COLUMNS, READINESS_COLUMNS, WFA_COLUMNS
 from comanage_audit.synthetic.layouts import LAYOUTS
-from comanage_audit.synthetic.layouts.windows11 import ROW_COLUMNS
 from tests.conftest import ROOT
 from tests.fixtures.layouts.regenerate import HERE, fixture_name, render_all
 
