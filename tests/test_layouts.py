@@ -303,7 +303,7 @@ RESEARCHED_HEADERS: dict[str, tuple[str, ...]] = {
         "DeviceID0",
         "Size0",
         "FreeSpace0",
-    ),  # fmt: skip
+    ),
     "intune-feature-readiness-csv": READINESS_COLUMNS,
     "endpoint-analytics-wfa-csv": WFA_COLUMNS,
     "users-get-msoluser": (
