@@ -38,7 +38,7 @@ from comanage_audit.synthetic.intune import intune_export
 from comanage_audit.synthetic.layouts import LAYOUTS, WINDOWS11_KINDS
 from comanage_audit.synthetic.truth import Arrays, build_fleet
 from comanage_audit.synthetic.users import users_export
-from comanage_audit.synthetic.vocabulary import J_NONE
+from comanage_audit.synthetic.vocabulary import J_NONE, WIN
 from comanage_audit.synthetic.windows11 import DRIVE_MB
 from comanage_audit.synthetic.work_from_anywhere import wfa_export
 from comanage_audit.synthetic.write import (
@@ -78,8 +78,9 @@ def generate_fleet(
 
 
 def windows11_truth(devices: int, seed: int = 7, as_of: date = DEFAULT_AS_OF) -> pd.DataFrame:
-    """Each Windows PC of that fleet (`name`, as its exports spell it) and the Windows 11
-    `path` an audit of all seven exports must give it (see synthetic/windows11.py)."""
+    """Each Windows PC of that fleet (`name`, as its exports spell it), the Windows 11 `path`
+    an audit of all seven exports must give it (see synthetic/windows11.py) and `windows`
+    ("10", "11", "7 or 8.1"; "" where no export reports its build)."""
     return _generate(devices, seed, as_of, True)[1]
 
 
@@ -103,11 +104,19 @@ def _generate(
     exports["hardware"] = hardware_export(dev, w11, configmgr)
     exports["readiness"] = readiness_export(reports, dev, w11, intune, device_of_row)
     exports["wfa"] = wfa_export(reports, dev, w11, intune, device_of_row)
-    path = windows11_truth_arrays.expected_path(
-        w11, dev, _build_reported(dev, configmgr, device_of_row)
-    )
+    reported = _build_reported(dev, configmgr, device_of_row)
+    path = windows11_truth_arrays.expected_path(w11, dev, reported)
     pcs = np.flatnonzero(path != "")
-    truth = pd.DataFrame({"name": dev["name"].take(pa.array(pcs)).to_pandas(), "path": path[pcs]})
+    windows = np.select(
+        [dev["plat"] != WIN, dev["build"] >= 22000], ["7 or 8.1", "11"], default="10"
+    )
+    truth = pd.DataFrame(
+        {
+            "name": dev["name"].take(pa.array(pcs)).to_pandas(),
+            "path": path[pcs],
+            "windows": np.where(reported, windows, "")[pcs],
+        }
+    )
     return exports, truth
 
 
