@@ -260,9 +260,17 @@ def windows11_path(fleet: pd.DataFrame) -> pd.DataFrame:
 
     Devices repeat the same facts (one model, one firmware setting, one report code), so the
     decision and its wording are worked out once per distinct combination and taken back.
+    Facts that cannot change the outcome or its wording are left out of the combination:
+    the build of a Windows 10 PC (only "22000 or later" matters), memory and drive sizes
+    above their floors (only sizes below one are quoted), and the processor's name where
+    the reference said why it decided (its basis is what the reasons quote).
     """
     facts = pd.DataFrame({name: _column(fleet, name) for name in COLUMNS})
-    group = facts.groupby(list(COLUMNS), dropna=False, sort=False).ngroup().to_numpy()
+    facts["os_build"] = facts["os_build"].where(facts["os_build"].ge(WINDOWS_11_BUILD), 0)
+    for size, floor in (("memory_gb", MEMORY_FLOOR_GB), ("system_drive_gb", SYSTEM_DRIVE_FLOOR_GB)):
+        facts[size] = facts[size].mask(facts[size].ge(floor).fillna(False), floor)
+    facts["cpu_name"] = facts["cpu_name"].where(facts["cpu_basis"].isna())
+    group = _combination(facts)
     first = np.unique(group, return_index=True)[1]  # first device of group 0, 1, 2, ...
     decided = _decide(facts.iloc[first].reset_index(drop=True))
     return pd.DataFrame(
@@ -271,6 +279,19 @@ def windows11_path(fleet: pd.DataFrame) -> pd.DataFrame:
             for column in decided
         }
     )
+
+
+def _combination(facts: pd.DataFrame) -> np.ndarray:
+    """Per row, the number of its distinct combination of values (0, 1, 2, ... in order of
+    first appearance): each column's codes folded into one integer key, renumbered whenever
+    the key could overflow (a MultiIndex does the same ten times slower)."""
+    key = np.zeros(len(facts), dtype=np.int64)
+    for name in facts.columns:  # sixteen columns, not devices
+        codes, uniques = pd.factorize(facts[name], use_na_sentinel=False)
+        if int(key.max(initial=0)) * (len(uniques) + 1) >= 2**62:
+            key = pd.factorize(key)[0].astype(np.int64)
+        key = key * (len(uniques) + 1) + codes
+    return pd.factorize(key)[0]
 
 
 def _decide(fleet: pd.DataFrame) -> pd.DataFrame:
