@@ -20,7 +20,7 @@ from comanage_audit.checks.windows11 import ALREADY as ALREADY_WINDOWS_11
 from comanage_audit.checks.windows11 import FIRMWARE, IN_PLACE, REPLACE, UNKNOWN
 from comanage_audit.engine import STATUS_DTYPE, WAVES, Evaluation
 from comanage_audit.errors import ConfigError
-from comanage_audit.ingest.exports import EXPORTS
+from comanage_audit.ingest.exports import EXPORTS, ExportSpec
 from comanage_audit.model import (
     Blocker,
     IssueCode,
@@ -167,8 +167,11 @@ def original_columns(
     """Each device's original export columns, prefixed by source (`ConfigMgr: Name0`).
 
     Taken by position from the stacked originals with Arrow, nulls where the device is not
-    in that export. Consumes `tables`: each source leaves the dict once its columns are
-    taken, so its memory goes before the next source's copy is made (the audit's peak).
+    in that export. A device export shows every column; an export that only adds facts
+    (hardware inventory, Microsoft's readiness reports) shows the columns it was read for,
+    as written, not the names and ids the device exports already show. Consumes `tables`:
+    each source leaves the dict once its columns are taken, so its memory goes before the
+    next source's copy is made (the audit's peak).
     """
     frames = []
     for kind, spec in EXPORTS.items():
@@ -179,7 +182,7 @@ def original_columns(
         if not kind_tables or f"{prefix}_pos" not in devices:
             continue
         stacked = pa.concat_tables(
-            [pa.Table.from_pandas(t.original, preserve_index=False) for t in kind_tables],
+            [pa.Table.from_pandas(_shown(spec, t), preserve_index=False) for t in kind_tables],
             promote_options="permissive",
         )
         positions = pa.array(devices[f"{prefix}_pos"].astype("Int64").array, pa.int64())
@@ -191,6 +194,16 @@ def original_columns(
         frames.append(taken.add_prefix(f"{spec.title}: "))
         del stacked, kind_tables, columns  # before the next source is stacked
     return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=devices.index)
+
+
+def _shown(spec: ExportSpec, table: SourceTable) -> pd.DataFrame:
+    """The original columns the Devices sheet shows of one table (see original_columns)."""
+    linking = spec.linking
+    if linking is None or linking.creates_devices:
+        return table.original
+    facts = [c for c in spec.kept if c not in linking.link_keys]
+    headers = [table.matched_headers[c] for c in facts if c in table.matched_headers]
+    return table.original.loc[:, headers]
 
 
 # What findings.csv and the Findings sheet show; the findings frame also has each check's link.

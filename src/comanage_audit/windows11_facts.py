@@ -35,7 +35,6 @@ FACTS: dict[str, tuple[str, tuple[SourceKind, ...]]] = {
     "cpu_name": ("string", INVENTORY),
     "memory_gb": ("Float64", SIZES),
     "system_drive_gb": ("Float64", SIZES),
-    "system_drive_free_gb": ("Float64", SIZES),
 }
 MODEL_SOURCES = (
     K.INTUNE,
@@ -78,7 +77,7 @@ def consolidate(devices: pd.DataFrame, processor_list: pd.DataFrame | None = Non
     """Add the consolidated Windows 11 facts to the assembled fleet (in place).
 
     Columns: tpm_version, tpm_enabled, tpm_activated, uefi, secure_boot, cpu_name,
-    memory_gb, system_drive_gb, system_drive_free_gb, manufacturer, model,
+    memory_gb, system_drive_gb, manufacturer, model,
     readiness_status, readiness_reasons, wfa_eligibility, wfa_reasons, and cpu_family,
     cpu_model, cpu_supported, cpu_basis (from cpu_name and `processor_list`).
     """

@@ -67,10 +67,17 @@ def size_gb(s: pd.Series, unit: str) -> pd.Series:
     per_gb = UNITS_PER_GB[unit]
 
     def read(text: pd.Series) -> pd.Series:
-        found = text.str.extract(r"^([\d][\d,. ]*?)\s*([kmgt]?i?b)?$")
-        digits = found[0].str.replace(r"[ ,](?=\d{3}(?:\D|$))", "", regex=True)
-        number = pd.to_numeric(digits, errors="coerce")
-        written = found[1].str.replace("i", "", regex=False).map(UNITS_PER_GB)
+        # Plain numbers (nearly every value, and mostly distinct) skip the regular expression.
+        number = pd.to_numeric(text, errors="coerce").astype(float)
+        number = number.where(np.isfinite(number) & number.ge(0))
+        written = pd.Series(np.nan, index=text.index)
+        other = number.isna() & text.ne("nan")
+        if other.any():
+            found = text[other].str.extract(r"^([\d][\d,. ]*?)\s*([kmgt]?i?b)?$")
+            digits = found[0].str.replace(r"[ ,](?=\d{3}(?:\D|$))", "", regex=True)
+            number = number.fillna(pd.to_numeric(digits, errors="coerce"))
+            written = found[1].str.replace("i", "", regex=False).map(UNITS_PER_GB)
+            written = written.reindex(text.index)
         scale = written.fillna(per_gb).astype(float)
         scale = scale.mask(number.ge(1e9) & written.isna(), UNITS_PER_GB["b"])
         # 0 is "not collected" (Graph's physicalMemoryInBytes unless selected), never a size.
@@ -236,12 +243,11 @@ REDUCE: dict[str, str] = {
     "memory_gb": "max",
     "memory_module_gb": "sum",
     "system_drive_gb": "max",
-    "system_drive_free_gb": "max",
     "manufacturer": "first",
     "model": "first",
 }
 # Read from the system drive's rows only: a D: drive is not where Windows 11 installs.
-DISK_FACTS = ("system_drive_gb", "system_drive_free_gb")
+DISK_FACTS = ("system_drive_gb",)
 
 
 def per_device(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -263,10 +269,12 @@ def merge_parts(records: pd.DataFrame) -> pd.DataFrame:
     """
     records = records.copy(deep=False)
     records["_part_of"] = np.int64(-1)
+    keys = [k for k in ("resource_id", "name_key") if k in records]
+    if not keys or not records.duplicated(["_table", *keys]).any():
+        return records  # one row per device (NA keys repeat too: those go the long way)
     device = pd.Series(np.arange(len(records)).astype(str), index=records.index)
-    for key in ("name_key", "resource_id"):  # the ResourceID wins where both are given
-        if key in records:
-            device = records[key].astype("string").radd(key + ":").fillna(device)
+    for key in reversed(keys):  # the ResourceID wins where both are given
+        device = records[key].astype("string").radd(key + ":").fillna(device)
     device = records["_table"].astype(str) + "|" + device.astype(str)
     group, _ = pd.factorize(device)
     if len(group) == len(np.unique(group)):
@@ -346,14 +354,19 @@ def derive_name_and_serial(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFr
 
 def wfa_reasons(frame: pd.DataFrame) -> pd.Series:
     """The Work from anywhere checks a device failed, in words ("TPM, Secure Boot"); "" when
-    none failed, NA when the export has none of the check columns for it."""
-    words = pd.Series("", index=frame.index, dtype=object)
-    seen = pd.Series(False, index=frame.index)
-    for column, (word, _kind) in WFA_CHECKS.items():  # nine columns, not devices
-        if column not in frame:
-            continue
+    none failed, NA when the export has none of the check columns for it.
+
+    The failed checks are folded into one bit mask per device; each distinct mask (a fleet
+    has a handful) is put into words once.
+    """
+    mask = np.zeros(len(frame), dtype=np.int64)
+    seen = np.zeros(len(frame), dtype=bool)
+    checks = [(c, word) for c, (word, _kind) in WFA_CHECKS.items() if c in frame]
+    for bit, (column, _word) in enumerate(checks):  # nine columns, not devices
         failed = frame[column].astype("boolean")
         seen |= failed.notna().to_numpy()
-        words = words + np.where(failed.fillna(False).to_numpy(dtype=bool), word + ", ", "")
-    said = pd.Series(words, index=frame.index).str.rstrip(", ")
-    return said.where(seen).astype(STRING)
+        mask |= failed.fillna(False).to_numpy(dtype=bool).astype(np.int64) << bit
+    masks, codes = np.unique(mask, return_inverse=True)
+    words = [", ".join(w for bit, (_c, w) in enumerate(checks) if m >> bit & 1) for m in masks]
+    said = pd.array(words, dtype=STRING).take(codes.ravel())
+    return pd.Series(said, index=frame.index).where(seen).astype(STRING)

@@ -121,13 +121,6 @@ SPEC = ExportSpec(
             keep=True,
         ),
         Column(
-            "system_drive_free_gb",
-            ("Free storage", "freeStorageSpaceInBytes", "StorageFree"),
-            hardware.size_gb_from_mb,
-            "a storage size in MB",
-            keep=True,
-        ),
-        Column(
             "memory_gb",
             ("physicalMemoryInBytes", "PhysicalMemoryInBytes"),
             hardware.size_gb_from_bytes,

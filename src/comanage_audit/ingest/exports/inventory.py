@@ -70,13 +70,9 @@ SYSTEM_DRIVE = (
         "a disk size in MB",
         keep=True,
     ),
-    Column(
-        "system_drive_free_gb",
-        ("FreeSpace0", "SystemDriveFreeMB", "FreeSpaceMB"),
-        hardware.size_gb_from_mb,
-        "a free space in MB",
-        keep=True,
-    ),
+    # Free space decides nothing (Windows 11 needs a 64 GB drive, not free space): not read,
+    # and at a value per device too costly to parse for nothing. Shown as exported.
+    Column("system_drive_free", ("FreeSpace0", "SystemDriveFreeMB", "FreeSpaceMB")),
 )
 # v_GS_COMPUTER_SYSTEM: what a planner groups replacements by ("replace: 212 HP EliteDesk").
 MODEL = (
