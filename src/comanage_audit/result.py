@@ -168,8 +168,9 @@ def original_columns(
 
     Taken by position from the stacked originals with Arrow, nulls where the device is not
     in that export. A device export shows every column; an export that only adds facts
-    (hardware inventory, Microsoft's readiness reports) shows the columns it was read for,
-    as written, not the names and ids the device exports already show. Consumes `tables`:
+    (hardware inventory, Microsoft's readiness reports) shows the evidence it was read for
+    (`ExportSpec.shown`), as written, not the names and ids the device exports already
+    show. Consumes `tables`:
     each source leaves the dict once its columns are taken, so its memory goes before the
     next source's copy is made (the audit's peak).
     """
@@ -197,12 +198,10 @@ def original_columns(
 
 
 def _shown(spec: ExportSpec, table: SourceTable) -> pd.DataFrame:
-    """The original columns the Devices sheet shows of one table (see original_columns)."""
-    linking = spec.linking
-    if linking is None or linking.creates_devices:
+    """The original columns the Devices sheet shows of one table (`ExportSpec.shown`)."""
+    if spec.shown is None:
         return table.original
-    facts = [c for c in spec.kept if c not in linking.link_keys]
-    headers = [table.matched_headers[c] for c in facts if c in table.matched_headers]
+    headers = [table.matched_headers[c] for c in spec.shown if c in table.matched_headers]
     return table.original.loc[:, headers]
 
 

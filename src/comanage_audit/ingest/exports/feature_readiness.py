@@ -67,6 +67,7 @@ SPEC = ExportSpec(
     unread_headers=("AppOtherIssuesCount",),
     derived=(Derived("name_key"),),
     derive=hardware.derive_name_key,
+    shown=("readiness_status", "readiness_reasons"),
     linking=Linking(
         prefix="ready_",
         activity=None,

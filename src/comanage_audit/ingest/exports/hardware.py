@@ -57,6 +57,18 @@ SPEC = ExportSpec(
     derived=(Derived("name_key"),),
     derive=hardware.derive_name_key,
     reduce=hardware.merge_parts,
+    shown=(
+        "model",
+        "cpu_name",
+        "tpm_version",
+        "tpm_enabled",
+        "tpm_activated",
+        "uefi",
+        "secure_boot",
+        "memory_gb",
+        "memory_module_gb",
+        "system_drive_gb",
+    ),
     linking=Linking(
         prefix="hw_",
         activity=None,

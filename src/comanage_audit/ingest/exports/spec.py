@@ -96,7 +96,9 @@ class ExportSpec:
     `derive` adds the `derived` columns and may retype canonical ones (`os_build` text to
     a build number). `reduce` is for exports with one row per part of a device (a
     processor, disk or memory module): it merges them before linking, so the parts of one
-    device are never taken for duplicate records of it.
+    device are never taken for duplicate records of it. `shown` names the columns whose
+    original headers the Devices sheet shows (None: every original column, as for the
+    device exports; a report that only adds facts shows the evidence it was read for).
     """
 
     kind: SourceKind
@@ -112,6 +114,7 @@ class ExportSpec:
     layouts: tuple[Layout, ...] = ()
     unread_headers: tuple[str, ...] = ()
     reduce: Reduce | None = None
+    shown: tuple[str, ...] | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

@@ -73,6 +73,7 @@ SPEC = ExportSpec(
     unread_headers=("WorkFromAnywhereScore", "CloudManagementScore", "GraphDeviceIsManaged"),
     derived=(Derived("name_key"),),
     derive=hardware.derive_name_and_serial,
+    shown=("wfa_eligibility",),  # the failed checks are in the path's reasons, in words
     linking=Linking(
         prefix="anywhere_",
         activity=None,
