@@ -15,9 +15,10 @@ inventory (checks/windows11.py), stated here per scenario rather than computed b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -196,8 +197,26 @@ def wfa_failed(w11: Arrays, check: str) -> np.ndarray:
     return np.array([check in scenario[13] for scenario in ALL])[w11["scenario"]]
 
 
-def by_name(dev: Arrays, d: np.ndarray) -> np.ndarray:
-    """The devices `d` in name order (how the reports list them)."""
+class Seen(NamedTuple):
+    """What Microsoft's reports are made from: the fleet, its Windows 11 truth, and the Intune
+    export with the device each row is the current record of (-1 for older records)."""
+
+    dev: Arrays
+    w11: Arrays
+    intune: pd.DataFrame
+    device_of_row: np.ndarray
+
+    def intune_ids(self, d: np.ndarray) -> pa.Array:
+        """The Intune `Device ID` of each device in `d` (its current record's)."""
+        row_of = np.full(len(self.w11["scenario"]), -1, dtype=np.int64)
+        current = self.device_of_row >= 0
+        row_of[self.device_of_row[current]] = np.flatnonzero(current)
+        return pa.array(self.intune["Device ID"].to_numpy()[row_of[d]], pa.string())
+
+
+def listed(dev: Arrays, codes: np.ndarray) -> np.ndarray:
+    """The devices a report lists (a code that is not ""), in name order as reports sort."""
+    d = np.flatnonzero(codes != "")
     return d[pc.sort_indices(dev["name"].take(pa.array(d))).to_numpy()]
 
 

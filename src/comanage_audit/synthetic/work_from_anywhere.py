@@ -12,33 +12,25 @@ import pandas as pd
 import pyarrow as pa
 
 from comanage_audit.synthetic.columns import WFA_CHECK_COLUMNS, WFA_COLUMNS
-from comanage_audit.synthetic.feature_readiness import current_records
 from comanage_audit.synthetic.text import as_text, take, text_frame, where
-from comanage_audit.synthetic.truth import Arrays, win_version
-from comanage_audit.synthetic.windows11 import by_name, wfa_code, wfa_failed
+from comanage_audit.synthetic.truth import win_version
+from comanage_audit.synthetic.windows11 import Seen, listed, wfa_code, wfa_failed
 
 
-def wfa_export(
-    rng: np.random.Generator,
-    dev: Arrays,
-    w11: Arrays,
-    intune: pd.DataFrame,
-    device_of_row: np.ndarray,
-) -> pd.DataFrame:
+def wfa_export(rng: np.random.Generator, seen: Seen) -> pd.DataFrame:
     """The report's rows: eligibility and the checks that failed, per PC."""
+    dev, w11 = seen.dev, seen.w11
     codes = wfa_code(w11)
-    d = np.flatnonzero(codes != "")
-    d = by_name(dev, d)
+    d = listed(dev, codes)
     m = len(d)
     eligibility = codes[d]
     checks = {}
     for header in WFA_CHECK_COLUMNS:  # nine columns, not devices
         failed = wfa_failed(w11, header.removesuffix("CheckFailed"))[d] & (eligibility == "2")
         checks[header] = where(failed, "True", "False")
-    rows = current_records(intune, device_of_row, d)
     table = {
         "DeviceName": take(dev["name"], d),
-        "DeviceId": pa.array(intune["Device ID"].to_numpy()[rows], pa.string()),
+        "DeviceId": seen.intune_ids(d),
         "SerialNumber": take(dev["serial"], d),
         "Manufacturer": take(dev["manufacturer"], d),
         "Model": take(dev["model"], d),
