@@ -81,6 +81,20 @@ def test_each_source_links_by_its_keys_and_decides_in_order_of_trust(tmp_path: P
     assert (record.rows_read, record.rows_linked, record.rows_unmatched) == (5, 4, 1)
 
 
+def test_an_obsolete_records_row_never_stands_in_for_the_current_one(tmp_path: Path) -> None:
+    """A re-imaged PC's obsolete ConfigMgr record (another ResourceID, the same name, its old
+    inventory) comes first in the file: the current row still decides, the old one is
+    unmatched, not a duplicate that might have been kept instead."""
+    obsolete = (
+        "201,PC1,Intel(R) Core(TM) i5-6300U CPU @ 2.40GHz,Not Supported,,,0,0,4091904,121242\n"
+    )
+    lines = HARDWARE.splitlines(keepends=True)
+    result = run(tmp_path, cm=CONFIGMGR, hw=lines[0] + obsolete + "".join(lines[1:]))
+    assert paths(result)["PC1"] == "upgrade in place"
+    record = inputs(result, SourceKind.HARDWARE)
+    assert (record.rows_linked, record.rows_duplicate, record.rows_unmatched) == (4, 0, 2)
+
+
 def test_a_disagreement_is_a_source_conflict_at_the_reports_row(tmp_path: Path) -> None:
     result = run(tmp_path, cm=CONFIGMGR, hw=HARDWARE, ready=READINESS)
     issues = result.data_issues

@@ -73,7 +73,9 @@ SPEC = ExportSpec(
         prefix="hw_",
         activity=None,
         link_keys=("resource_id", "name_key"),
-        duplicate_keys=("resource_id", "name_key"),
+        # Not the name: an obsolete record's row (a re-imaged PC) shares its name with the
+        # current one; the current row links by ResourceID, the obsolete one to nothing.
+        duplicate_keys=("resource_id",),
         creates_devices=False,
     ),
     layouts=(

@@ -82,4 +82,4 @@ MODEL = (
 # The facts a device export may carry besides its own (its `Model0` included).
 IN_DEVICE_EXPORT = (CPU, *TPM_AND_FIRMWARE, *MEMORY, *SYSTEM_DRIVE, *MODEL)
 # The columns whose presence in a device export means hardware inventory was supplied.
-INVENTORY_FACTS = tuple(c.name for c in (CPU, *TPM_AND_FIRMWARE, *MEMORY, *SYSTEM_DRIVE))
+INVENTORY_FACTS = tuple(c.name for c in (CPU, *TPM_AND_FIRMWARE, *MEMORY, *SYSTEM_DRIVE) if c.keep)
