@@ -177,6 +177,20 @@ def test_the_fixture_fleet_gets_the_paths_fleet_md_states(tmp_path: Path, hardwa
             assert re.search(rf"\| {name} \|.*\| {path} \|", said), name
 
 
+def test_the_console_says_the_windows10_split_in_one_line(tmp_path: Path) -> None:
+    folder = fixture_fleet(tmp_path, "configmgr-hardware-sql", "--format", "json").parent / "in"
+    result = runner.invoke(
+        app,
+        ["audit", str(folder), "--config", str(LAYOUT_FLEET / "policy.toml"), "--out",
+         str(tmp_path / "again"), "--as-of", "2026-11-26", "--format", "json"],
+    )  # fmt: skip
+    said = " ".join(result.output.split())
+    assert (
+        "Windows 11 (3 Windows 10 PCs): 0 upgrade in place, 1 fix firmware, 1 replace hardware, "
+        "1 unknown; 3 already on Windows 11"
+    ) in said
+
+
 def test_wave_by_and_pivot_take_the_path_and_the_model(tmp_path: Path) -> None:
     out = fixture_fleet(tmp_path, "configmgr-hardware-sql", "--wave-by", "windows 11 path",
                         "--pivot", "model", "--pivot", "Win11 path")  # fmt: skip

@@ -87,8 +87,8 @@ Save Results As... > CSV. Give both files to comanage-audit audit; NULL cells ar
 INTUNE = """\
 Intune devices: Intune admin center (intune.microsoft.com) > Devices > All devices > Export.
 Choose "Include all inventory data in the exported file" and keep the downloaded zip as it is
-(the tool reads the CSV inside). Its Total storage / Free storage columns add the system drive
-size to the Windows 11 check.
+(the tool reads the CSV inside). Its Total storage column (MB) is the Windows 11 check's
+system drive size for devices the ConfigMgr hardware inventory does not cover.
 """
 
 ENTRA = """\
