@@ -58,7 +58,7 @@ def run(tmp_path: Path, **files: str):
 
 def paths(result) -> dict[str, str]:
     devices = result.devices
-    return dict(zip(devices["device_name"], devices["win11_path"].astype(object), strict=True))
+    return dict(zip(devices["device_name"], devices["Windows 11 path"].astype(object), strict=True))
 
 
 def inputs(result, kind: SourceKind):
@@ -76,7 +76,7 @@ def test_each_source_links_by_its_keys_and_decides_in_order_of_trust(tmp_path: P
     devices = result.devices.set_index("device_name")
     assert devices.loc["PC3", "Model"] == "HP EliteDesk 800 G3"  # from Work from anywhere
     assert devices.loc["PC2", "Model"] == "OptiPlex 7070"
-    assert "TPM and Secure Boot can be switched off" in devices.loc["PC2", "win11_reasons"]
+    assert "TPM and Secure Boot can be switched off" in devices.loc["PC2", "Windows 11 reasons"]
     record = inputs(result, SourceKind.HARDWARE)
     assert (record.rows_read, record.rows_linked, record.rows_unmatched) == (5, 4, 1)
 
@@ -116,9 +116,9 @@ def test_rows_per_module_and_disk_are_parts_of_one_device_not_duplicates(tmp_pat
     result = run(tmp_path, cm=CONFIGMGR, hw=HARDWARE_ROWS)
     devices = result.devices.set_index("device_name")
     # PC1: 2 x 8 GB, C: 237.9 GB (the D: disk neither counts its modules twice nor its size).
-    assert devices.loc["PC1", "win11_path"] == "upgrade in place"
-    assert devices.loc["PC2", "win11_path"] == "replace hardware"  # 2 x 1 GB
-    assert devices.loc["PC2", "win11_reasons"] == "2 GB RAM (4 GB needed)"
+    assert devices.loc["PC1", "Windows 11 path"] == "upgrade in place"
+    assert devices.loc["PC2", "Windows 11 path"] == "replace hardware"  # 2 x 1 GB
+    assert devices.loc["PC2", "Windows 11 reasons"] == "2 GB RAM (4 GB needed)"
     record = inputs(result, SourceKind.HARDWARE)
     # Every row accounted for: PC1's four and PC2's two linked, GONE's two unmatched.
     assert (record.rows_read, record.rows_linked, record.rows_duplicate) == (8, 6, 0)
@@ -170,11 +170,11 @@ i6,PC6,2026-11-20 10:00:00.0000000,,10.0.19045.1,SN6,Intune,Windows,255465385984
 """
     result = run(tmp_path, cm=CONFIGMGR, hw=HARDWARE, intune=intune)
     devices = result.devices.set_index("device_name")
-    assert devices.loc["PC1", "win11_path"] == "upgrade in place"  # the inventory's C: wins
-    assert devices.loc["PC5", "win11_path"] == "replace hardware"  # Intune: a 29 GB drive
-    assert devices.loc["PC5", "win11_reasons"] == "29.1 GB system drive (64 GB needed)"
-    assert devices.loc["PC6", "win11_path"] == "unknown"  # 238 GB (bytes), nothing else known
-    assert devices.loc["PC6", "win11_reasons"].startswith("not reported: TPM, processor, memory")
+    assert devices.loc["PC1", "Windows 11 path"] == "upgrade in place"  # the inventory's C: wins
+    assert devices.loc["PC5", "Windows 11 path"] == "replace hardware"  # Intune: a 29 GB drive
+    assert devices.loc["PC5", "Windows 11 reasons"] == "29.1 GB system drive (64 GB needed)"
+    assert devices.loc["PC6", "Windows 11 path"] == "unknown"  # 238 GB (bytes), nothing else known
+    assert devices.loc["PC6", "Windows 11 reasons"].startswith("not reported: TPM, processor, memory")
 
 
 def test_one_memory_module_proves_enough_memory_but_never_too_little() -> None:

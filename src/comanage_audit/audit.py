@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from comanage_audit import directory, engine, fleet, result, windows11_facts
-from comanage_audit.checks import Context, device_checks, tenant_checks
+from comanage_audit.checks import Context, all_checks, device_checks, tenant_checks
 from comanage_audit.ingest.exports import device_exports
 from comanage_audit.ingest.load import licence_table, load_sources, processor_list, scope_users
 from comanage_audit.model import (
@@ -26,7 +26,7 @@ from comanage_audit.model import (
     SourceTable,
 )
 from comanage_audit.options import AuditOptions
-from comanage_audit.policy import load_policy
+from comanage_audit.policy import load_policy, require_known_checks
 from comanage_audit.timing import Phases
 
 Progress = Callable[[str], None]
@@ -56,6 +56,7 @@ def run(
 def prepare(options: AuditOptions, progress: Progress, phases: Phases) -> Linked:
     """Read, recognise and link the exports into one fleet (everything before the checks)."""
     policy = load_policy(options.config)
+    require_known_checks(policy, {spec.id for spec in all_checks()})
     issues = DataIssues()
     tables = load_sources(options, issues, progress, phases)
     device_kinds = {spec.kind for spec in device_exports()}
@@ -108,12 +109,24 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         linked.issues.add(conflicts, IssueCode.SOURCE_CONFLICT)
 
     with phases("verdicts"):
-        verdict = engine.verdicts(devices, statuses)
+        verdict = engine.verdicts(devices, statuses, evaluation.unchecked)
         table = result.device_table(devices, statuses, evaluation, verdict, linked.tables)
+        for name in options.pivots:  # an unknown --pivot column stops the run, as --wave-by
+            result.resolve_column(name, table, "--pivot")
         group = None
         if options.wave_by:
             group = table[result.resolve_column(options.wave_by, table, "--wave-by")]
-        table["wave"] = engine.waves(verdict, statuses, group, options.wave_size)
+        plan = engine.waves(
+            verdict,
+            statuses,
+            platform=devices["os_family"],
+            win11_path=table.get(result.FACT_COLUMNS["win11_path"]),  # when WIN-004 ran
+            group=group,
+            wave_size=options.wave_size,
+        )
+        for field in engine.WAVE_FIELDS:
+            table[field] = plan[field]
+        result.note_columns_beyond_excel(table, linked.issues)
         findings = result.findings(table, statuses, evaluation, suppressed)
         check_counts = result.check_summary(statuses, evaluation)
         tenant = engine.tenant_results(ctx)

@@ -7,7 +7,9 @@ from the pipeline that computed them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,11 +20,13 @@ from comanage_audit.arrow_text import STRING, large_text, string_types, text_ser
 from comanage_audit.checks import device_checks
 from comanage_audit.checks.windows11 import ALREADY as ALREADY_WINDOWS_11
 from comanage_audit.checks.windows11 import FIRMWARE, IN_PLACE, REPLACE, UNKNOWN
-from comanage_audit.engine import STATUS_DTYPE, WAVES, Evaluation
+from comanage_audit.engine import STATUS_DTYPE, Evaluation, blocking
 from comanage_audit.errors import ConfigError
 from comanage_audit.ingest.exports import EXPORTS, ExportSpec
+from comanage_audit.ingest.exports.spec import header_key
 from comanage_audit.model import (
     Blocker,
+    DataIssues,
     IssueCode,
     LicenceCoverage,
     SourceKind,
@@ -30,7 +34,9 @@ from comanage_audit.model import (
     Status,
     Summary,
     Verdict,
+    Wave,
 )
+from comanage_audit.readout import budget, platforms, wave_counts
 
 # Who each device is and what it needs: the first columns of the Devices sheet and
 # devices.csv (whose reasons and fixes are in findings.csv).
@@ -46,10 +52,10 @@ DEVICE_COLUMNS = (
 IDENTITY_COLUMNS = (*DEVICE_COLUMNS, "reasons", "fixes")
 FACT_COLUMNS = {
     "os_label": "OS",
+    "os_build": "OS build",
     "os_family": "Platform",
     "edition": "Edition",
-    "manufacturer": "Manufacturer",
-    "model": "Model",
+    "model": "Model",  # the consolidated model (windows11_facts.py)
     "join_type": "Join type",
     "management": "Managed by",
     "cm_client_version": "ConfigMgr client",
@@ -60,7 +66,13 @@ FACT_COLUMNS = {
     "in_configmgr": "In ConfigMgr",
     "in_intune": "In Intune",
     "in_entra": "In Entra",
+    "user_department": "Department",
+    "win11_path": "Windows 11 path",
+    "win11_reasons": "Windows 11 reasons",
 }
+# Ids for importing a wave into a ConfigMgr collection or an Entra group (--wave-files):
+# in the device table, not on the Devices sheet (its original columns hold them).
+IMPORT_IDS = {"cm_resource_id": "configmgr_resource_id", "entra_device_id": "entra_device_id"}
 # Everyday names for the Devices columns people split waves and pivots by.
 COLUMN_ALIASES = {
     "site": "Site",
@@ -69,30 +81,63 @@ COLUMN_ALIASES = {
     "domain": "Domain",
     "os": "OS",
     "platform": "Platform",
-    "department": "User: Department",
-    "office": "User: Office",
-    "city": "User: City",
-    "country": "User: Country/Region",
+    "user: department": "Department",
+    "user department": "Department",
+    "model": "Model",
+    "windows 11 path": "Windows 11 path",
     "ad site": "ConfigMgr: AD_Site_Name0",
     "ad_site": "ConfigMgr: AD_Site_Name0",
     "verdict": "readiness",
-    "win11 path": "win11_path",
-    "windows 11 path": "win11_path",
-    "windows 11": "win11_path",
-    "win11": "win11_path",
-    "windows 11 reasons": "win11_reasons",
+    "win11 path": "Windows 11 path",
+    "windows 11": "Windows 11 path",
+    "win11": "Windows 11 path",
 }
-# The Windows 11 path of each Windows client (checks/windows11.py), after the facts.
+# The fleet's Windows 11 path of each Windows client and why (checks/windows11.py): facts
+# of the device table when WIN-004 was evaluated, the last columns of devices.csv.
 WINDOWS11_COLUMNS = ("win11_path", "win11_reasons")
+
+# What the workbook calls the identity columns (devices.csv keeps the names on the left).
+DEVICE_HEADERS = {
+    "device_id": "Device ID",
+    "device_name": "Device name",
+    "readiness": "Verdict",
+    "wave": "Wave",
+    "failed_checks": "Failed checks",
+    "warnings": "Warnings",
+    "unknown_checks": "Unknown checks",
+    "reasons": "Reasons",
+    "fixes": "Fixes",
+}
+
+
+def _loose(name: str) -> str:
+    """`User: Department`, `user_department` and `User department` compare equal."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
 
 
 def find_column(name: str, table: pd.DataFrame) -> str | None:
-    """A Devices column by its exact name, case-insensitively, by fact key (`site_code`) or
-    by an everyday alias (`site`, `department`); None if there is none."""
+    """A Devices column for a name people type: the column itself or its workbook header,
+    case-insensitively; a fact key (`site_code`) or an everyday alias (`site`,
+    `department`); then loosely (punctuation and spaces ignored), also without the export
+    prefix (`AD_Site_Name0` finds `ConfigMgr: AD_Site_Name0`) when only one column matches.
+    None if there is none."""
     wanted = name.strip()
-    by_key = {str(c).casefold(): str(c) for c in table.columns}
+    columns = [str(c) for c in table.columns]
+    by_key = {c.casefold(): c for c in columns}
+    by_key.update({h.casefold(): c for c, h in DEVICE_HEADERS.items() if c in table})
     candidates = (wanted, COLUMN_ALIASES.get(wanted.casefold(), ""), FACT_COLUMNS.get(wanted, ""))
-    return next((by_key[c.casefold()] for c in candidates if c and c.casefold() in by_key), None)
+    found = next((by_key[c.casefold()] for c in candidates if c and c.casefold() in by_key), None)
+    if found is not None or not _loose(wanted):
+        return found
+    loose = _loose(wanted)
+    for names in (
+        [k for k, c in by_key.items() if _loose(k) == loose],
+        [k for k in by_key if _loose(k.partition(": ")[2]) == loose],
+    ):
+        matches = {by_key[k] for k in names}
+        if len(matches) == 1:
+            return matches.pop()
+    return None
 
 
 def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
@@ -100,10 +145,12 @@ def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
     found = find_column(name, table)
     if found is not None:
         return found
-    facts = ", ".join([*FACT_COLUMNS.values(), *WINDOWS11_COLUMNS[:1], "User: Department"])
+    facts = [h for c, h in FACT_COLUMNS.items() if h in table]
+    usual = ", ".join(["Verdict", *facts])
     raise ConfigError(
-        f"{option} {name!r} is not a column of the Devices sheet. Use one of {facts}, "
-        "or any original column such as 'ConfigMgr: AD_Site_Name0'."
+        f"{option} {name!r} is not a column of the Devices sheet. Use one of {usual}, "
+        "or any original column such as 'ConfigMgr: AD_Site_Name0' (case and spaces "
+        "do not matter)."
     )
 
 
@@ -137,7 +184,7 @@ def device_table(
     fixes: dict[str, pd.Series | str] = {
         spec.id: spec.fix for spec in device_checks() if spec.id in statuses
     }
-    blocking = (Status.FAIL,)
+    unchecked = {c: a for c, a in evaluation.unchecked.items() if blocking(c)}
     table = pd.DataFrame(
         {
             "device_id": device_ids(devices),
@@ -146,19 +193,48 @@ def device_table(
             "wave": pd.Series("", index=devices.index, dtype="string"),
             "failed_checks": checks_with(statuses, Status.FAIL),
             "warnings": checks_with(statuses, Status.WARN),
-            "unknown_checks": checks_with(statuses, Status.UNKNOWN),
+            "unknown_checks": checks_with(statuses, Status.UNKNOWN, unchecked),
             "reasons": join_texts(
-                statuses, evaluation.messages, (Status.FAIL, Status.WARN, Status.UNKNOWN)
+                statuses,
+                evaluation.messages,
+                (Status.FAIL, Status.WARN, Status.UNKNOWN),
+                not_checked(evaluation.not_evaluated, unchecked),
             ),
-            "fixes": join_texts(statuses, fixes, blocking),
+            "fixes": join_texts(statuses, fixes, (Status.FAIL,)),
         },
         index=devices.index,
     )
     table = pd.concat([table, statuses], axis=1)
     facts = pd.DataFrame({label: devices[c] for c, label in FACT_COLUMNS.items() if c in devices})
-    windows11 = pd.DataFrame({c: devices[c] for c in WINDOWS11_COLUMNS if c in devices})
+    for column, name in IMPORT_IDS.items():
+        if column in devices:
+            facts[name] = devices[column].astype("string")
+    if WINDOWS11_CHECK in evaluation.not_evaluated:  # no Windows 11 source: no path at all
+        facts = facts.drop(columns=[FACT_COLUMNS[c] for c in WINDOWS11_COLUMNS])
     originals = original_columns(devices, tables)
-    return pd.concat([table, facts, windows11, originals], axis=1)
+    return pd.concat([table, facts, originals], axis=1)
+
+
+def first_original(originals: pd.DataFrame, canonical: str) -> pd.Series | None:
+    """Per device, the first value any device export gives for a canonical column the fleet
+    does not keep (the model), read from the original columns by the specs' header
+    spellings; None when no export has it."""
+    by_key = {header_key(str(c)): str(c) for c in originals.columns}
+    found = []
+    for spec in EXPORTS.values():
+        if spec.linking is None or not any(c.name == canonical for c in spec.columns):
+            continue
+        for header in spec.column(canonical).headers:
+            column = by_key.get(header_key(f"{spec.title}: {header}"))
+            if column is not None:
+                found.append(originals[column].astype("string").str.strip().replace("", pd.NA))
+                break
+    if not found:
+        return None
+    first = found[0]
+    for other in found[1:]:
+        first = first.fillna(other)
+    return first
 
 
 def original_columns(
@@ -203,6 +279,67 @@ def _shown(spec: ExportSpec, table: SourceTable) -> pd.DataFrame:
         return table.original
     headers = [table.matched_headers[c] for c in spec.shown if c in table.matched_headers]
     return table.original.loc[:, headers]
+
+
+# --- The Devices sheet's columns ----------------------------------------------------------
+
+EXCEL_COLUMNS = 16_384  # Excel's columns per sheet
+# The Devices sheet's identity columns: the name first, the id last (devices.csv keeps
+# DEVICE_COLUMNS' order, a public contract).
+SHEET_IDENTITY = (*IDENTITY_COLUMNS[1:], "device_id")
+# Not on the Devices sheet: the wave fields (in the Wave label) and the import ids.
+NOT_ON_SHEET = ("wave_path", "wave_group", "wave_part", "wave_parts", *IMPORT_IDS.values())
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """The Devices sheet's columns by kind, in order: identity, every device check (empty
+    when not evaluated), facts, then the exports' original columns."""
+
+    identity: list[str]
+    checks: list[str]
+    facts: list[str]
+    originals: list[str]
+
+    @property
+    def order(self) -> list[str]:
+        return [*self.identity, *self.checks, *self.facts, *self.originals]
+
+    @property
+    def on_sheet(self) -> list[str]:
+        """The columns the Devices sheet holds: the first EXCEL_COLUMNS."""
+        return self.order[:EXCEL_COLUMNS]
+
+    @property
+    def beyond_excel(self) -> list[str]:
+        """The original columns past Excel's 16,384 (left off the sheet, kept in a CSV)."""
+        return self.order[EXCEL_COLUMNS:]
+
+
+def sheet_layout(table: pd.DataFrame, check_ids: list[str]) -> SheetLayout:
+    identity = [c for c in SHEET_IDENTITY if c in table]
+    facts = [c for c in FACT_COLUMNS.values() if c in table and c not in check_ids]
+    taken = {*identity, *check_ids, *facts, *DEVICE_COLUMNS, *IDENTITY_COLUMNS, *NOT_ON_SHEET}
+    originals = [str(c) for c in table.columns if c not in taken]
+    return SheetLayout(identity, list(check_ids), facts, originals)
+
+
+def note_columns_beyond_excel(table: pd.DataFrame, issues: DataIssues) -> None:
+    """A data issue when the exports have more columns than the Devices sheet can hold."""
+    check_ids = [spec.id for spec in device_checks()]
+    cut = sheet_layout(table, check_ids).beyond_excel
+    if not cut:
+        return
+    issues.add_one(
+        "",
+        "Devices",
+        f"{len(cut):,} original export columns, from {cut[0]!r} to {cut[-1]!r}, do not fit "
+        f"on the Devices sheet (Excel holds {EXCEL_COLUMNS:,} columns): they are left off "
+        "the sheet and kept, with every other original column, in "
+        "devices-original-columns.csv beside the workbook.",
+        IssueCode.BEYOND_EXCEL,
+        column=cut[0],
+    )
 
 
 # What findings.csv and the Findings sheet show; the findings frame also has each check's link.
@@ -277,10 +414,12 @@ def check_summary(statuses: pd.DataFrame, evaluation: Evaluation) -> pd.DataFram
             row.update({s.value: int(counts.get(s.value, 0)) for s in Status})
             row["evaluated"] = True
             row["reason"] = ""
+            row["assumption"] = evaluation.assumed.get(spec.id, "")
         else:
             row.update({s.value: 0 for s in Status})
             row["evaluated"] = False
             row["reason"] = evaluation.not_evaluated.get(spec.id, "")
+            row["assumption"] = ""
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -301,11 +440,18 @@ def _join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Serie
     return text_series(trimmed)
 
 
-def checks_with(statuses: pd.DataFrame, status: Status) -> pd.Series:
-    """Per device, the ids of checks with this status joined by `;` (empty when none)."""
+def checks_with(
+    statuses: pd.DataFrame, status: Status, also: dict[str, pd.Series] | None = None
+) -> pd.Series:
+    """Per device, the ids of checks with this status joined by `;` (empty when none),
+    then those of `also` (check id -> True for the devices to list it on)."""
     pieces = [
         pa.array(np.where(statuses[check].eq(status.value).to_numpy(), check, None), pa.string())
         for check in statuses.columns
+    ]
+    pieces += [
+        pa.array(np.where(hit.to_numpy(dtype=bool), check, None), pa.string())
+        for check, hit in (also or {}).items()
     ]
     return _join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
 
@@ -322,23 +468,72 @@ def _spread(text: pd.Series, index: pd.Index) -> pa.ChunkedArray:
 
 
 def join_texts(
-    statuses: pd.DataFrame, texts: dict[str, pd.Series | str], wanted: tuple[Status, ...]
+    statuses: pd.DataFrame,
+    texts: dict[str, pd.Series | str],
+    wanted: tuple[Status, ...],
+    also: Sequence[tuple[pd.Series, str]] = (),
+    separator: str = " | ",
 ) -> pd.Series:
-    """Per device, the texts of checks whose status is in `wanted`, joined with ` | `.
+    """Per device, the texts of checks whose status is in `wanted`, joined by `separator`,
+    then each text of `also` on the devices its mask is True for.
 
     A text is a per-device Series (it may cover only the devices that need it) or one
     string for every device.
     """
     values = [s.value for s in wanted]
     pieces = []
+    nothing = pa.scalar(None, pa.large_string())
     for check, text in texts.items():
         hit = pa.array(statuses[check].isin(values).to_numpy())
         if isinstance(text, str):
             array: pa.Array | pa.ChunkedArray = pa.scalar(text, pa.large_string())
         else:
             array = _spread(text, statuses.index)
-        pieces.append(pc.if_else(hit, array, pa.scalar(None, pa.large_string())))
-    return _join_where(pieces, " | ", len(statuses)).set_axis(statuses.index)
+        pieces.append(pc.if_else(hit, array, nothing))
+    for mask, text in also:
+        hit = pa.array(mask.to_numpy(dtype=bool))
+        pieces.append(pc.if_else(hit, pa.scalar(text, pa.large_string()), nothing))
+    return _join_where(pieces, separator, len(statuses)).set_axis(statuses.index)
+
+
+# --- What the run did not check, in words ---------------------------------------------------
+
+# What a group of not-evaluated checks is about, by the checks' area.
+AREA_SUBJECT = {
+    "Windows devices": "Windows 11 readiness",
+    "Microsoft Entra ID": "Microsoft Entra device identity",
+    "Configuration Manager": "ConfigMgr client",
+    "Microsoft Intune": "Intune enrollment",
+    "Licensing": "Licences",
+}
+
+
+def _groups(reasons: dict[str, str]) -> list[tuple[str, list[str], str]]:
+    """(subject, check ids, reason) per reason, in catalogue order: checks that the same
+    missing export or policy fact leaves unchecked are said in one sentence."""
+    grouped: dict[str, list[str]] = {}
+    areas: dict[str, list[str]] = {}
+    for spec in device_checks():
+        if spec.id in reasons:
+            grouped.setdefault(reasons[spec.id], []).append(spec.id)
+            subject = AREA_SUBJECT.get(spec.area, spec.area)
+            areas.setdefault(reasons[spec.id], [])
+            if subject not in areas[reasons[spec.id]]:
+                areas[reasons[spec.id]].append(subject)
+    return [(" and ".join(areas[reason]), ids, reason) for reason, ids in grouped.items()]
+
+
+def not_checked(
+    not_evaluated: dict[str, str], unchecked: dict[str, pd.Series]
+) -> list[tuple[pd.Series, str]]:
+    """Per group of blocking checks not evaluated, the devices they apply to and the
+    reason those devices read: which checks, and what would decide them."""
+    texts = []
+    for _, ids, reason in _groups({c: not_evaluated[c] for c in unchecked}):
+        applies = np.logical_or.reduce([unchecked[c].to_numpy(dtype=bool) for c in ids])
+        index = unchecked[ids[0]].index
+        texts.append((pd.Series(applies, index=index), f"Not checked ({', '.join(ids)}): {reason}"))
+    return texts
 
 
 # --- The summary every writer shows ---------------------------------------------------------
@@ -360,22 +555,24 @@ def summarise(
     which devices run Windows 10 (`windows10(fleet)`).
     """
     readiness = devices["readiness"].value_counts()
-    waves = devices["wave"].value_counts()
-    waves = waves[waves.gt(0)]  # a categorical counts its unused categories too
     by_code = issues["code"].astype("string").value_counts()
     in_scope = devices["readiness"].ne(Verdict.OUT_OF_SCOPE.value)
+    licences = (
+        None
+        if users is None
+        else licence_coverage(primary_users[in_scope.to_numpy(dtype=bool)], users)
+    )
+    totals = devices["wave"].value_counts()
     return Summary(
         verdicts={v.value: int(readiness.get(v.value, 0)) for v in Verdict},
-        waves={
-            str(name): int(count)
-            for name, count in sorted(waves.items(), key=lambda item: wave_order(str(item[0])))
-        },
+        waves=wave_counts(devices),
         top_blockers=top_blockers(check_counts),
-        licences=None
-        if users is None
-        else licence_coverage(primary_users[in_scope.to_numpy(dtype=bool)], users),
+        licences=licences,
         data_issues={c.value: int(by_code[c.value]) for c in IssueCode if c.value in by_code},
         partial_audit=partial_audit(check_counts),
+        wave_totals={w.label: int(totals[w.value]) for w in Wave if totals.get(w.value, 0)},
+        platforms=platforms(devices),
+        budget=budget(devices, licences),
         windows11=windows11_paths(devices, check_counts, windows10),
     )
 
@@ -397,12 +594,13 @@ def windows11_paths(
 ) -> dict[str, int]:
     """Summary.windows11: in-scope Windows 10 PCs per path, then those already on Windows 11;
     empty when WIN-004 was not evaluated."""
-    if windows10 is None or "win11_path" not in devices or not len(check_counts):
+    label = FACT_COLUMNS["win11_path"]
+    if windows10 is None or label not in devices or not len(check_counts):
         return {}
     evaluated = check_counts.loc[check_counts["check_id"].eq(WINDOWS11_CHECK), "evaluated"]
     if not evaluated.astype(bool).any():
         return {}
-    path = devices["win11_path"].astype("string")
+    path = devices[label].astype("string")
     in_scope = devices["readiness"].ne(Verdict.OUT_OF_SCOPE.value).to_numpy(dtype=bool)
     counts = path[in_scope & windows10.to_numpy(dtype=bool)].value_counts()
     already = int(path[in_scope].eq(ALREADY_WINDOWS_11).sum())
@@ -410,22 +608,29 @@ def windows11_paths(
 
 
 def partial_audit(check_counts: pd.DataFrame) -> tuple[str, ...]:
-    """One sentence per device check the run did not evaluate, with what would enable it."""
+    """One sentence per group of device checks the run did not check (same area, same
+    reason), naming the checks and what would enable them; then the assumed ones."""
     if not len(check_counts):
         return ()
     skipped = check_counts[~check_counts["evaluated"].astype(bool)]
-    return tuple(
-        f"{check} ({title}) not checked: {reason}"
-        for check, title, reason in zip(
-            skipped["check_id"], skipped["title"], skipped["reason"], strict=True
+    sentences = []
+    reasons = dict(zip(skipped["check_id"], skipped["reason"], strict=True))
+    for subject, ids, reason in _groups(reasons):
+        effect = (
+            "until then the devices they apply to cannot be ready"
+            if any(blocking(c) for c in ids)
+            else "advisory only, no verdict depends on it"
         )
-    )
-
-
-def wave_order(name: str) -> tuple[int, str]:
-    """Plan order of a wave name, suffixes such as ` · site` or ` · part 1/2` allowed."""
-    base = next((i for i, w in enumerate(WAVES) if name.startswith(w)), len(WAVES))
-    return base, name
+        sentences.append(f"{subject} not checked ({', '.join(ids)}): {reason}; {effect}.")
+    if "assumption" in check_counts:
+        assumed = check_counts[check_counts["assumption"].astype(str).ne("")]
+        assumptions = dict(zip(assumed["check_id"], assumed["assumption"], strict=True))
+        for subject, ids, reason in _groups(assumptions):
+            sentences.append(
+                f"{subject} assumed by the policy where the data does not say "
+                f"({', '.join(ids)}): {reason}."
+            )
+    return tuple(sentences)
 
 
 # Platform is not a blocker: an out-of-scope device is managed by Intune alone.

@@ -395,7 +395,6 @@ def _message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     message=_message,
     unknown="no hardware inventory, readiness report or Work from anywhere data decides it",
     columns=("os_family", "win11_path", "win11_reasons"),
-    advisory=True,
 )
 def windows11_ready(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     path = fleet["win11_path"].astype(STRING)

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from comanage_audit.checks.windows11 import ALREADY as ALREADY_WINDOWS_11
-from comanage_audit.model import AuditResult, IssueCode, Verdict
+from comanage_audit.model import AuditResult, IssueCode, Status, Verdict
 
 TOP_BLOCKERS = 5
 VERDICT_STYLE = {
@@ -25,6 +25,7 @@ VERDICT_STYLE = {
 def print_summary(result: AuditResult, written: list[Path], console: Console) -> None:
     total = len(result.devices)
     summary = result.summary
+    print_partial_audit(result, console)
     table = Table(title=f"Co-management readiness: {total:,} devices", title_justify="left")
     table.add_column("Verdict")
     table.add_column("Devices", justify="right")
@@ -41,8 +42,7 @@ def print_summary(result: AuditResult, written: list[Path], console: Console) ->
             console.print(f"  {blocker.check_id:<10} {blocker.devices:>8,}  {blocker.title}")
     if summary.windows11:
         console.print(windows11_line(summary.windows11), highlight=False)
-    if result.not_evaluated:
-        console.print(f"[dim]{len(result.not_evaluated)} checks not evaluated (see Summary).[/]")
+    print_tenant_failures(result, console)
     issues = result.data_issues
     if len(issues):
         left_out = issues.loc[issues["code"].eq(IssueCode.LEFT_OUT.value)]
@@ -56,6 +56,33 @@ def print_summary(result: AuditResult, written: list[Path], console: Console) ->
         console.print(f"[dim]{len(issues):,} data issues recorded.[/]")
     for path in written:
         console.print(f"Wrote [bold]{escape(str(path))}[/]")
+
+
+def print_partial_audit(result: AuditResult, console: Console) -> None:
+    """First, before any count: what this run did not check, and what would enable it."""
+    sentences = result.summary.partial_audit
+    if not sentences:
+        return
+    console.print("[bold yellow]Partial audit:[/] some checks were not made.")
+    for sentence in sentences:
+        console.print(f"  [yellow]•[/] {escape(sentence)}", soft_wrap=True)
+
+
+def print_tenant_failures(result: AuditResult, console: Console) -> None:
+    """Tenant prerequisites that fail: they block every device, so they are said here too."""
+    tenant = result.tenant
+    if not len(tenant):
+        return
+    failing = tenant[tenant["status"].eq(Status.FAIL.value)]
+    if not len(failing):
+        return
+    console.print("[bold]Tenant prerequisites failing[/]")
+    for row in failing.to_dict("records"):
+        console.print(
+            f"  [red]{row['check_id']:<10}[/] {escape(str(row['title']))}: "
+            f"{escape(str(row['detail']))}. Fix: {escape(str(row['fix']))}",
+            soft_wrap=True,
+        )
 
 
 def windows11_line(paths: dict[str, int]) -> str:

@@ -21,6 +21,8 @@ def summary(result: AuditResult) -> dict[str, object]:
     for row in result.check_summary.to_dict("records"):
         if row["evaluated"]:
             checks[row["check_id"]] = {s.value: int(row[s.value]) for s in Status}
+            if row.get("assumption"):  # the policy's [[assume]] reason, beside the count
+                checks[row["check_id"]]["assumption"] = row["assumption"]
         else:
             checks[row["check_id"]] = {"evaluated": False, "reason": row["reason"]}
     return {
@@ -39,6 +41,9 @@ def summary(result: AuditResult) -> dict[str, object]:
         "data_issues": len(result.data_issues),
         "data_issues_by_code": counts.data_issues,
         "partial_audit": list(counts.partial_audit),
+        "wave_totals": counts.wave_totals,
+        "platforms": None if counts.platforms is None else dataclasses.asdict(counts.platforms),
+        "budget": None if counts.budget is None else dataclasses.asdict(counts.budget),
         "windows11": counts.windows11,
     }
 
