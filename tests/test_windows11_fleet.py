@@ -174,7 +174,9 @@ i6,PC6,2026-11-20 10:00:00.0000000,,10.0.19045.1,SN6,Intune,Windows,255465385984
     assert devices.loc["PC5", "Windows 11 path"] == "replace hardware"  # Intune: a 29 GB drive
     assert devices.loc["PC5", "Windows 11 reasons"] == "29.1 GB system drive (64 GB needed)"
     assert devices.loc["PC6", "Windows 11 path"] == "unknown"  # 238 GB (bytes), nothing else known
-    assert devices.loc["PC6", "Windows 11 reasons"].startswith("not reported: TPM, processor, memory")
+    assert devices.loc["PC6", "Windows 11 reasons"].startswith(
+        "not reported: TPM, processor, memory"
+    )
 
 
 def test_one_memory_module_proves_enough_memory_but_never_too_little() -> None:

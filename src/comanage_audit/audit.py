@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from comanage_audit import directory, engine, fleet, result, windows11_facts
+from comanage_audit import directory, engine, fleet, readout, result, windows11_facts
 from comanage_audit.checks import Context, all_checks, device_checks, tenant_checks
 from comanage_audit.ingest.exports import device_exports
 from comanage_audit.ingest.load import licence_table, load_sources, processor_list, scope_users
@@ -137,7 +137,7 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
             check_counts,
             linked.users,
             issues,
-            windows10=result.windows10(devices),
+            windows10=readout.windows10(devices),
         )
     return AuditResult(
         as_of=options.as_of,

@@ -18,8 +18,6 @@ import pyarrow.compute as pc
 
 from comanage_audit.arrow_text import STRING, large_text, string_types, text_series
 from comanage_audit.checks import device_checks
-from comanage_audit.checks.windows11 import ALREADY as ALREADY_WINDOWS_11
-from comanage_audit.checks.windows11 import FIRMWARE, IN_PLACE, REPLACE, UNKNOWN
 from comanage_audit.engine import STATUS_DTYPE, Evaluation, blocking
 from comanage_audit.errors import ConfigError
 from comanage_audit.ingest.exports import EXPORTS, ExportSpec
@@ -36,7 +34,13 @@ from comanage_audit.model import (
     Verdict,
     Wave,
 )
-from comanage_audit.readout import budget, platforms, wave_counts
+from comanage_audit.readout import (
+    WINDOWS11_CHECK,
+    budget,
+    platforms,
+    wave_counts,
+    windows11_paths,
+)
 
 # Who each device is and what it needs: the first columns of the Devices sheet and
 # devices.csv (whose reasons and fixes are in findings.csv).
@@ -575,36 +579,6 @@ def summarise(
         budget=budget(devices, licences),
         windows11=windows11_paths(devices, check_counts, windows10),
     )
-
-
-WINDOWS_10_BUILDS = (10240, 21999)
-WINDOWS11_CHECK = "WIN-004"
-WINDOWS_10_PATHS = (IN_PLACE, FIRMWARE, REPLACE, UNKNOWN)
-
-
-def windows10(fleet: pd.DataFrame) -> pd.Series:
-    """Windows 10 clients: a Windows client platform on a build from 10240 to 21999."""
-    client = fleet["os_family"].astype("string").eq("windows-client").fillna(False)
-    build = fleet["os_build"].astype("Int64")
-    return (client & build.between(*WINDOWS_10_BUILDS).fillna(False)).astype(bool)
-
-
-def windows11_paths(
-    devices: pd.DataFrame, check_counts: pd.DataFrame, windows10: pd.Series | None
-) -> dict[str, int]:
-    """Summary.windows11: in-scope Windows 10 PCs per path, then those already on Windows 11;
-    empty when WIN-004 was not evaluated."""
-    label = FACT_COLUMNS["win11_path"]
-    if windows10 is None or label not in devices or not len(check_counts):
-        return {}
-    evaluated = check_counts.loc[check_counts["check_id"].eq(WINDOWS11_CHECK), "evaluated"]
-    if not evaluated.astype(bool).any():
-        return {}
-    path = devices[label].astype("string")
-    in_scope = devices["readiness"].ne(Verdict.OUT_OF_SCOPE.value).to_numpy(dtype=bool)
-    counts = path[in_scope & windows10.to_numpy(dtype=bool)].value_counts()
-    already = int(path[in_scope].eq(ALREADY_WINDOWS_11).sum())
-    return {p: int(counts.get(p, 0)) for p in WINDOWS_10_PATHS} | {ALREADY_WINDOWS_11: already}
 
 
 def partial_audit(check_counts: pd.DataFrame) -> tuple[str, ...]:
