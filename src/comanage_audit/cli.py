@@ -305,6 +305,15 @@ def audit(
             "a trend, oldest first.",
         ),
     ] = [],  # noqa: B006
+    processor_list: Annotated[
+        list[Path],
+        typer.Option(
+            "--processor-list",
+            metavar="FILE",
+            help="Microsoft's Windows 11 supported-processor list (Manufacturer, Brand, Model) "
+            "saved as CSV or xlsx, to know newer processors (repeatable: Intel, AMD, Qualcomm).",
+        ),
+    ] = [],  # noqa: B006
     debug: DebugOption = False,
 ) -> None:
     """Audit exports for co-management readiness and write the annotated workbook."""
@@ -327,6 +336,7 @@ def audit(
             wave_size=_whole_number(wave_size, "--wave-size", 1),
             pivots=tuple(pivot),
             licence_catalogue=licence_catalogue,
+            processor_lists=tuple(processor_list),
             quiet=quiet,
             max_input_mb=_whole_number(max_input_mb, "--max-input-mb", 1) or DEFAULT_MAX_INPUT_MB,
             writer=_choice(writer, "--writer", ("fast", "xlsxwriter")),
@@ -634,6 +644,14 @@ def sample(
             "(one per export). --layout list shows every layout.",
         ),
     ] = None,
+    windows11: Annotated[
+        bool,
+        typer.Option(
+            "--windows11",
+            help="Also write the Windows 11 readiness exports: ConfigMgr hardware inventory, "
+            "Intune's feature update readiness report and Work from anywhere.",
+        ),
+    ] = False,
     force: Annotated[
         bool,
         typer.Option("--force", metavar="", help="Overwrite files of the same names in --out."),
@@ -655,7 +673,7 @@ def sample(
             typer.echo(f"{name:32} {spec.origin}")
         return
     try:
-        names = sample_file_names(configmgr_format, layouts=layouts)  # type: ignore[arg-type]
+        names = sample_file_names(configmgr_format, layouts=layouts, windows11=windows11)  # type: ignore[arg-type]
     except ValueError as error:
         message = str(error).replace("configmgr_format", "--configmgr-format")
         _fail(f"{message}.")
@@ -673,6 +691,7 @@ def sample(
         seed=seed_number,
         configmgr_format=configmgr_format,  # type: ignore[arg-type]
         layouts=layouts,  # type: ignore[arg-type]
+        windows11=windows11,
     )
     for path in paths:
         typer.echo(f"Wrote {path}")

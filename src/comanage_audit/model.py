@@ -210,6 +210,7 @@ class IssueCode(StrEnum):
     UNPARSED_VALUE = "unparsed-value"  # a value that could not be read; treated as missing
     UNKNOWN_LICENCE = "unknown-licence"  # a licence value the reference cannot resolve
     UNMATCHED_RECORD = "unmatched-record"  # a record that matched no device
+    SOURCE_CONFLICT = "source-conflict"  # two exports say different things of one device
     LEFT_OUT = "left-out"  # a file, sheet or zip member that is not an export
     READ_NOTE = "read-note"  # how a file was read (encoding, hidden sheet, merged cells, ...)
 
@@ -356,6 +357,14 @@ class Summary:
     data_issues: the codes present, in IssueCode order; partial_audit: one sentence per
     thing the run did not check, naming the checks and what would enable them (empty when
     every device check was evaluated).
+    windows11: the Windows 10 clients in scope (not out-of-scope; builds 10240 to 21999)
+    by Windows 11 path, always these keys in this order: `upgrade in place`, `fix
+    firmware`, `replace hardware`, `unknown`; then `already Windows 11`, the in-scope
+    Windows clients already on it (build 22000 or later, or Microsoft's readiness report
+    or Work from anywhere says upgraded; not counted in the four).
+    Empty when WIN-004 was not evaluated (no hardware inventory, readiness report or Work
+    from anywhere export). Windows 7/8.1 PCs are not counted (the device table has their
+    path); neither are Windows clients whose build no export reports.
     """
 
     verdicts: dict[str, int]
@@ -367,6 +376,7 @@ class Summary:
     wave_totals: dict[str, int] = field(default_factory=dict)
     platforms: Platforms | None = None
     budget: Budget | None = None
+    windows11: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

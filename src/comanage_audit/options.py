@@ -42,6 +42,7 @@ class AuditOptions:
     wave_size: int | None = None
     pivots: tuple[str, ...] = ()
     licence_catalogue: Path | None = None
+    processor_lists: tuple[Path, ...] = ()  # --processor-list: Microsoft's lists, as saved
     quiet: bool = False
     max_input_mb: int = DEFAULT_MAX_INPUT_MB
     writer: str = "fast"  # --writer: fast (Arrow-built big sheets) or xlsxwriter (fallback)

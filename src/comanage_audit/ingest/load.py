@@ -34,6 +34,7 @@ from comanage_audit.reference.licences import (
     merge_licence_tables,
     missing_catalogue_headers,
 )
+from comanage_audit.reference.processor_list import load_processor_list
 from comanage_audit.report import output_files
 from comanage_audit.timing import Phases
 
@@ -244,6 +245,30 @@ def licence_table(
     derived = entitlements_from_catalogue(pd.concat(catalogues, ignore_index=True))
     # The newer catalogue wins; the packaged table still knows retired and renamed products.
     return merge_licence_tables(derived, load_licence_table())
+
+
+def processor_list(options: AuditOptions, issues: DataIssues) -> pd.DataFrame | None:
+    """Microsoft's supported-processor lists as the user saved them (`--processor-list`), or
+    None. A listed row the tool cannot place is a data issue: it decides nothing."""
+    if not options.processor_lists:
+        return None
+    listed = load_processor_list(list(options.processor_lists), options.max_input_mb)
+    unplaced = listed[~listed["placed"]]
+    issues.add(
+        pd.DataFrame(
+            {
+                "file": unplaced["file"],
+                "sheet": unplaced["sheet"],
+                "row": unplaced["row"],
+                "column": "Model",
+                "value": (unplaced["brand"] + " " + unplaced["model_text"]).str.strip(),
+                "issue": "a processor on the supplied list whose name the tool cannot read "
+                "as a family and model; it decides nothing (the packaged table still does)",
+            }
+        ),
+        IssueCode.UNPARSED_VALUE,
+    )
+    return listed
 
 
 def scope_users(policy: Policy) -> frozenset[str]:

@@ -44,6 +44,7 @@ def summary(result: AuditResult) -> dict[str, object]:
         "wave_totals": counts.wave_totals,
         "platforms": None if counts.platforms is None else dataclasses.asdict(counts.platforms),
         "budget": None if counts.budget is None else dataclasses.asdict(counts.budget),
+        "windows11": counts.windows11,
         "basis": result.basis,
         "progress": None if result.progress is None else progress_summary(result.progress),
     }
