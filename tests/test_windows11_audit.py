@@ -297,3 +297,23 @@ def test_a_bad_processor_list_is_a_clear_error(tmp_path: Path, content, message)
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output and not (tmp_path / "o").exists()
+
+
+def test_the_summary_sheet_shows_the_windows11_paths_with_a_chart(tmp_path: Path) -> None:
+    out = fixture_fleet(tmp_path, "configmgr-hardware-sql")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))["windows11"]
+    book = openpyxl.load_workbook(out / "comanage-audit.xlsx")
+    rows = [[c.value for c in row] for row in book["Summary"].iter_rows()]
+    at = next(i for i, row in enumerate(rows) if str(row[0]).startswith("Windows 11: the "))
+    assert rows[at + 1][:4] == ["Path", "PCs", "Share", "What it means"]
+    shown = {row[0]: row[1] for row in rows[at + 2 : at + 7]}
+    assert shown == {
+        "Upgrade in place": summary["upgrade in place"],
+        "Fix firmware first": summary["fix firmware"],
+        "Replace hardware": summary["replace hardware"],
+        "Not known yet": summary["unknown"],
+        "Already on Windows 11": summary["already Windows 11"],
+    }
+    charts = [c for c in book["Summary"]._charts]  # the doughnut, the blockers, the paths
+    titles = [c.title.tx.rich.p[0].r[0].t for c in charts if c.title is not None]
+    assert "Windows 11 path" in titles
