@@ -7,8 +7,8 @@ every table back as CSV (UTF-8, with or without BOM, any of the usual delimiters
 (in workbooks), a pair of stray double quotes in unquoted CSV values (which used to swallow
 the records between them), and placeholder serial numbers. The audit must exit 0 or 2,
 never raise; and when it succeeds, every input satisfies rows read = linked + duplicate +
-rejected, with rows read equal to the non-blank records written (at least those, when stray
-quotes broke a record into pieces that are each rejected).
+unmatched + rejected, with rows read equal to the non-blank records written (at least those,
+when stray quotes broke a record into pieces that are each rejected).
 """
 
 from __future__ import annotations
@@ -257,7 +257,10 @@ def test_mangled_exports_exit_0_or_2_and_account_for_every_row(
         read_per_file: dict[str, int] = {}
         for record in summary["inputs"]:
             assert record["rows_read"] == (
-                record["rows_linked"] + record["rows_duplicate"] + record["rows_rejected"]
+                record["rows_linked"]
+                + record["rows_duplicate"]
+                + record["rows_unmatched"]
+                + record["rows_rejected"]
             ), record
             name = Path(record["path"]).name
             read_per_file[name] = read_per_file.get(name, 0) + record["rows_read"]

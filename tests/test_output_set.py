@@ -225,3 +225,23 @@ def test_a_second_run_into_the_same_folder_stops_instead_of_tidying_the_first_aw
         **before,
         ".devices.csv.inflight.tmp": b"the other run is writing this",
     }
+
+
+def test_previous_says_when_the_earlier_outputs_are_not_one_set(
+    previous: tuple[Path, dict[str, bytes]], tmp_path: Path
+) -> None:
+    """--previous reads an earlier folder; its manifest tells a mixed set (sizes only)."""
+    earlier, _files = previous
+    (earlier / "findings.csv").write_text("another run's findings\n", encoding="utf-8")
+    out = tmp_path / "now"
+    result = runner.invoke(
+        app,
+        ["audit", str(FIXTURES / "cm.csv"), str(FIXTURES / "intune.csv"), "--out", str(out),
+         "--as-of", "2026-11-27", "--quiet", "--previous", str(earlier)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    notes = json.loads((out / "summary.json").read_text(encoding="utf-8"))["progress"]["notes"]
+    assert (
+        f"the previous outputs in {earlier} are not one whole set: findings.csv is not the "
+        "file this run wrote (size or SHA-256 differ)"
+    ) in notes

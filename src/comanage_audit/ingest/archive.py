@@ -45,7 +45,7 @@ def read_archive(
     Inside a zip only a workbook is opened: a zip in a zip is refused, so nesting (a zip
     bomb's trick) never goes deeper than one level.
     """
-    archive = _open_zip(path, data, ctx.limit)
+    archive = open_zip(path, data, ctx.limit)
     names = set(archive.namelist())
     if "mimetype" in names and _is_opendocument(path, archive):
         raise InputError(
@@ -91,7 +91,7 @@ def _is_opendocument(path: Path, archive: zipfile.ZipFile) -> bool:
         raise inflate_error(path, "mimetype", exc) from exc
 
 
-def _open_zip(path: Path, data: bytes, limit: int) -> zipfile.ZipFile:
+def open_zip(path: Path, data: bytes, limit: int) -> zipfile.ZipFile:
     """The archive, once its directory shows it is neither damaged nor a zip bomb."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))

@@ -5,7 +5,7 @@ below the header filled as Excel shows them, hidden sheets read with a note."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -33,9 +33,14 @@ MergedRange = tuple[tuple[int, int], tuple[int, int]]
 
 
 def read_xlsx(
-    path: Path, data: bytes, ctx: ReadContext, formulas: dict[str, FormulaCells] | None = None
+    path: Path,
+    data: bytes,
+    ctx: ReadContext,
+    formulas: dict[str, FormulaCells] | None = None,
+    sheets: Callable[[str], bool] | None = None,
 ) -> list[RawTable]:
-    """Every sheet with data, as a table below its header row.
+    """Every sheet with data (of those `sheets` accepts, if given: then none is no error),
+    as a table below its header row.
 
     `formulas` (from the vetting pass) says, per sheet, which formula cells hold no saved
     value: calamine reads those as blank.
@@ -57,6 +62,8 @@ def read_xlsx(
         ) from exc
     tables: list[RawTable] = []
     for sheet in metadata:
+        if sheets is not None and not sheets(sheet.name):
+            continue
         cells, merged = _sheet_cells(path, workbook, sheet.name)
         top = next((n for n, row in enumerate(cells) if any(map(_present, row))), None)
         if top is None:
@@ -69,7 +76,7 @@ def read_xlsx(
             )
         unsaved = formulas.get(sheet.name)
         tables.append(_xlsx_table(path, sheet.name, cells, top, merged, ctx, unsaved))
-    if not tables:
+    if not tables and sheets is None:
         raise InputError(
             path,
             "has no sheet with data",

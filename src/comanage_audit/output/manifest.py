@@ -126,11 +126,17 @@ def recover(folder: Path) -> str | None:
     return message
 
 
-def verify(folder: Path) -> list[str]:
+def has_manifest(folder: Path) -> bool:
+    """Whether the folder's outputs were written by a version that leaves a manifest."""
+    return (folder / MANIFEST).exists() or (folder / JOURNAL).exists()
+
+
+def verify(folder: Path, checksums: bool = True) -> list[str]:
     """Why the outputs in `folder` are not one whole set, or [] if they are.
 
     For readers of a previous audit: a set is whole when no commit is pending and every
-    file the manifest lists is there with the size and SHA-256 it records.
+    file the manifest lists is there with the size (and, with `checksums`, the SHA-256:
+    0.1 s per 100 MB) it records.
     """
     if (folder / JOURNAL).exists():
         return [f"a run was stopped while putting its outputs in place ({JOURNAL} is there)"]
@@ -144,7 +150,9 @@ def verify(folder: Path) -> list[str]:
         path = folder / str(record.get("name", ""))
         if not path.is_file():
             problems.append(f"{path.name} is missing")
-        elif path.stat().st_size != record.get("size") or _sha256(path) != record.get("sha256"):
+        elif path.stat().st_size != record.get("size") or (
+            checksums and _sha256(path) != record.get("sha256")
+        ):
             problems.append(f"{path.name} is not the file this run wrote (size or SHA-256 differ)")
     return problems
 

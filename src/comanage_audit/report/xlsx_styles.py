@@ -47,6 +47,8 @@ VERDICT_CHART: dict[str, str] = {
     Verdict.READY.value: "#70AD47",
 }
 BLOCKER_CHART = "#C00000"
+# Windows 11 paths: in place, firmware fix, replace, not known (the Summary's bar chart).
+WINDOWS11_CHART = ("#2E7D32", "#F9A825", "#C00000", "#9CA3AF")
 HEADER_FILLS: dict[Group, str] = {
     Group.IDENTITY: "#1F3864",
     Group.CHECK: "#2F5597",

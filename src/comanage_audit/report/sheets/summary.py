@@ -21,12 +21,19 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from comanage_audit import __version__
+from comanage_audit.checks.windows11 import ALREADY as ALREADY_WINDOWS_11
+from comanage_audit.checks.windows11 import FIRMWARE, IN_PLACE, REPLACE, UNKNOWN
 from comanage_audit.model import AuditResult, IssueCode, Scope, Status, Summary, Verdict, Wave
 from comanage_audit.report.cells import Tally
 from comanage_audit.report.columns import line_count, points
 from comanage_audit.report.sheets.plan import WAVE_NEEDS
 from comanage_audit.report.words import VERDICT_WORDS
-from comanage_audit.report.xlsx_styles import BLOCKER_CHART, VERDICT_CHART, Styles
+from comanage_audit.report.xlsx_styles import (
+    BLOCKER_CHART,
+    VERDICT_CHART,
+    WINDOWS11_CHART,
+    Styles,
+)
 from comanage_audit.report.xlsx_table import print_setup, write_text
 
 TOP_BLOCKERS = 10
@@ -251,6 +258,9 @@ def write_summary(
     pages = [at.row]  # printed: the answer; blockers, waves, budget; tenant, run; how to read
     _blockers_block(book, ws, at, result, styles, chart_row)
     _waves_block(ws, at, result, styles)
+    if result.summary.windows11:  # Windows 11 and the budget print together, on a page
+        pages.append(at.row)
+    _windows11_block(book, ws, at, result, styles)
     _budget_block(ws, at, result, styles)
     pages.append(at.row)
     _tenant_block(ws, at, result, styles)
@@ -367,6 +377,85 @@ def _waves_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles)
         ws.write_number(row, 1, totals.get(wave.label, 0), styles.integer)
         _wrapped(ws, row, {3: WAVE_NEEDS[wave]}, styles)
     at.take()
+
+
+# The Windows 11 paths of Windows 10 PCs, in the order a planner budgets them.
+WINDOWS11_PATHS = (
+    (IN_PLACE, "Upgrade in place", "Meets Windows 11's hardware requirements: upgrade with a "
+     "feature update or a task sequence."),
+    (FIRMWARE, "Fix firmware first", "Has the hardware, but TPM or Secure Boot is off or it "
+     "boots in legacy BIOS mode: change the firmware settings, then upgrade."),
+    (REPLACE, "Replace hardware", "Below Windows 11's requirements (TPM 2.0, processor, memory "
+     "or system drive): replace it, or keep it on Windows 10 with Extended Security Updates."),
+    (UNKNOWN, "Not known yet", "The hardware data does not decide it: supply the hardware "
+     "inventory or Intune's feature update readiness report for these PCs."),
+)  # fmt: skip
+WINDOWS11_CHART_ROWS = 14
+
+
+def _windows11_block(
+    book: Workbook, ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles
+) -> None:
+    """Windows 10 PCs by Windows 11 path (WIN-004), with their bar chart; nothing when no
+    Windows 11 source was given (the partial-audit sentence says so)."""
+    paths = result.summary.windows11
+    if not paths:
+        return
+    windows10 = sum(paths.get(key, 0) for key, _, _ in WINDOWS11_PATHS)
+    _section(
+        ws,
+        at,
+        styles,
+        "Windows 11: the " + _count(windows10, "Windows 10 PC", "Windows 10 PCs") + " in scope",
+    )
+    _header(ws, at.take(), ("Path", "PCs", "Share", "What it means"), styles)
+    first = at.row
+    for key, label, meaning in WINDOWS11_PATHS:
+        n = paths.get(key, 0)
+        row = at.take()
+        ws.write_string(row, 0, label, styles.label)
+        ws.write_number(row, 1, n, styles.integer)
+        ws.write_number(row, 2, n / windows10 if windows10 else 0.0, styles.percent)
+        _wrapped(ws, row, {3: meaning}, styles)
+    last = at.row - 1
+    row = at.take()
+    ws.write_string(row, 0, "Already on Windows 11", styles.total_label)
+    ws.write_number(row, 1, paths.get(ALREADY_WINDOWS_11, 0), styles.total_integer)
+    for col in (2, 3):
+        ws.write_blank(row, col, None, styles.total_label)
+    if windows10:
+        _windows11_chart(book, ws, at.take(WINDOWS11_CHART_ROWS), first, last, paths)
+    at.take()
+
+
+def _windows11_chart(
+    book: Workbook, ws: Worksheet, row: int, first: int, last: int, paths: dict[str, int]
+) -> None:
+    chart = book.add_chart({"type": "bar"})
+    chart.add_series(
+        {
+            "name": "Windows 10 PCs",
+            "categories": [ws.name, first, 0, last, 0],
+            "values": [ws.name, first, 1, last, 1],
+            "categories_data": [label for _, label, _ in WINDOWS11_PATHS],
+            "values_data": [paths.get(key, 0) for key, _, _ in WINDOWS11_PATHS],
+            "points": [{"fill": {"color": colour}} for colour in WINDOWS11_CHART],
+            "gap": 60,
+            "data_labels": {"value": True, "font": {"size": 9}},
+        }
+    )
+    chart.set_title({"name": "Windows 11 path", "name_font": {"size": 12, "bold": True}})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"reverse": True, "num_font": {"size": 9}})
+    chart.set_x_axis(
+        {
+            "major_gridlines": {"visible": True, "line": {"color": "#E5E7EB"}},
+            "num_font": {"size": 9},
+        }
+    )
+    chart.set_size({"width": 620, "height": 260})
+    chart.set_chartarea({"border": {"none": True}})
+    ws.insert_chart(row, 0, chart, {"x_offset": 2, "y_offset": 4, "object_position": 3})
 
 
 def _budget_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles) -> None:
