@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from comanage_audit import directory, engine, fleet, result
+from comanage_audit import accounts, directory, engine, fleet, result
 from comanage_audit.checks import Context, device_checks, tenant_checks
 from comanage_audit.ingest.exports import device_exports
 from comanage_audit.ingest.load import licence_table, load_sources, scope_users
+from comanage_audit.ingest.parse import DateOrder
 from comanage_audit.model import AuditResult, DataIssues, InputRecord, SourceKind, SourceTable
 from comanage_audit.options import AuditOptions
 from comanage_audit.policy import load_policy
@@ -50,7 +51,8 @@ def prepare(options: AuditOptions, progress: Progress, phases: Phases) -> Linked
     """Read, recognise and link the exports into one fleet (everything before the checks)."""
     policy = load_policy(options.config)
     issues = DataIssues()
-    tables = load_sources(options, issues, progress, phases)
+    order = DateOrder(policy.date_order) if policy.date_order else None
+    tables = load_sources(options, issues, progress, phases, order)
     device_kinds = {spec.kind for spec in device_exports()}
     device_tables = {k: v for k, v in tables.items() if k in device_kinds}
 
@@ -121,6 +123,8 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         not_evaluated=evaluation.not_evaluated,
         summary=summary,
         title=options.title or ctx.policy.tenant_name,
+        unresolved_licences=directory.unresolved_licences(linked.users),
+        unmapped_domains=accounts.domain_hints(linked.fleet),
     )
 
 

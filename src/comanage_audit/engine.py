@@ -102,6 +102,9 @@ def _messages(
     parts = [
         pd.Series("Not enough data: " + spec.unknown, index=fleet.index[unknown], dtype=STRING)
     ]
+    if spec.unknown_message is not None and unknown.any():  # a reason per device
+        why = spec.unknown_message(fleet.loc[unknown], ctx).astype(STRING).fillna(spec.unknown)
+        parts = ["Not enough data: " + why]
     if not_met.any():
         subset = fleet.loc[not_met]
         text = (

@@ -116,7 +116,8 @@ class CheckSpec:
     Device checks: `predicate(fleet, ctx)` returns a nullable boolean Series, True where the
     prerequisite is met, NA where the data needed is missing (-> unknown); `applies(fleet,
     ctx)` is False where the check is irrelevant (-> n/a); `message(fleet, ctx)` gives the
-    per-device reason for a non-pass. `requires` lists the exports any one of which makes
+    per-device reason for a failure, `unknown_message(fleet, ctx)` (optional; else the
+    `unknown` text) for an unknown. `requires` lists the exports any one of which makes
     the check evaluable; `needs(ctx)` returns why it cannot run (a missing policy fact).
     `columns` names every fleet column the predicate, applies and message read: the engine
     hands the checks those columns only (a test runs each check on its columns alone).
@@ -138,6 +139,7 @@ class CheckSpec:
     unknown: str = "the exports do not say"
     needs: Callable[..., str | None] | None = None
     columns: tuple[str, ...] = ()
+    unknown_message: Callable[..., pd.Series] | None = None
 
 
 NOT_READ = ("file not read", "sheet not read")  # how a left-out table's issue text begins
@@ -295,6 +297,9 @@ class AuditResult:
         Status, Notes) by device_id, carried into this plan; None without a previous audit.
     closed_plan_entries: such entries of devices no longer in the plan (with device_name and
         last_wave); None without a previous audit.
+    unmapped_domains: ConfigMgr user domains the policy's [domains] does not map, where
+        they leave devices without a user: `domain`, `devices` (how many it would decide),
+        `line` (what to add, `CONTOSO = "contoso.com"`) and an `example` user.
     """
 
     as_of: date
@@ -316,3 +321,8 @@ class AuditResult:
     )
     plan_entries: pd.DataFrame | None = None
     closed_plan_entries: pd.DataFrame | None = None
+    unmapped_domains: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {c: pd.Series(dtype="object") for c in ("domain", "devices", "line", "example")}
+        )
+    )

@@ -62,6 +62,7 @@ def device_check(
     unknown: str = "the exports do not say",
     needs: Callable[[Context], str | None] | None = None,
     columns: tuple[str, ...] = (),
+    unknown_message: Callable[[pd.DataFrame, Context], pd.Series] | None = None,
 ) -> Callable[[Callable[[pd.DataFrame, Context], pd.Series]], CheckSpec]:
     """Register a device check; the decorated function returns True where the prerequisite is met."""
 
@@ -83,6 +84,7 @@ def device_check(
                 unknown=unknown,
                 needs=needs,
                 columns=columns,
+                unknown_message=unknown_message,
             )
         )
 

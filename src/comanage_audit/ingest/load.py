@@ -18,6 +18,7 @@ from comanage_audit.errors import ConfigError, InputError
 from comanage_audit.ingest import read, sources
 from comanage_audit.ingest.exports import EXPORTS, creates_devices
 from comanage_audit.ingest.normalise import normalise
+from comanage_audit.ingest.parse import DateOrder
 from comanage_audit.model import (
     NOT_READ,
     DataIssues,
@@ -44,7 +45,11 @@ READERS = 2
 
 
 def load_sources(
-    options: AuditOptions, issues: DataIssues, progress: Progress, phases: Phases
+    options: AuditOptions,
+    issues: DataIssues,
+    progress: Progress,
+    phases: Phases,
+    date_order: DateOrder | None = None,
 ) -> dict[SourceKind, list[SourceTable]]:
     """Read and recognise every input table.
 
@@ -70,7 +75,7 @@ def load_sources(
     def load(path: Path) -> _LoadedFile:
         progress(f"reading {path.name}")
         in_folder = path.resolve() not in explicit
-        return _load_file(path, forced.get(path.resolve()), options, phases, in_folder)
+        return _load_file(path, forced.get(path.resolve()), options, phases, in_folder, date_order)
 
     tables: dict[SourceKind, list[SourceTable]] = {}
     left_out: list[sources.UnrecognisedExport] = []
@@ -155,6 +160,7 @@ def _load_file(
     options: AuditOptions,
     phases: Phases,
     in_folder: bool,
+    date_order: DateOrder | None = None,
 ) -> _LoadedFile:
     """One input file's tables, recognised and normalised, and the data issues found."""
     issues = DataIssues()
@@ -183,7 +189,7 @@ def _load_file(
                 IssueCode.REJECTED_ROW,
             )
         with phases("identify/normalise"):
-            loaded.append(normalise(raw, match, issues))
+            loaded.append(normalise(raw, match, issues, date_order))
     if unrecognised and not loaded and not in_folder:
         raise unrecognised[0][1]  # the user named this file: it must be an export
     for raw, _error in unrecognised:

@@ -53,7 +53,8 @@ SPEC = ExportSpec(
         Column("compliant", ("isCompliant", "Compliant"), parse.boolean, FLAG),
         Column(
             "registered",
-            ("registrationTime", "registrationDateTime", "Registered"),
+            # GraphEssentials' Get-MyDevice writes registrationDateTime as FirstSeen
+            ("registrationTime", "registrationDateTime", "Registered", "FirstSeen"),
             parse.timestamp,
             WHEN,
         ),
@@ -64,6 +65,7 @@ SPEC = ExportSpec(
                 "approximateLastLogonTimeStamp",
                 "Activity",
                 "Last sign-in",
+                "LastSeen",  # GraphEssentials' Get-MyDevice
             ),
             parse.timestamp,
             WHEN,
@@ -71,7 +73,8 @@ SPEC = ExportSpec(
         ),
         Column("entra_device_id", ("deviceId", "Device ID"), parse.guid, "a GUID"),
         Column("object_id", ("objectId", "Object ID", "id")),
-        Column("managed", ("isManaged", "Managed"), parse.boolean, FLAG),
+        # Managed by some MDM; PowerShell dumps give it without the MDM's name.
+        Column("managed", ("isManaged", "Managed"), parse.boolean, FLAG, keep=True),
         Column("profile_type", ("profileType",)),
         Column("system_labels", ("systemLabels",)),
         Column("model", ("model", "Model")),

@@ -24,7 +24,8 @@ SPEC = ExportSpec(
     columns=(
         Column(
             "upn",
-            ("User principal name", "userPrincipalName", "UPN", "User Principal Name"),
+            # `User`: Graph licence reports (one row per user, SkuPartNumber String_Ids)
+            ("User principal name", "userPrincipalName", "UPN", "User Principal Name", "User"),
             parse.upn,
             "a user principal name (name@domain)",
         ),
@@ -55,7 +56,7 @@ SPEC = ExportSpec(
         "Usage location": 1,
         "Proxy addresses": 1,
         "Password never expires": 1,
-        "assignedLicenses": 2,
+        "assignedLicenses": 3,  # Get-MgUser dumps: SKU GUIDs
     },
     required=("upn",),
     derive=derive,
