@@ -75,12 +75,15 @@ def domain_line(domain: pd.Series, suffix: pd.Series) -> pd.Series:
     return domain.astype("string") + ' = "' + shown + '"'
 
 
-def domain_hints(fleet: pd.DataFrame) -> pd.DataFrame:
-    """One row per unmapped domain: how many devices' users it would decide, the line to
-    add, and one of its users as an example; most devices first."""
-    if UNMAPPED_DOMAIN not in fleet or not fleet[UNMAPPED_DOMAIN].notna().any():
+def domain_hints(fleet: pd.DataFrame, undecided: pd.Series) -> pd.DataFrame:
+    """One row per unmapped domain: how many devices it would decide (of those `undecided`:
+    a check that reads the user is unknown), the line to add, and one of its users as an
+    example; most devices first."""
+    if UNMAPPED_DOMAIN not in fleet:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in HINT_COLUMNS})
-    rows = fleet.loc[fleet[UNMAPPED_DOMAIN].notna()]
+    rows = fleet.loc[fleet[UNMAPPED_DOMAIN].notna().to_numpy() & undecided.to_numpy(dtype=bool)]
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in HINT_COLUMNS})
     suffix = rows[UNMAPPED_SUFFIX] if UNMAPPED_SUFFIX in rows else pd.Series(pd.NA, rows.index)
     grouped = pd.DataFrame(
         {

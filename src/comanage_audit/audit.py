@@ -18,7 +18,14 @@ from comanage_audit.checks import Context, device_checks, tenant_checks
 from comanage_audit.ingest.exports import device_exports
 from comanage_audit.ingest.load import licence_table, load_sources, scope_users
 from comanage_audit.ingest.parse import DateOrder
-from comanage_audit.model import AuditResult, DataIssues, InputRecord, SourceKind, SourceTable
+from comanage_audit.model import (
+    AuditResult,
+    DataIssues,
+    InputRecord,
+    SourceKind,
+    SourceTable,
+    Status,
+)
 from comanage_audit.options import AuditOptions
 from comanage_audit.policy import load_policy
 from comanage_audit.timing import Phases
@@ -124,8 +131,14 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         summary=summary,
         title=options.title or ctx.policy.tenant_name,
         unresolved_licences=directory.unresolved_licences(linked.users),
-        unmapped_domains=accounts.domain_hints(linked.fleet),
+        unmapped_domains=accounts.domain_hints(devices, _user_undecided(statuses)),
     )
+
+
+def _user_undecided(statuses: pd.DataFrame) -> pd.Series:
+    """Devices where a check that reads the primary user came out unknown."""
+    reads_user = [s.id for s in device_checks() if "primary_upn" in s.columns and s.id in statuses]
+    return statuses[reads_user].eq(Status.UNKNOWN.value).any(axis=1)
 
 
 def _originals_only(table: SourceTable) -> SourceTable:
