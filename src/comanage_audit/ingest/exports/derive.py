@@ -25,4 +25,7 @@ def windows_name(typed: pd.DataFrame) -> pd.Series:
     if "join_type" in typed:
         joined = typed["join_type"].astype("string").isin(WINDOWS_JOIN_TYPES)
         is_windows |= family.isna() & joined.fillna(False)
-    return typed["name_key"].where(is_windows)
+    # A record of unknown platform named like a Windows record of the same export is that
+    # PC's other object (Entra's "dual state": registered before it was hybrid joined).
+    twin = family.isna() & typed["name_key"].isin(typed["name_key"].where(is_windows).dropna())
+    return typed["name_key"].where(is_windows | twin.fillna(False))

@@ -26,7 +26,7 @@ SPEC = ExportSpec(
     label="Microsoft Entra devices",
     title="Entra",
     origin="Entra admin center > Devices > All devices > Download devices; "
-    "Get-MgDevice/Get-AzureADDevice dumps",
+    "Get-MgDevice/Get-EntraDevice/Get-AzureADDevice/Get-MsolDevice dumps in any culture",
     columns=(
         Column("name", ("displayName", "Display name", "Name", "Device name"), keep=True),
         Column(

@@ -20,7 +20,8 @@ SPEC = ExportSpec(
     kind=SourceKind.USERS,
     label="Microsoft 365 users with licences",
     title="User",
-    origin="Microsoft 365 admin center > Users > Active users > Export users",
+    origin="Microsoft 365 admin center > Users > Active users > Export users; Get-MgUser "
+    "(AssignedLicenses SKU GUIDs), SkuPartNumber reports, Get-MsolUser (tenant:SKU)",
     columns=(
         Column(
             "upn",
