@@ -46,24 +46,42 @@ def account_upns(accounts: pd.Series, suffixes: dict[str, str]) -> pd.DataFrame:
 
 def suggest_suffixes(unmapped: pd.DataFrame, known_upns: list[pd.Series]) -> dict[str, str]:
     """The UPN suffix each unmapped domain's users most often carry, where any of its
-    account names is the name part of a known UPN (users export, Intune, Entra)."""
+    account names is the name part of a known UPN (users export, Intune, Entra).
+
+    The known UPNs are hundreds of thousands; Arrow splits them and keeps only those whose
+    name part is one of the (few) unmapped accounts before anything is grouped."""
     if unmapped.empty:
         return {}
-    upns = pd.concat([u.astype("string") for u in known_upns], ignore_index=True)
-    upns = upns.dropna().str.lower().drop_duplicates()
-    parts = upns.str.extract(r"^(?P<account>[^@]+)@(?P<suffix>[^@]+)$").dropna()
     wanted = pd.DataFrame(
         {
-            "domain": unmapped[UNMAPPED_DOMAIN].astype("string"),
+            "domain": unmapped[UNMAPPED_DOMAIN].astype("string").to_numpy(),
             "account": unmapped[UNMAPPED_USER]
             .astype("string")
-            .str.replace(r"^.*\\", "", regex=True),
+            .str.replace(r"^.*\\", "", regex=True)
+            .to_numpy(),
         }
     ).drop_duplicates()
-    found = wanted.merge(parts, on="account")
-    if found.empty:
+    accounts = pa.array(wanted["account"].dropna().unique().tolist(), pa.large_string())
+    found = []
+    for upns in known_upns:
+        text = pc.utf8_lower(large_text(upns))
+        text = pc.filter(text, pc.fill_null(pc.match_substring(text, "@"), False))
+        parts = pc.split_pattern(text, "@", max_splits=1)
+        account, suffix = pc.list_element(parts, 0), pc.list_element(parts, 1)
+        keep = pc.fill_null(pc.is_in(account, value_set=accounts), False)
+        found.append(
+            pd.DataFrame(
+                {
+                    "account": pc.filter(account, keep).to_pandas(),
+                    "suffix": pc.filter(suffix, keep).to_pandas(),
+                }
+            )
+        )
+    known = pd.concat(found, ignore_index=True).drop_duplicates()
+    matched = wanted.merge(known, on="account")
+    if matched.empty:
         return {}
-    counts = found.groupby(["domain", "suffix"]).size().rename("n").reset_index()
+    counts = matched.groupby(["domain", "suffix"]).size().rename("n").reset_index()
     best = counts.sort_values(["domain", "n", "suffix"], ascending=[True, False, True])
     return dict(best.drop_duplicates("domain").set_index("domain")["suffix"])
 

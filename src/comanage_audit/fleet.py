@@ -395,14 +395,17 @@ def _primary_users(
     intune = devices.get("intune_upn", pd.Series(pd.NA, index=devices.index, dtype="string"))
     entra = _first_upn(devices.get("entra_user_names", pd.Series(pd.NA, index=devices.index)))
     devices["primary_upn"] = _first(intune.astype("string"), configmgr["upn"], entra)
-    undecided = devices["primary_upn"].isna() & configmgr["domain"].notna()
+    # A local account (`PC123\\admin`: the device's own name as its domain) has no UPN at all.
+    local = configmgr["domain"].str.upper().eq(devices["name_key"].astype("string"))
+    undecided = devices["primary_upn"].isna() & configmgr["domain"].notna() & ~local.fillna(False)
     devices[accounts.UNMAPPED_USER] = cm_account.astype("string").where(undecided)
     devices[accounts.UNMAPPED_DOMAIN] = configmgr["domain"].where(undecided)
     known = [intune, entra] + ([users["upn"]] if users is not None and "upn" in users else [])
     suggested = accounts.suggest_suffixes(devices.loc[undecided], known)
-    devices[accounts.UNMAPPED_SUFFIX] = (
-        devices[accounts.UNMAPPED_DOMAIN].map(suggested).astype("string")
-    )
+    suffix = pd.Series(pd.NA, index=devices.index, dtype="string")
+    if suggested:  # a map over the few undecided devices, not the fleet
+        suffix[undecided] = devices.loc[undecided, accounts.UNMAPPED_DOMAIN].map(suggested)
+    devices[accounts.UNMAPPED_SUFFIX] = suffix
 
 
 def _activities(specs: tuple[ExportSpec, ...]) -> list[tuple[str, str]]:

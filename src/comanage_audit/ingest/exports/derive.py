@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from comanage_audit.arrow_text import large_text
 
 
 def column(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -25,7 +29,12 @@ def windows_name(typed: pd.DataFrame) -> pd.Series:
     if "join_type" in typed:
         joined = typed["join_type"].astype("string").isin(WINDOWS_JOIN_TYPES)
         is_windows |= family.isna() & joined.fillna(False)
-    # A record of unknown platform named like a Windows record of the same export is that
-    # PC's other object (Entra's "dual state": registered before it was hybrid joined).
-    twin = family.isna() & typed["name_key"].isin(typed["name_key"].where(is_windows).dropna())
-    return typed["name_key"].where(is_windows | twin.fillna(False))
+    unknown = family.isna()
+    if unknown.any():
+        # A record of unknown platform named like a Windows record of the same export is
+        # that PC's other object (Entra's "dual state": registered before hybrid joined).
+        names = large_text(typed["name_key"])
+        windows = pc.drop_null(pc.filter(names, pa.array(is_windows.to_numpy(dtype=bool))))
+        twin = pc.fill_null(pc.is_in(names, value_set=windows.combine_chunks()), False)
+        is_windows |= unknown & twin.to_numpy(zero_copy_only=False)
+    return typed["name_key"].where(is_windows)
