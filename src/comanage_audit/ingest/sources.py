@@ -104,8 +104,23 @@ def _as_forced(table: RawTable, forced: SourceKind, matches: list[Match]) -> Mat
     match = next(m for m in matches if m.kind is forced)
     headers = list(table.frame.columns)
     missing = [c for c in spec.required if c not in match.mapping]
-    other = next(m for m in matches if m.kind is not forced)
-    looks_other = other.score >= MIN_SCORE and other.score > match.score
+    keys = {header_key(h) for h in headers}
+    # Another kind's evidence, counting only headers the named kind does not read itself
+    # (a hardware inventory has ConfigMgr's ResourceID and Name0 too).
+    own = {header_key(h) for c in spec.columns for h in c.headers}
+    evidence = {
+        m.kind: sum(
+            weight
+            for header, weight in EXPORTS[m.kind].signature.items()
+            if header_key(header) in keys and header_key(header) not in own
+        )
+        for m in matches
+        if m.kind is not forced and m.score > 0
+    }
+    other = max(evidence, key=lambda kind: evidence[kind], default=None)
+    looks_other = (
+        other is not None and evidence[other] >= MIN_SCORE and (evidence[other] > match.score)
+    )
     if not missing and not looks_other:
         return match
     problems = [
@@ -113,14 +128,13 @@ def _as_forced(table: RawTable, forced: SourceKind, matches: list[Match]) -> Mat
     ]
     fix = f"Its headers are: {_preview(headers)}"
     if looks_other:
-        keys = {header_key(h) for h in headers}
-        theirs = [h for h in EXPORTS[other.kind].signature if header_key(h) in keys][:4]
+        theirs = [h for h in EXPORTS[other].signature if header_key(h) in keys - own][:4]
         lacking = ", ".join(match.lacking[:4]) or "its distinctive headers"
         problems.append(
-            f"its headers are those of {EXPORTS[other.kind].label} ({', '.join(theirs)}), "
+            f"its headers are those of {EXPORTS[other].label} ({', '.join(theirs)}), "
             f"and it lacks {spec.label}' {lacking}"
         )
-        fix = f"If it is, name it --source {other.kind.value}={table.path}. {fix}"
+        fix = f"If it is, name it --source {other.value}={table.path}. {fix}"
     raise UnrecognisedExport(
         table.name,
         f"was given as {spec.label} with --source, but {'; '.join(problems)}",
