@@ -249,3 +249,13 @@ def test_unresolved_licence_values_are_unknown_and_counted(tmp_path: Path) -> No
 def test_the_output_signatures_follow_the_outputs() -> None:
     assert DEVICE_COLUMNS[: len(own_files.DEVICES_HEADERS)] == own_files.DEVICES_HEADERS
     assert FINDING_COLUMNS[: len(own_files.FINDINGS_HEADERS)] == own_files.FINDINGS_HEADERS
+
+
+def test_the_same_export_twice_is_not_called_a_merge(tmp_path: Path) -> None:
+    folder = exports_folder(tmp_path)
+    (folder / "copy").mkdir()
+    shutil.copy(folder / "entra-portal.csv", folder / "copy" / "entra-portal.csv")
+    code, printed = audit(folder, out=tmp_path / "out")
+    assert code == 0, printed
+    assert "Merged" not in printed  # the duplicate-file data issue says what happened
+    assert summary(tmp_path / "out")["data_issues_by_code"]["duplicate-file"] == 1

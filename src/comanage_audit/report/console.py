@@ -90,10 +90,13 @@ def _left_out(issues: pd.DataFrame, console: Console) -> None:
 
 def _merged(inputs: list[InputRecord], console: Console) -> None:
     """Two exports of one kind are read as one: say so, naming them."""
-    by_kind: dict[object, list[str]] = {}
-    for record in inputs:
-        by_kind.setdefault(record.kind, []).append(_where(record.path, record.sheet))
-    for kind, names in by_kind.items():
+    by_kind: dict[object, dict[str, str]] = {}
+    for record in inputs:  # the same file given twice is a data issue of its own
+        by_kind.setdefault(record.kind, {}).setdefault(
+            record.sha256 + (record.sheet or ""), _where(record.path, record.sheet)
+        )
+    for kind, tables in by_kind.items():
+        names = list(tables.values())
         if len(names) > 1:
             listed = ", ".join(names[:-1]) + " and " + names[-1]
             console.print(
