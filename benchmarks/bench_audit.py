@@ -229,7 +229,7 @@ def step_rowwise(folder: Path, extra: dict) -> dict:
     devices = engine.enrich(linked.fleet, ctx)
     evaluation = engine.evaluate(devices, ctx, with_messages=False)
     statuses, _ = engine.suppress(evaluation.statuses, devices["device_name"], ctx)
-    verdicts = engine.verdicts(devices, statuses).astype(str).tolist()
+    verdicts = engine.verdicts(devices, statuses, evaluation.unchecked).astype(str).tolist()
     vectorised = time.perf_counter() - start
     start = time.perf_counter()
     engine.evaluate(devices, ctx)

@@ -47,21 +47,55 @@ class Reference:
         self.cm_builds = cm["build"].tolist()
         self.cm_rows = cm.to_dict("records")
 
-    def servicing_end(self, build: int, edition: Any) -> date | None:
+    def servicing_ends(self, build: int, edition: Any) -> tuple[date | None, date | None]:
+        """(earliest, latest) end of servicing; they differ only when the edition is unknown:
+        then Home/Pro ends first and Enterprise/Education or LTSC (on an LTSC build) last."""
         at = bisect.bisect_right(self.win_builds, build) - 1
         if build < 10240 or at < 0:
-            return None
+            return None, None
         row = self.win_rows[at]
+        ltsc = self.ltsc.get(build)
+        ltsc_end = _date(ltsc["end"]) if ltsc else None
         if edition == "ltsc":
-            ltsc = self.ltsc.get(build)
-            return _date(ltsc["end"]) if ltsc else None
+            return ltsc_end, ltsc_end
         if edition == "enterprise-education":
-            return _date(row["end_enterprise"])
-        return _date(row["end_home_pro"])
+            return _date(row["end_enterprise"]), _date(row["end_enterprise"])
+        home_pro = _date(row["end_home_pro"])
+        if edition is not None:
+            return home_pro, home_pro
+        later = [d for d in (_date(row["end_enterprise"]), ltsc_end) if d is not None]
+        return home_pro, (max(later) if later else None)
 
     def cm_support_end(self, build: int) -> date | None:
         at = bisect.bisect_right(self.cm_builds, build) - 1
         return _date(self.cm_rows[at]["support_end"]) if at >= 0 else None
+
+
+# Checks whose outcome can change the verdict (severity fail, DESIGN.md's catalogue).
+BLOCKING = {
+    "WIN-001", "WIN-002", "ENTRA-001", "ENTRA-002", "CM-001", "CM-002", "INT-001", "INT-002",
+    "LIC-001", "LIC-002",
+}  # fmt: skip
+OUR_MDM = (
+    "intune",
+    "0000000a-0000-0000-c000-000000000000",
+    "configuration manager",
+    "configmgr",
+    "sccm",
+)
+
+
+def applies(d: dict[str, Any], check: str) -> bool:
+    """Whether a check applies to a device, known whether or not the check was evaluated."""
+    family = None if _missing(d["os_family"]) else d["os_family"]
+    windows = family in (None, "windows-client")
+    if check == "WIN-001":
+        return True
+    if check == "ENTRA-002":
+        return windows and bool(d["in_entra"])
+    if check in ("CM-002", "CM-003"):
+        return windows and not _missing(d["cm_client"]) and bool(d["cm_client"])
+    return windows
 
 
 def evaluable(ctx: Context) -> dict[str, bool]:
@@ -101,12 +135,20 @@ def device_statuses(d: dict[str, Any], ctx: Context, ref: Reference) -> dict[str
         out["WIN-003"] = "n/a"
     else:
         edition = None if _missing(d["edition"]) else d["edition"]
-        end = ref.servicing_end(build, edition) if build is not None else None
-        out["WIN-003"] = "unknown" if end is None else ("pass" if end >= as_of else "warn")
+        first, last = ref.servicing_ends(build, edition) if build is not None else (None, None)
+        if first is None:
+            out["WIN-003"] = "unknown"
+        elif first >= as_of:
+            out["WIN-003"] = "pass"
+        else:
+            out["WIN-003"] = "unknown" if last is not None and last >= as_of else "warn"
 
     join = None if _missing(d["join_type"]) else d["join_type"]
+    pending = join == "hybrid-joined" and d["registration_pending"] is True
     if not windows:
         out["ENTRA-001"] = "n/a"
+    elif pending:
+        out["ENTRA-001"] = "fail"
     elif join in ("entra-joined", "hybrid-joined"):
         out["ENTRA-001"] = "pass"
     elif join is not None or (K.ENTRA in ctx.supplied and not d["in_entra"]):
@@ -157,6 +199,8 @@ def device_statuses(d: dict[str, Any], ctx: Context, ref: Reference) -> dict[str
         )
     mdm = "" if _missing(d["mdm"]) else str(d["mdm"]).lower()
     third = any(name in mdm for name in THIRD_PARTY) or d["management"] == "third-party"
+    if K.INTUNE in ctx.supplied and d["mdm_managed"] is True and not d["in_intune"]:
+        third = third or not any(name in mdm for name in OUR_MDM)  # another MDM, inferred
     known = d["in_intune"] or d["in_entra"] or K.ENTRA in ctx.supplied
     if not windows:
         out["INT-002"] = "n/a"
@@ -186,10 +230,14 @@ def device_statuses(d: dict[str, Any], ctx: Context, ref: Reference) -> dict[str
             fnmatch.fnmatch(name.lower(), p.lower()) for p in rule.devices
         ):
             out[rule.check] = "suppressed"
+    for assumption in policy.assumptions:
+        if out.get(assumption.check) == "unknown":
+            out[assumption.check] = "assumed"
     return out
 
 
-def verdict(d: dict[str, Any], statuses: dict[str, str]) -> str:
+def verdict(d: dict[str, Any], statuses: dict[str, str], unchecked: list[str]) -> str:
+    """`unchecked`: the checks not evaluated this run that apply to the device."""
     if statuses.get("WIN-001") == "fail":
         return "out-of-scope"
     if d["management"] == "co-managed" or d.get("cm_co_managed") is True:
@@ -198,18 +246,25 @@ def verdict(d: dict[str, Any], statuses: dict[str, str]) -> str:
         return "upgrade-required"
     if "fail" in statuses.values():
         return "action-required"
-    if "unknown" in statuses.values():
+    gaps = [c for c, s in statuses.items() if s == "unknown"] + unchecked
+    if any(check in BLOCKING for check in gaps):
         return "insufficient-data"
     return "ready"
 
 
 def rowwise_audit(fleet: pd.DataFrame, ctx: Context) -> tuple[list[dict[str, str]], list[str]]:
-    """Statuses (evaluable checks only) and verdict for each device, one device at a time."""
+    """Statuses (evaluable or assumed checks) and verdict for each device, one at a time."""
     ref = Reference()
+    assumed = {a.check for a in ctx.policy.assumptions}
     enabled = [check for check, ok in evaluable(ctx).items() if ok]
+    skipped = [check for check, ok in evaluable(ctx).items() if not ok]
     all_statuses, verdicts = [], []
     for record in fleet.to_dict("records"):
         statuses = {k: v for k, v in device_statuses(record, ctx, ref).items() if k in enabled}
+        for check in skipped:
+            if check in assumed:
+                statuses[check] = "assumed" if applies(record, check) else "n/a"
+        unchecked = [c for c in skipped if c not in assumed and applies(record, c)]
         all_statuses.append(statuses)
-        verdicts.append(verdict(record, statuses))
+        verdicts.append(verdict(record, statuses, unchecked))
     return all_statuses, verdicts

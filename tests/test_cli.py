@@ -53,7 +53,8 @@ def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
     ]  # fmt: skip
     by_name = {d["device_name"]: d for d in devices}
     assert by_name["PC9"]["readiness"] == "upgrade-required"
-    assert by_name["PC9"]["failed_checks"] == "WIN-002;CM-002"
+    # Entra says an MDM manages PC9 (isManaged True), the Intune export does not list it.
+    assert by_name["PC9"]["failed_checks"] == "WIN-002;CM-002;INT-002"
     assert by_name["PC9"]["wave"] == "5 Windows upgrade"
     assert by_name["IPHONE"]["readiness"] == "out-of-scope"
     assert by_name["PC1"]["INT-001"] == ""  # not evaluated: no MDM scope in a policy
@@ -82,7 +83,8 @@ def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
     assert sum(summary["readiness"].values()) == 6
     assert summary["checks"]["INT-001"] == {
         "evaluated": False,
-        "reason": "set intune.mdm_user_scope (all, some or none) in the policy file",
+        "reason": "the policy does not state the automatic-enrollment MDM user scope; set "
+        "intune.mdm_user_scope (all, some or none) in the policy file",
     }
     assert summary["checks"]["WIN-002"]["fail"] == 2
     for record in summary["inputs"]:
@@ -93,7 +95,12 @@ def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
         assert len(record["sha256"]) == 64
     assert {t["check_id"] for t in summary["tenant"]} == {f"TEN-00{n}" for n in range(1, 10)}
     assert sum(summary["data_issues_by_code"].values()) == summary["data_issues"]
-    assert any(s.startswith("INT-001 ") for s in summary["partial_audit"])
+    assert any(
+        s.startswith("Intune enrollment not checked (INT-001): ") for s in summary["partial_audit"]
+    )
+    # Not evaluated is a run-level fact (the column stays empty), but no Windows PC is ready.
+    assert "ready" not in {d["readiness"] for d in devices}
+    assert "INT-001" in by_name["PC1"]["unknown_checks"].split(";")
     assert not (out / "comanage-audit.xlsx").exists()
 
 

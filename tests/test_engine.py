@@ -38,7 +38,7 @@ DEVICES = [
 
 def test_verdicts_take_the_first_that_applies() -> None:
     fleet, _, statuses, _ = run(*DEVICES)
-    verdicts = dict(zip(fleet["device_name"], engine.verdicts(fleet, statuses), strict=True))
+    verdicts = dict(zip(fleet["device_name"], engine.verdicts(fleet, statuses, {}), strict=True))
     assert verdicts == {
         "READY": "ready",
         "IPHONE": "out-of-scope",  # out of scope beats an Intune co-managed label
@@ -53,7 +53,7 @@ def test_verdicts_take_the_first_that_applies() -> None:
 
 def test_waves_group_devices_by_what_they_need() -> None:
     fleet, _, statuses, _ = run(*DEVICES)
-    verdict = engine.verdicts(fleet, statuses)
+    verdict = engine.verdicts(fleet, statuses, {})
     waves = dict(zip(fleet["device_name"], engine.waves(verdict, statuses), strict=True))
     assert waves == {
         "READY": "2 Ready now",
@@ -69,7 +69,7 @@ def test_waves_group_devices_by_what_they_need() -> None:
 
 def test_waves_split_by_group_and_size() -> None:
     fleet, _, statuses, _ = run(*[{"device_name": f"PC{i}"} for i in range(5)])
-    verdict = engine.verdicts(fleet, statuses)
+    verdict = engine.verdicts(fleet, statuses, {})
     group = pd.Series(["P01", "P01", "P01", "P02", "P02"])
     waves = engine.waves(verdict, statuses, group, wave_size=2).tolist()
     assert waves == [
@@ -118,7 +118,7 @@ def test_suppressions_waive_only_what_they_name(rule: dict, expected: str) -> No
     assert statuses.loc[0, "ENTRA-003"] == expected
     assert (len(suppressed) == 1) == (expected == "suppressed")
     if expected == "suppressed":
-        assert engine.verdicts(fleet, statuses).iloc[0] == "ready"
+        assert engine.verdicts(fleet, statuses, {}).iloc[0] == "ready"
 
 
 def test_unknown_wave_by_column_is_a_clear_error(tmp_path: Path) -> None:
@@ -134,8 +134,8 @@ def test_unknown_wave_by_column_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--wave-by 'colour' is not a column of the Devices sheet" in result.output
     ok = CliRunner().invoke(
-        app, ["audit", str(SAMPLES), "--out", str(tmp_path), "--wave-by", "site", "--wave-size", "20",
-              "--format", "json", "--quiet"],
+        app, ["audit", str(SAMPLES), "--config", str(SAMPLES / "policy.toml"), "--out",
+              str(tmp_path), "--wave-by", "site", "--wave-size", "20", "--format", "json", "--quiet"],
     )  # fmt: skip
     assert ok.exit_code == 0, ok.output
     import json
@@ -187,3 +187,29 @@ def test_joins_cover_every_device_even_when_nothing_or_only_some_rows_have_text(
         "z | fix B",
     ]
     assert checks_with(pd.DataFrame(index=range(3)), Status.FAIL).tolist() == ["", "", ""]
+
+
+@pytest.mark.parametrize(
+    ("build", "label"),
+    [
+        (14393, "Windows Server 2016 (build 14393)"),
+        (17763, "Windows Server 2019 (build 17763)"),
+        (20348, "Windows Server 2022 (build 20348)"),
+        (26100, "Windows Server 2025 (build 26100)"),
+        (18363, "Windows Server, version 1909 (build 18363)"),
+        (9600, "Windows Server 2012 R2 (build 9600)"),
+        (12345, "Windows Server (build 12345)"),
+    ],
+)
+def test_servers_are_labelled_by_their_server_release(build: int, label: str) -> None:
+    """The server platform shares builds with Windows 10/11: never "Windows 10 1809"."""
+    ctx = make_context()
+    fleet = engine.enrich(
+        make_fleet(
+            {"os_family": "windows-server", "os_build": build, "edition": pd.NA},
+            {"os_family": "windows-client", "os_build": 17763},
+        ),
+        ctx,
+    )
+    assert fleet["os_label"].tolist() == [label, "Windows 10 1809 (build 17763)"]
+    assert fleet["os_release"].iloc[0] == label.split(" (build")[0]

@@ -224,3 +224,48 @@ def test_unmatched_rows_are_in_summary_json_and_the_inputs_sheet(tmp_path: Path,
 def test_a_supplementary_export_alone_is_no_device_export(tmp_path: Path, hardware) -> None:
     with pytest.raises(InputError, match="none of the inputs is a device export"):
         run(tmp_path, hardware=HARDWARE_CSV)
+
+
+PHONE_A = "55555555-5555-5555-5555-555555555555"
+PHONE_B = "66666666-6666-6666-6666-666666666666"
+PHONE_C = "77777777-7777-7777-7777-777777777777"
+
+
+def test_phones_sharing_a_display_name_stay_distinct_devices(tmp_path: Path) -> None:
+    """Three Windows Phones all called "Windows Phone" (different ids and owners) are three
+    devices in both Entra and Intune, not one kept record and two duplicates; a PC re-imaged
+    under one name is still one device."""
+    entra = (
+        "displayName,accountEnabled,operatingSystem,operatingSystemVersion,joinType (trustType),"
+        "deviceId,objectId,approximateLastSignInDateTime\n"
+        f"Windows Phone,True,WindowsPhone,10.0.15254.603,Microsoft Entra registered,{PHONE_A},o1,"
+        "2026-11-20T00:00:00Z\n"
+        f"Windows Phone,True,WindowsPhone,10.0.15254.603,Microsoft Entra registered,{PHONE_B},o2,"
+        "2026-11-19T00:00:00Z\n"
+        f"Windows Phone,True,WindowsPhone,10.0.15254.603,Microsoft Entra registered,{PHONE_C},o3,"
+        "2026-11-18T00:00:00Z\n"
+        f"PC1,True,Windows,10.0.26100.1,Microsoft Entra hybrid joined,{ID1},o4,2026-11-20T00:00:00Z\n"
+        f"PC1,False,Windows,10.0.19045.1,Microsoft Entra hybrid joined,{STALE},o5,"
+        "2024-01-01T00:00:00Z\n"
+    )
+    intune = (
+        "Device ID,Device name,Last check-in,Microsoft Entra Device ID,OS version,Serial number,"
+        "Primary user UPN,Managed by,OS\n"
+        f"i1,Windows Phone,2026-11-20 10:00:00.0000000,{PHONE_A},10.0.15254.603,,a@contoso.com,"
+        "Intune,Windows Phone\n"
+        f"i2,Windows Phone,2026-11-19 10:00:00.0000000,{PHONE_B},10.0.15254.603,,b@contoso.com,"
+        "Intune,Windows Phone\n"
+        f"i3,Windows Phone,2026-11-18 10:00:00.0000000,{PHONE_C},10.0.15254.603,,c@contoso.com,"
+        "Intune,Windows Phone\n"
+    )
+    result = run(tmp_path, entra=entra, intune=intune)
+    devices = result.devices.set_index("device_id")
+    assert {PHONE_A, PHONE_B, PHONE_C} <= set(devices.index)
+    assert devices.loc[[PHONE_A, PHONE_B, PHONE_C], "Intune: Device ID"].tolist() == [
+        "i1",
+        "i2",
+        "i3",
+    ]
+    assert (devices["device_name"] == "PC1").sum() == 1
+    duplicates = result.data_issues[result.data_issues["code"].eq("duplicate-record")]
+    assert duplicates["value"].tolist() == ["PC1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from comanage_audit.errors import ConfigError
-from comanage_audit.policy import load_policy, template
+from comanage_audit.policy import Policy, load_policy, template
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -18,15 +19,28 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_template_loads_with_its_documented_values(tmp_path: Path) -> None:
-    policy = load_policy(write(tmp_path, template()))
+def test_unedited_template_states_nothing(tmp_path: Path) -> None:
+    """Every example value is commented out: an unedited template is an empty policy, so no
+    check passes (or is waived) on a placeholder."""
+    path = write(tmp_path, template())
+    assert load_policy(path) == Policy(source=path)
+
+
+def test_template_examples_are_valid_when_uncommented(tmp_path: Path) -> None:
+    uncommented = re.sub(r"(?m)^# (\[\[\w+\]\]|[A-Za-z_]+ = )", r"\1", template())
+    policy = load_policy(write(tmp_path, uncommented))
     assert policy.tenant_name == "Contoso Ltd"
     assert policy.mdm_user_scope == "all"
-    assert policy.site_versions == ("2403",)
+    assert policy.site_versions == ("2503",)
     assert policy.stale_days == 90
+    assert policy.date_order == "dmy"
     assert policy.domains == {"CONTOSO": "contoso.com"}
     assert [a.upn for a in policy.admins] == ["cm-admin@contoso.com", "ga@contoso.com"]
-    assert policy.suppressions == ()
+    assert [s.check for s in policy.suppressions] == ["WIN-003"]
+    assert [(a.check, a.reason[:16]) for a in policy.assumptions] == [
+        ("LIC-001", "Every user holds"),
+        ("LIC-002", "Every user holds"),
+    ]
 
 
 def test_suppression_and_scope_group(tmp_path: Path) -> None:

@@ -191,12 +191,14 @@ def test_known_devices_verdicts_and_reasons(wb: openpyxl.Workbook) -> None:
     pc9 = devices["PC9"]
     assert pc9["readiness"] == Verdict.UPGRADE_REQUIRED.value
     assert pc9["wave"] == "5 Windows upgrade"
-    assert pc9["failed_checks"] == "WIN-002;CM-002"
+    assert pc9["failed_checks"] == "WIN-002;CM-002;INT-002"  # isManaged, not in Intune
     assert pc9["WIN-002"] == Status.FAIL.value
     assert "is older than Windows 10 1709" in pc9["reasons"]
     assert pc9["ConfigMgr: Client_Version0"] == "5.00.8540.1000"
     pc1 = devices["PC1"]
-    assert pc1["readiness"] == Verdict.READY.value
+    # No policy: INT-001 (the MDM user scope) was not evaluated, so PC1 cannot be ready.
+    assert pc1["readiness"] == Verdict.INSUFFICIENT_DATA.value
+    assert pc1["unknown_checks"] == "INT-001"
     assert pc1["failed_checks"] is None  # empty text is an empty cell
     assert pc1["In Intune"] is True
     assert devices["IPHONE"]["readiness"] == Verdict.OUT_OF_SCOPE.value

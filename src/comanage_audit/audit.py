@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from comanage_audit import accounts, directory, engine, fleet, result
-from comanage_audit.checks import Context, device_checks, tenant_checks
+from comanage_audit.checks import Context, all_checks, device_checks, tenant_checks
 from comanage_audit.ingest.exports import device_exports
 from comanage_audit.ingest.load import licence_table, load_sources, scope_users
 from comanage_audit.ingest.parse import DateOrder
@@ -27,7 +27,7 @@ from comanage_audit.model import (
     Status,
 )
 from comanage_audit.options import AuditOptions
-from comanage_audit.policy import load_policy
+from comanage_audit.policy import load_policy, require_known_checks
 from comanage_audit.timing import Phases
 
 Progress = Callable[[str], None]
@@ -57,6 +57,7 @@ def run(
 def prepare(options: AuditOptions, progress: Progress, phases: Phases) -> Linked:
     """Read, recognise and link the exports into one fleet (everything before the checks)."""
     policy = load_policy(options.config)
+    require_known_checks(policy, {spec.id for spec in all_checks()})
     issues = DataIssues()
     order = DateOrder(policy.date_order) if policy.date_order else None
     tables = load_sources(options, issues, progress, phases, order)
@@ -104,7 +105,7 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         statuses, suppressed = engine.suppress(evaluation.statuses, devices["device_name"], ctx)
 
     with phases("verdicts"):
-        verdict = engine.verdicts(devices, statuses)
+        verdict = engine.verdicts(devices, statuses, evaluation.unchecked)
         table = result.device_table(devices, statuses, evaluation, verdict, linked.tables)
         group = None
         if options.wave_by:

@@ -1,15 +1,16 @@
 """Run every check over the whole fleet at once and turn the results into verdicts and waves.
 
 Statuses come from three vectorised facts per check: applies (else n/a), the predicate
-(True pass, False fail/warn, NA unknown) and the user's suppressions. A check whose
-exports were not supplied, or whose policy fact is missing, is "not evaluated" for the
-whole run rather than unknown on every device.
+(True pass, False fail/warn, NA unknown) and the user's suppressions and assumptions. A
+check whose exports were not supplied, or whose policy fact is missing, is "not evaluated"
+for the whole run rather than unknown on every device; where it applies it still keeps a
+device from `ready` (its verdict is `insufficient-data`), unless the policy assumes it.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ import pandas as pd
 from comanage_audit.arrow_text import STRING
 from comanage_audit.checks import Context, device_checks, tenant_checks
 from comanage_audit.ingest.exports import label
-from comanage_audit.model import CheckSpec, Severity, Status, Verdict
+from comanage_audit.model import CheckSpec, Severity, SourceKind, Status, Verdict
 from comanage_audit.reference import configmgr as cm_reference
 from comanage_audit.reference import windows as windows_reference
 
@@ -35,19 +36,41 @@ WAVES = (
     "7 Intune standalone",
 )
 LICENCE_OR_ENROLLMENT = ("LIC-", "INT-001")
+# `comanage-audit queries TOPIC` explains how to get each export.
+QUERY_TOPIC = {SourceKind.HARDWARE: "configmgr"}
 
 
 @dataclass
 class Evaluation:
-    statuses: pd.DataFrame  # device x check id -> status
+    statuses: pd.DataFrame  # device x check id -> status (evaluated or assumed checks)
     messages: dict[str, pd.Series]  # check id -> per-device reason (for non-pass)
-    not_evaluated: dict[str, str]  # check id -> why
+    not_evaluated: dict[str, str]  # check id -> why, and what would enable it
+    # Not-evaluated check id -> where it applies (True per device): those devices are not
+    # known to meet it, so a blocking one keeps them from `ready`.
+    unchecked: dict[str, pd.Series] = field(default_factory=dict)
+    assumed: dict[str, str] = field(default_factory=dict)  # check id -> the policy's reason
+
+
+def blocking(check_id: str) -> bool:
+    """Whether a check's outcome can change the verdict: severity fail. A warning never
+    does, so neither does a warning-severity check that is unknown or not evaluated."""
+    spec = next((s for s in device_checks() if s.id == check_id), None)
+    return spec is not None and spec.severity is Severity.FAIL
 
 
 def why_not_evaluated(spec: CheckSpec, ctx: Context) -> str | None:
+    """Why a check cannot run this time and what would enable it (None when it can)."""
     if spec.requires and not set(spec.requires) & ctx.supplied:
-        wanted = " or ".join(label(kind) for kind in spec.requires)
-        return f"needs the {wanted} export"
+        labels = [label(kind) for kind in spec.requires]
+        wanted = (
+            " or ".join(labels) if len(labels) < 3 else ", ".join(labels[:-1]) + " or " + labels[-1]
+        )
+        topics = "|".join(dict.fromkeys(QUERY_TOPIC.get(k, k.value) for k in spec.requires))
+        which = "it" if len(labels) == 1 else "one"
+        return (
+            f"no {wanted} export was recognised; add {which} "
+            f"(`comanage-audit queries {topics}` shows how)"
+        )
     if spec.needs is not None:
         return spec.needs(ctx)
     return None
@@ -64,37 +87,69 @@ def evaluate(fleet: pd.DataFrame, ctx: Context, with_messages: bool = True) -> E
     """Every device check's status per device, and the reasons for those that did not pass
     (`with_messages=False` skips the reasons, e.g. to time the checks alone)."""
     fleet = fleet[[c for c in check_inputs(device_checks()) if c in fleet]]
+    assumptions = assumed_checks(ctx)
+    evaluation = Evaluation(pd.DataFrame(index=fleet.index), {}, {})
     statuses: dict[str, pd.Series] = {}
-    messages: dict[str, pd.Series] = {}
-    not_evaluated: dict[str, str] = {}
     for spec in device_checks():
-        reason = why_not_evaluated(spec, ctx)
-        if reason:
-            not_evaluated[spec.id] = reason
-            continue
         applies = (
             spec.applies(fleet, ctx).fillna(False).astype(bool)
             if spec.applies
             else pd.Series(True, index=fleet.index)
-        )
-        met = spec.predicate(fleet, ctx).astype("boolean")
+        ).to_numpy()
+        reason = why_not_evaluated(spec, ctx)
+        assumption = assumptions.get(spec.id)
+        if assumption is not None:
+            evaluation.assumed[spec.id] = assumption
+        if reason and assumption is None:
+            evaluation.not_evaluated[spec.id] = reason
+            evaluation.unchecked[spec.id] = pd.Series(applies, index=fleet.index)
+            continue
         failed = Status.FAIL if spec.severity is Severity.FAIL else Status.WARN
-        codes = np.select(
-            [~applies.to_numpy(), met.isna().to_numpy(), met.fillna(False).to_numpy(dtype=bool)],
-            [CODE[Status.NA], CODE[Status.UNKNOWN], CODE[Status.PASS]],
-            default=CODE[failed],
-        ).astype(np.int8)
+        if reason:  # not evaluated, but assumed by the policy for the whole run
+            codes = np.where(applies, CODE[Status.ASSUMED], CODE[Status.NA]).astype(np.int8)
+        else:
+            met = spec.predicate(fleet, ctx).astype("boolean")
+            codes = np.select(
+                [~applies, met.isna().to_numpy(), met.fillna(False).to_numpy(dtype=bool)],
+                [CODE[Status.NA], CODE[Status.UNKNOWN], CODE[Status.PASS]],
+                default=CODE[failed],
+            ).astype(np.int8)
+            if assumption is not None:
+                codes[codes == CODE[Status.UNKNOWN]] = CODE[Status.ASSUMED]
         statuses[spec.id] = pd.Series(
             pd.Categorical.from_codes(codes, dtype=STATUS_DTYPE), index=fleet.index
         )
         if with_messages:
-            messages[spec.id] = _messages(spec, fleet, ctx, codes, CODE[failed])
-    frame = pd.DataFrame(statuses, index=fleet.index)
-    return Evaluation(frame, messages, not_evaluated)
+            evaluation.messages[spec.id] = _messages(
+                spec, fleet, ctx, codes, CODE[failed], _assumed_text(assumption, reason)
+            )
+    evaluation.statuses = pd.DataFrame(statuses, index=fleet.index)
+    return evaluation
+
+
+def assumed_checks(ctx: Context) -> dict[str, str]:
+    """The policy's `[[assume]]` reasons by check id (several for one check are joined)."""
+    reasons: dict[str, list[str]] = {}
+    for assumption in ctx.policy.assumptions:
+        reasons.setdefault(assumption.check, []).append(assumption.reason)
+    return {check: "; ".join(texts) for check, texts in reasons.items()}
+
+
+def _assumed_text(assumption: str | None, reason: str | None) -> str:
+    if assumption is None:
+        return ""
+    if reason:
+        return f"Assumed by the policy, not checked ({reason}): {assumption}"
+    return f"Assumed by the policy (the exports do not say): {assumption}"
 
 
 def _messages(
-    spec: CheckSpec, fleet: pd.DataFrame, ctx: Context, codes: np.ndarray, failed: int
+    spec: CheckSpec,
+    fleet: pd.DataFrame,
+    ctx: Context,
+    codes: np.ndarray,
+    failed: int,
+    assumed: str = "",
 ) -> pd.Series:
     """Reasons for the devices that did not pass, built only for those rows (most pass)."""
     not_met = codes == failed
@@ -102,9 +157,12 @@ def _messages(
     parts = [
         pd.Series("Not enough data: " + spec.unknown, index=fleet.index[unknown], dtype=STRING)
     ]
-    if spec.unknown_message is not None and unknown.any():  # a reason per device
-        why = spec.unknown_message(fleet.loc[unknown], ctx).astype(STRING).fillna(spec.unknown)
-        parts = ["Not enough data: " + why]
+    if spec.unknown_message is not None and unknown.any():
+        said = spec.unknown_message(fleet.loc[unknown], ctx).astype(STRING)
+        parts[0] = ("Not enough data: " + said).fillna(parts[0])
+    if assumed:
+        on = codes == CODE[Status.ASSUMED]
+        parts.append(pd.Series(assumed, index=fleet.index[on], dtype=STRING))
     if not_met.any():
         subset = fleet.loc[not_met]
         text = (
@@ -159,29 +217,22 @@ def enrich(fleet: pd.DataFrame, ctx: Context) -> pd.DataFrame:
 
 def _release_facts(distinct: pd.DataFrame) -> pd.DataFrame:
     release = windows_reference.release_for_builds(distinct["os_build"].astype("Int64"))
-    edition = distinct["edition"].astype("string")
-    ltsc = edition.eq("ltsc").fillna(False)
-    enterprise = edition.eq("enterprise-education").fillna(False)
-    home_pro = ~(ltsc | enterprise)
-    end = release["end_home_pro"].where(home_pro)
-    end = end.fillna(release["end_enterprise"].where(enterprise))
-    end = end.fillna(release["end_ltsc"].where(ltsc))
     build = distinct["os_build"].astype("Int64").astype("string")
     named = release["product"].astype("string") + " " + release["version"].astype("string")
     legacy = _legacy_windows_name(distinct["os_build"])
+    # A server on build 17763 is Windows Server 2019, never "Windows 10 1809".
+    server = distinct["os_family"].astype("string").eq("windows-server").fillna(False)
+    server_name = windows_reference.server_release_for_builds(distinct["os_build"])
+    named = named.mask(server, server_name)
+    legacy = legacy.mask(server, server_name)
     name = named.fillna(legacy).fillna("Windows")
+    end, latest, basis = _servicing(release, distinct["edition"].astype("string"))
     cm = cm_reference.release_for_client_builds(distinct["cm_client_build"].astype("Int64"))
     return pd.DataFrame(
         {
-            "servicing_end": pd.to_datetime(end).dt.tz_localize("UTC"),
-            "servicing_basis": pd.Series(
-                np.select(
-                    [ltsc.to_numpy(), enterprise.to_numpy(), edition.isna().to_numpy()],
-                    ["LTSC", "Enterprise/Education", "Home/Pro dates; edition not reported"],
-                    default="Home/Pro",
-                ),
-                dtype=STRING,
-            ),
+            "servicing_end": pd.to_datetime(end.mask(server)).dt.tz_localize("UTC"),
+            "servicing_latest": pd.to_datetime(latest.mask(server)).dt.tz_localize("UTC"),
+            "servicing_basis": basis,
             "os_release": named.fillna(legacy),
             "os_label": (name + " (build " + build + ")").fillna(
                 distinct["os_family"].astype("string").fillna("Unknown OS")
@@ -190,6 +241,41 @@ def _release_facts(distinct: pd.DataFrame) -> pd.DataFrame:
             "cm_support_end": pd.to_datetime(cm["support_end"]).dt.tz_localize("UTC"),
         }
     )
+
+
+def _servicing(release: pd.DataFrame, edition: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """End of servicing by edition: (the earliest end the device may have, the latest, the
+    basis in words). They differ only where no export reports the edition: Home/Pro ends
+    first, Enterprise/Education and LTSC later, so the device is serviced for certain until
+    the first date and certainly not after the last; in between, WIN-003 is unknown."""
+    ltsc = edition.eq("ltsc").fillna(False)
+    enterprise = edition.eq("enterprise-education").fillna(False)
+    unreported = edition.isna()
+    home_pro = ~(ltsc | enterprise)
+    end = release["end_home_pro"].where(home_pro)
+    end = end.fillna(release["end_enterprise"].where(enterprise))
+    end = end.fillna(release["end_ltsc"].where(ltsc))
+    later = pd.concat([release["end_enterprise"], release["end_ltsc"]], axis=1).max(axis=1)
+    latest = end.mask(unreported, later.where(unreported))
+
+    def until(column: str, label: str) -> pd.Series:
+        return f"{label} until " + release[column].dt.strftime("%Y-%m-%d").astype("string")
+
+    dates = (
+        until("end_home_pro", "Home/Pro") + ", " + until("end_enterprise", "Enterprise/Education")
+    )
+    dates = dates + (", " + until("end_ltsc", "LTSC")).fillna("")
+    basis = pd.Series(
+        np.select(
+            [ltsc.to_numpy(), enterprise.to_numpy(), unreported.to_numpy()],
+            ["LTSC", "Enterprise/Education", "edition not reported"],
+            default="Home/Pro",
+        ),
+        index=edition.index,
+        dtype=STRING,
+    )
+    basis = basis.mask(unreported, ("edition not reported; " + dates).fillna(basis))
+    return end, latest, basis
 
 
 def _legacy_windows_name(build: pd.Series) -> pd.Series:
@@ -204,9 +290,17 @@ def _legacy_windows_name(build: pd.Series) -> pd.Series:
     return names
 
 
-def verdicts(fleet: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
+def verdicts(
+    fleet: pd.DataFrame, statuses: pd.DataFrame, unchecked: dict[str, pd.Series]
+) -> pd.Series:
     """First that applies: out-of-scope, co-managed, upgrade-required, action-required,
-    insufficient-data, ready. Warnings and suppressed findings never change it."""
+    insufficient-data, ready. Warnings and suppressed findings never change it.
+
+    `ready` is a promise: every blocking check that applies to the device was evaluated and
+    passed, was suppressed, or is assumed by the policy. A blocking check that is unknown for
+    the device, or was not evaluated this run (`unchecked`: where it applies), makes the
+    device `insufficient-data`. Warning-severity checks never change the verdict.
+    """
 
     def status_is(check: str, status: Status) -> np.ndarray:
         if check not in statuses:
@@ -214,7 +308,11 @@ def verdicts(fleet: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
         return statuses[check].eq(status.value).to_numpy()
 
     any_fail = statuses.eq(Status.FAIL.value).any(axis=1).to_numpy()
-    any_unknown = statuses.eq(Status.UNKNOWN.value).any(axis=1).to_numpy()
+    deciding = [c for c in statuses.columns if blocking(c)]
+    gaps = statuses[deciding].eq(Status.UNKNOWN.value).any(axis=1).to_numpy()
+    for check, applies in unchecked.items():
+        if blocking(check):
+            gaps = gaps | applies.to_numpy(dtype=bool)
     co_managed = fleet["management"].astype("string").eq("co-managed").fillna(False)
     if "cm_co_managed" in fleet:
         co_managed |= fleet["cm_co_managed"].astype("boolean").fillna(False)
@@ -224,7 +322,7 @@ def verdicts(fleet: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
             co_managed.to_numpy(dtype=bool),
             status_is("WIN-002", Status.FAIL),
             any_fail,
-            any_unknown,
+            gaps,
         ],
         [v.value for v in list(Verdict)[:5]],
         default=Verdict.READY.value,
@@ -278,10 +376,14 @@ def waves(
 
 def tenant_results(ctx: Context) -> pd.DataFrame:
     rows = []
+    assumptions = assumed_checks(ctx)
     for spec in tenant_checks():
         status, detail = spec.predicate(ctx)
         if status is Status.FAIL and spec.severity is Severity.WARN:
             status = Status.WARN
+        if status is Status.UNKNOWN and spec.id in assumptions:
+            status = Status.ASSUMED
+            detail = f"assumed by the policy: {assumptions[spec.id]} (the data: {detail})"
         rows.append(
             {
                 "check_id": spec.id,

@@ -58,6 +58,8 @@ def dedupe(
         if key not in records:
             continue
         live = records["_duplicate_of"].eq(-1) & records[key].notna()
+        if key in NAME_KEYS:
+            live &= _named_uniquely(records)
         if key == "entra_device_id":
             live &= ~_id_conflicts(spec, records, live, tables, issues)
         if not live.any():  # e.g. an export without serial numbers
@@ -87,6 +89,22 @@ def dedupe(
             IssueCode.DUPLICATE_RECORD,
         )
     return records
+
+
+# Duplicate keys that are device names, and the platforms whose names are unique: a PC or
+# server is named by its domain, so two records of one name are one re-imaged or re-enrolled
+# machine; phones and tablets share names ("iPhone", "Windows Phone", "Jane's iPad") and
+# only their ids or serial numbers say two records are one device.
+NAME_KEYS = frozenset({"name_key", "windows_name"})
+UNIQUELY_NAMED = ("windows-client", "windows-server")
+
+
+def _named_uniquely(records: pd.DataFrame) -> pd.Series:
+    """Records whose name identifies the device: PCs, servers, and unknown platforms."""
+    if "os_family" not in records:
+        return pd.Series(True, index=records.index)
+    family = records["os_family"].astype("string")
+    return family.isin(UNIQUELY_NAMED).fillna(False) | family.isna()
 
 
 def _id_conflicts(
@@ -323,6 +341,8 @@ def assemble(
 
     Consolidated columns (what the checks read): device_name, os_family, os_build,
     edition, join_type, entra_enabled, cm_client, cm_client_build, management, mdm,
+    mdm_managed (Entra's isManaged), registration_pending (a hybrid object that never
+    completed registration; NA where the Entra export has no registration column),
     primary_upn (with unmapped_user/unmapped_domain/unmapped_suffix), last_seen, site_code,
     domain, in_configmgr/in_intune/in_entra, and the primary user's licence columns when a
     users export was given.
@@ -364,6 +384,8 @@ def assemble(
     devices["entra_enabled"] = col("entra_account_enabled", "boolean").astype("boolean")
     devices["management"] = col("intune_managed_by").astype("string")
     devices["mdm"] = col("entra_mdm")
+    devices["mdm_managed"] = col("entra_managed", "boolean").astype("boolean")
+    devices["registration_pending"] = col("entra_registration_pending", "boolean").astype("boolean")
     devices["cm_client"] = _cm_client(devices, SourceKind.CONFIGMGR in linked)
     devices["cm_client_build"] = col("cm_client_build", "Int64").astype("Int64")
     devices["site_code"] = col("cm_site_code")

@@ -24,6 +24,7 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
     NA = "n/a"
     SUPPRESSED = "suppressed"
+    ASSUMED = "assumed"  # not known, but the policy states it holds (`[[assume]]`, with a reason)
 
 
 class Severity(StrEnum):
@@ -116,8 +117,8 @@ class CheckSpec:
     Device checks: `predicate(fleet, ctx)` returns a nullable boolean Series, True where the
     prerequisite is met, NA where the data needed is missing (-> unknown); `applies(fleet,
     ctx)` is False where the check is irrelevant (-> n/a); `message(fleet, ctx)` gives the
-    per-device reason for a failure, `unknown_message(fleet, ctx)` (optional; else the
-    `unknown` text) for an unknown. `requires` lists the exports any one of which makes
+    per-device reason for a non-pass, `unknown_message(fleet, ctx)` (optional) the reason for
+    an unknown where it can say more than `unknown`. `requires` lists the exports any one of which makes
     the check evaluable; `needs(ctx)` returns why it cannot run (a missing policy fact).
     `columns` names every fleet column the predicate, applies and message read: the engine
     hands the checks those columns only (a test runs each check on its columns alone).

@@ -38,6 +38,18 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """A check the admin vouches for where the exports cannot decide it (`[[assume]]`).
+
+    It fills gaps only: devices the check could not decide (unknown, or the whole check not
+    evaluated) get the status `assumed` with this reason; a pass or fail stays as found.
+    """
+
+    check: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Policy:
     tenant_name: str = ""
     software_assurance: bool = False
@@ -53,6 +65,7 @@ class Policy:
     admins: tuple[Admin, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     date_order: str | None = None
+    assumptions: tuple[Assumption, ...] = ()
     source: Path | None = None
 
 
@@ -80,7 +93,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
         "order": ((str,), "date_order"),
     },
 }
-TABLES = {"domains", "admins", "suppress"}
+TABLES = {"domains", "admins", "suppress", "assume"}
 
 
 def load_policy(path: Path | None) -> Policy:
@@ -163,6 +176,7 @@ def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
     values["domains"] = {k.upper(): v.lower().lstrip("@") for k, v in domains.items()}
     values["admins"] = tuple(_admins(data.get("admins", []), fail))
     values["suppressions"] = tuple(_suppressions(data.get("suppress", []), fail))
+    values["assumptions"] = tuple(_assumptions(data.get("assume", []), fail))
     return Policy(**values)
 
 
@@ -212,6 +226,56 @@ def _suppressions(items: Any, fail: Any) -> list[Suppression]:
             raise fail("suppress.expires", "must be a date such as 2027-01-31 (no quotes)")
         rules.append(Suppression(check.upper(), tuple(devices), reason.strip(), expires))
     return rules
+
+
+def _assumptions(items: Any, fail: Any) -> list[Assumption]:
+    """`[[assume]]` tables: `check` (an id or a list of ids) and a mandatory `reason`.
+    Whether each id names a check is `require_known_checks`' job (the registry imports
+    this module)."""
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise fail("assume", "must be a list of [[assume]] tables with check and reason")
+    assumed = []
+    for item in items:
+        unknown = set(item) - {"check", "reason"}
+        if unknown:
+            raise fail(
+                f"assume.{sorted(unknown)[0]}", "unknown key; [[assume]] takes check, reason"
+            )
+        checks, reason = item.get("check"), item.get("reason")
+        if isinstance(checks, str):
+            checks = [checks]
+        if (
+            not checks
+            or not isinstance(checks, list)
+            or not all(isinstance(c, str) for c in checks)
+        ):
+            raise fail("assume.check", 'must be a check id or a list of them, e.g. "LIC-001"')
+        for check in checks:
+            if not re.fullmatch(r"[A-Z]+-\d{3}", check.strip().upper()):
+                raise fail("assume.check", f"{check!r} is not a check id such as LIC-001")
+        if not isinstance(reason, str) or not reason.strip():
+            raise fail("assume.reason", f"is required for {', '.join(checks)}: say why it holds")
+        assumed += [Assumption(check.strip().upper(), reason.strip()) for check in checks]
+    return assumed
+
+
+def require_known_checks(policy: Policy, known: set[str]) -> None:
+    """An `[[assume]]` naming no check would silently assume nothing: an error instead."""
+    for assumption in policy.assumptions:
+        if assumption.check not in known:
+            text = policy.source.read_text("utf-8", errors="replace") if policy.source else ""
+            line = next(
+                (
+                    f"line {n}, "
+                    for n, t in enumerate(text.splitlines(), 1)
+                    if assumption.check in t.upper()
+                ),
+                "",
+            )
+            raise ConfigError(
+                f"Policy file {policy.source}, {line}key 'assume.check': {assumption.check!r} is "
+                "not a check id (`comanage-audit checks list` lists them)."
+            )
 
 
 def _line_of(text: str, dotted: str) -> str:

@@ -7,6 +7,7 @@ from the pipeline that computed them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -16,7 +17,7 @@ import pyarrow.compute as pc
 
 from comanage_audit.arrow_text import STRING, large_text, string_types, text_series
 from comanage_audit.checks import device_checks
-from comanage_audit.engine import STATUS_DTYPE, WAVES, Evaluation
+from comanage_audit.engine import STATUS_DTYPE, WAVES, Evaluation, blocking
 from comanage_audit.errors import ConfigError
 from comanage_audit.ingest.exports import EXPORTS
 from comanage_audit.model import (
@@ -126,7 +127,7 @@ def device_table(
     fixes: dict[str, pd.Series | str] = {
         spec.id: spec.fix for spec in device_checks() if spec.id in statuses
     }
-    blocking = (Status.FAIL,)
+    unchecked = {c: a for c, a in evaluation.unchecked.items() if blocking(c)}
     table = pd.DataFrame(
         {
             "device_id": device_ids(devices),
@@ -135,11 +136,14 @@ def device_table(
             "wave": pd.Series("", index=devices.index, dtype="string"),
             "failed_checks": checks_with(statuses, Status.FAIL),
             "warnings": checks_with(statuses, Status.WARN),
-            "unknown_checks": checks_with(statuses, Status.UNKNOWN),
+            "unknown_checks": checks_with(statuses, Status.UNKNOWN, unchecked),
             "reasons": join_texts(
-                statuses, evaluation.messages, (Status.FAIL, Status.WARN, Status.UNKNOWN)
+                statuses,
+                evaluation.messages,
+                (Status.FAIL, Status.WARN, Status.UNKNOWN),
+                not_checked(evaluation.not_evaluated, unchecked),
             ),
-            "fixes": join_texts(statuses, fixes, blocking),
+            "fixes": join_texts(statuses, fixes, (Status.FAIL,)),
         },
         index=devices.index,
     )
@@ -253,10 +257,12 @@ def check_summary(statuses: pd.DataFrame, evaluation: Evaluation) -> pd.DataFram
             row.update({s.value: int(counts.get(s.value, 0)) for s in Status})
             row["evaluated"] = True
             row["reason"] = ""
+            row["assumption"] = evaluation.assumed.get(spec.id, "")
         else:
             row.update({s.value: 0 for s in Status})
             row["evaluated"] = False
             row["reason"] = evaluation.not_evaluated.get(spec.id, "")
+            row["assumption"] = ""
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -277,11 +283,18 @@ def _join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Serie
     return text_series(trimmed)
 
 
-def checks_with(statuses: pd.DataFrame, status: Status) -> pd.Series:
-    """Per device, the ids of checks with this status joined by `;` (empty when none)."""
+def checks_with(
+    statuses: pd.DataFrame, status: Status, also: dict[str, pd.Series] | None = None
+) -> pd.Series:
+    """Per device, the ids of checks with this status joined by `;` (empty when none),
+    then those of `also` (check id -> True for the devices to list it on)."""
     pieces = [
         pa.array(np.where(statuses[check].eq(status.value).to_numpy(), check, None), pa.string())
         for check in statuses.columns
+    ]
+    pieces += [
+        pa.array(np.where(hit.to_numpy(dtype=bool), check, None), pa.string())
+        for check, hit in (also or {}).items()
     ]
     return _join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
 
@@ -298,23 +311,71 @@ def _spread(text: pd.Series, index: pd.Index) -> pa.ChunkedArray:
 
 
 def join_texts(
-    statuses: pd.DataFrame, texts: dict[str, pd.Series | str], wanted: tuple[Status, ...]
+    statuses: pd.DataFrame,
+    texts: dict[str, pd.Series | str],
+    wanted: tuple[Status, ...],
+    also: Sequence[tuple[pd.Series, str]] = (),
 ) -> pd.Series:
-    """Per device, the texts of checks whose status is in `wanted`, joined with ` | `.
+    """Per device, the texts of checks whose status is in `wanted`, joined with ` | `,
+    then each text of `also` on the devices its mask is True for.
 
     A text is a per-device Series (it may cover only the devices that need it) or one
     string for every device.
     """
     values = [s.value for s in wanted]
     pieces = []
+    nothing = pa.scalar(None, pa.large_string())
     for check, text in texts.items():
         hit = pa.array(statuses[check].isin(values).to_numpy())
         if isinstance(text, str):
             array: pa.Array | pa.ChunkedArray = pa.scalar(text, pa.large_string())
         else:
             array = _spread(text, statuses.index)
-        pieces.append(pc.if_else(hit, array, pa.scalar(None, pa.large_string())))
+        pieces.append(pc.if_else(hit, array, nothing))
+    for mask, text in also:
+        hit = pa.array(mask.to_numpy(dtype=bool))
+        pieces.append(pc.if_else(hit, pa.scalar(text, pa.large_string()), nothing))
     return _join_where(pieces, " | ", len(statuses)).set_axis(statuses.index)
+
+
+# --- What the run did not check, in words ---------------------------------------------------
+
+# What a group of not-evaluated checks is about, by the checks' area.
+AREA_SUBJECT = {
+    "Windows devices": "Windows 11 readiness",
+    "Microsoft Entra ID": "Microsoft Entra device identity",
+    "Configuration Manager": "ConfigMgr client",
+    "Microsoft Intune": "Intune enrollment",
+    "Licensing": "Licences",
+}
+
+
+def _groups(reasons: dict[str, str]) -> list[tuple[str, list[str], str]]:
+    """(subject, check ids, reason) per reason, in catalogue order: checks that the same
+    missing export or policy fact leaves unchecked are said in one sentence."""
+    grouped: dict[str, list[str]] = {}
+    areas: dict[str, list[str]] = {}
+    for spec in device_checks():
+        if spec.id in reasons:
+            grouped.setdefault(reasons[spec.id], []).append(spec.id)
+            subject = AREA_SUBJECT.get(spec.area, spec.area)
+            areas.setdefault(reasons[spec.id], [])
+            if subject not in areas[reasons[spec.id]]:
+                areas[reasons[spec.id]].append(subject)
+    return [(" and ".join(areas[reason]), ids, reason) for reason, ids in grouped.items()]
+
+
+def not_checked(
+    not_evaluated: dict[str, str], unchecked: dict[str, pd.Series]
+) -> list[tuple[pd.Series, str]]:
+    """Per group of blocking checks not evaluated, the devices they apply to and the
+    reason those devices read: which checks, and what would decide them."""
+    texts = []
+    for _, ids, reason in _groups({c: not_evaluated[c] for c in unchecked}):
+        applies = np.logical_or.reduce([unchecked[c].to_numpy(dtype=bool) for c in ids])
+        index = unchecked[ids[0]].index
+        texts.append((pd.Series(applies, index=index), f"Not checked ({', '.join(ids)}): {reason}"))
+    return texts
 
 
 # --- The summary every writer shows ---------------------------------------------------------
@@ -353,16 +414,29 @@ def summarise(
 
 
 def partial_audit(check_counts: pd.DataFrame) -> tuple[str, ...]:
-    """One sentence per device check the run did not evaluate, with what would enable it."""
+    """One sentence per group of device checks the run did not check (same area, same
+    reason), naming the checks and what would enable them; then the assumed ones."""
     if not len(check_counts):
         return ()
     skipped = check_counts[~check_counts["evaluated"].astype(bool)]
-    return tuple(
-        f"{check} ({title}) not checked: {reason}"
-        for check, title, reason in zip(
-            skipped["check_id"], skipped["title"], skipped["reason"], strict=True
+    sentences = []
+    reasons = dict(zip(skipped["check_id"], skipped["reason"], strict=True))
+    for subject, ids, reason in _groups(reasons):
+        effect = (
+            "until then the devices they apply to cannot be ready"
+            if any(blocking(c) for c in ids)
+            else "advisory only, no verdict depends on it"
         )
-    )
+        sentences.append(f"{subject} not checked ({', '.join(ids)}): {reason}; {effect}.")
+    if "assumption" in check_counts:
+        assumed = check_counts[check_counts["assumption"].astype(str).ne("")]
+        assumptions = dict(zip(assumed["check_id"], assumed["assumption"], strict=True))
+        for subject, ids, reason in _groups(assumptions):
+            sentences.append(
+                f"{subject} assumed by the policy where the data does not say "
+                f"({', '.join(ids)}): {reason}."
+            )
+    return tuple(sentences)
 
 
 def wave_order(name: str) -> tuple[int, str]:

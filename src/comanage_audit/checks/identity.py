@@ -15,10 +15,25 @@ JOIN_WORDS = {
 }
 
 
+PENDING = (
+    "Hybrid join is pending: the device was synced from Active Directory but never completed "
+    "registration with Microsoft Entra ID (no registration time, no sign-in), so it cannot "
+    "authenticate; check Entra Connect device sync, the service connection point (SCP), and "
+    "that the device can reach Microsoft Entra ID to complete registration"
+)
+
+
+def _pending(fleet: pd.DataFrame) -> pd.Series:
+    """A hybrid object Entra still shows as pending (only where the export can say so)."""
+    hybrid = fleet["join_type"].eq("hybrid-joined").fillna(False)
+    return hybrid & fleet["registration_pending"].fillna(False).astype(bool)
+
+
 def _join_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     words = fleet["join_type"].map(JOIN_WORDS).astype("string")
     missing = "is not in the Microsoft Entra devices export"
-    return ("Device " + words.fillna(missing)).astype("string")
+    message = ("Device " + words.fillna(missing)).astype("string")
+    return message.mask(_pending(fleet), PENDING)
 
 
 @device_check(
@@ -28,22 +43,25 @@ def _join_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     title="Microsoft Entra joined or hybrid joined",
     why="Co-management enrolls the device in Intune with its Entra device identity, so it must be "
     "Microsoft Entra joined or Microsoft Entra hybrid joined; registered (workplace-joined) "
-    "devices and devices unknown to Entra cannot auto-enroll.",
-    fix="Hybrid join it (Entra Connect / Cloud Sync device sync and the SCP) or Entra join it.",
+    "devices and devices unknown to Entra cannot auto-enroll. A hybrid device still pending "
+    "in Entra (synced from Active Directory, never registered) cannot authenticate either.",
+    fix="Hybrid join it (Entra Connect / Cloud Sync device sync and the SCP) or Entra join it. "
+    "For a pending hybrid join: check Entra Connect sync, the SCP, and that the device can "
+    "reach Microsoft Entra ID to complete registration.",
     link="https://learn.microsoft.com/entra/identity/devices/how-to-hybrid-join",
     requires=(K.ENTRA, K.INTUNE),
     applies=windows_client,
     message=_join_message,
     unknown="no export reports the join type",
-    columns=("join_type", "os_family", "in_entra"),
+    columns=("join_type", "os_family", "in_entra", "registration_pending"),
 )
 def entra_joined(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
-    joined = fleet["join_type"].isin(["entra-joined", "hybrid-joined"]).astype("boolean")
+    joined = fleet["join_type"].isin(["entra-joined", "hybrid-joined"]) & ~_pending(fleet)
     unknown = fleet["join_type"].isna()
     if K.ENTRA in ctx.supplied:
         # Missing from a supplied Entra export is a fact, not a gap.
         unknown &= fleet["in_entra"].astype(bool)
-    return joined.mask(unknown, pd.NA)
+    return joined.astype("boolean").mask(unknown, pd.NA)
 
 
 @device_check(

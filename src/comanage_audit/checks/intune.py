@@ -14,9 +14,15 @@ THIRD_PARTY_MDM = r"workspace one|airwatch|vmware|mobileiron|ivanti|jamf|citrix|
 
 def _scope_needs(ctx: Context) -> str | None:
     if ctx.policy.mdm_user_scope is None:
-        return "set intune.mdm_user_scope (all, some or none) in the policy file"
+        return (
+            "the policy does not state the automatic-enrollment MDM user scope; set "
+            "intune.mdm_user_scope (all, some or none) in the policy file"
+        )
     if ctx.policy.mdm_user_scope == "some" and not ctx.mdm_scope_users:
-        return "list the scoped users (intune.mdm_scope_users or intune.mdm_scope_group_csv)"
+        return (
+            "the MDM user scope is Some but no scoped users are listed; list them "
+            "(intune.mdm_scope_users or intune.mdm_scope_group_csv)"
+        )
     return None
 
 
@@ -56,10 +62,37 @@ def enrollment_scope(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     return in_scope.mask(upn.isna(), pd.NA)
 
 
+# MDM names (or Graph's mdmAppId) that are not another MDM: Intune itself, and ConfigMgr as
+# Entra reports it for PCs whose compliance ConfigMgr evaluates.
+OUR_MDM = r"intune|0000000a-0000-0000-c000-000000000000|configuration manager|configmgr|sccm"
+INFERRED = (
+    "Managed by another MDM (inferred: Microsoft Entra reports the device as MDM-managed, "
+    "but it is not in the Intune export)"
+)
+
+
 def third_party(fleet: pd.DataFrame) -> pd.Series:
     by_entra = fleet["mdm"].astype("string").str.contains(THIRD_PARTY_MDM, case=False, regex=True)
     by_intune = fleet["management"].astype("string").eq("third-party")
     return by_entra.fillna(False).astype(bool) | by_intune.fillna(False).astype(bool)
+
+
+def inferred_other_mdm(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Entra says an MDM manages the device, the supplied Intune export does not list it,
+    and Entra's MDM name (if any) is not Intune's or ConfigMgr's: another MDM, inferred."""
+    if K.INTUNE not in ctx.supplied:
+        return pd.Series(False, index=fleet.index)
+    managed = fleet["mdm_managed"].fillna(False).astype(bool) & ~fleet["in_intune"].astype(bool)
+    if not managed.any():
+        return managed
+    named = fleet.loc[managed, "mdm"].astype("string")
+    ours = named.str.contains(OUR_MDM, case=False, regex=True).fillna(False).astype(bool)
+    return managed & ~ours.reindex(fleet.index, fill_value=False)
+
+
+def _mdm_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
+    named = "Managed by a third-party MDM (" + fleet["mdm"].astype("string").fillna("per Intune")
+    return (named + ")").mask(~third_party(fleet) & inferred_other_mdm(fleet, ctx), INFERRED)
 
 
 @device_check(
@@ -68,16 +101,16 @@ def third_party(fleet: pd.DataFrame) -> pd.Series:
     severity=Severity.FAIL,
     title="Not enrolled in a third-party MDM",
     why="A device managed by another MDM (Workspace ONE, MobileIron, ...) cannot also enroll in "
-    "Intune; ConfigMgr plus a third-party MDM is coexistence, not co-management.",
+    "Intune; ConfigMgr plus a third-party MDM is coexistence, not co-management. A device "
+    "Microsoft Entra reports as MDM-managed that the Intune export does not list is managed "
+    "by another MDM (inferred).",
     fix="Plan the move from the third-party MDM: unenroll it, then let co-management enroll it.",
     link="https://learn.microsoft.com/intune/configmgr/comanage/coexistence",
     requires=(K.ENTRA, K.INTUNE),
     applies=windows_client,
-    message=lambda fleet, ctx: (
-        "Managed by a third-party MDM (" + fleet["mdm"].astype("string").fillna("per Intune") + ")"
-    ),
+    message=_mdm_message,
     unknown="no export reports the device's MDM",
-    columns=("mdm", "management", "os_family", "in_intune", "in_entra"),
+    columns=("mdm", "management", "os_family", "in_intune", "in_entra", "mdm_managed"),
 )
 def no_third_party_mdm(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     # Any MDM enrollment registers the device in Entra, so a device missing from a supplied
@@ -85,4 +118,5 @@ def no_third_party_mdm(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     known = fleet["in_intune"].astype(bool) | fleet["in_entra"].astype(bool)
     if K.ENTRA in ctx.supplied:
         known |= True
-    return (~third_party(fleet)).astype("boolean").where(known, pd.NA)
+    other = third_party(fleet) | inferred_other_mdm(fleet, ctx)
+    return (~other).astype("boolean").where(known, pd.NA)

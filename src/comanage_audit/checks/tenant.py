@@ -145,6 +145,33 @@ def _named(holders: pd.DataFrame) -> str:
     return ", ".join(names) + more
 
 
+def _not_listed(ctx: Context, holders: pd.DataFrame) -> pd.Series:
+    """Role holders named by a UPN the supplied users export does not list: an example value
+    left in the policy, a typo or a deleted account, so they never make a check pass.
+    (`DOMAIN\\user` logons from a ConfigMgr roles export are not Entra UPNs: not checked.)"""
+    upn = holders["upn"].astype("string")
+    if ctx.users is None:
+        return pd.Series(False, index=holders.index)
+    return (upn.str.contains("@", regex=False) & ~upn.isin(_listed(ctx, upn))).fillna(False)
+
+
+def _listed(ctx: Context, upns: pd.Series) -> list[str]:
+    """Which of a few UPNs the users export lists (looked up in the users, not the reverse:
+    `isin` is fast for a few values over many rows, slow the other way round)."""
+    if ctx.users is None:
+        return []
+    users = ctx.users["upn"].astype("string").str.lower()
+    return users[users.isin(upns.dropna().unique().tolist())].unique().tolist()
+
+
+def _missing_words(missing: pd.DataFrame, label: str) -> str:
+    verb = "is" if missing["upn"].nunique() == 1 else "are"
+    return (
+        f"{_named(missing)} ({label}) {verb} not in the Microsoft 365 users export: correct "
+        "the UPN in [[admins]] or the roles CSV, or supply a users export that lists it"
+    )
+
+
 @tenant_check(
     id="TEN-005",
     area="Licensing",
@@ -160,11 +187,17 @@ def admin_licensed(ctx: Context) -> TenantOutcome:
         return Status.UNKNOWN, NO_ROLES
     if ctx.users is None:
         return Status.UNKNOWN, "supply a Microsoft 365 users export with licences"
-    admins = ctx.roles["upn"].dropna().unique()
-    licensed = ctx.users[ctx.users["upn"].isin(admins)]
+    admins = ctx.roles.drop_duplicates("upn")
+    admins = admins[admins["upn"].notna()]
+    licensed = ctx.users[ctx.users["upn"].isin(admins["upn"])]
     licensed = licensed[licensed["intune_full"].fillna(False).astype(bool)]
     if len(licensed):
         return Status.PASS, f"licensed: {_named(licensed)}"
+    missing = admins[_not_listed(ctx, admins)]
+    if len(missing):
+        return Status.UNKNOWN, "no admin account listed holds an Intune licence; " + (
+            _missing_words(missing, "admin")
+        )
     return Status.FAIL, f"none of the {len(admins)} admin accounts holds an Intune licence"
 
 
@@ -174,9 +207,12 @@ def _role_check(
     holders = _admins(ctx, roles, scope_all)
     if holders is None:
         return Status.UNKNOWN, NO_ROLES
-    if len(holders):
-        return Status.PASS, f"{label}: {_named(holders)}"
-    return Status.FAIL, f"nobody in the roles given holds {label}"
+    if holders.empty:
+        return Status.FAIL, f"nobody in the roles given holds {label}"
+    missing = _not_listed(ctx, holders)
+    if (~missing).any():
+        return Status.PASS, f"{label}: {_named(holders[~missing])}"
+    return Status.UNKNOWN, _missing_words(holders, label)
 
 
 @tenant_check(
@@ -242,8 +278,11 @@ def enable_role(ctx: Context) -> TenantOutcome:
         return Status.FAIL, "no Full Administrator with the All scope in the roles given"
     if ctx.users is None:
         return Status.PASS, f"{_named(holders)} (Entra user not confirmed: no users export)"
-    known = ctx.users.loc[ctx.users["upn"].isin(holders["upn"]), "upn"]
-    entra = holders[holders["upn"].isin(known)]
+    entra = holders[holders["upn"].isin(_listed(ctx, holders["upn"]))]
     if entra.empty:
-        return Status.FAIL, f"{_named(holders)} not found as Microsoft Entra users"
+        return Status.UNKNOWN, (
+            f"{_named(holders)} (Full Administrator, All scope) not found in the Microsoft 365 "
+            "users export: if no such account is a Microsoft Entra user, grant the role to one "
+            "that is; otherwise correct the UPN or supply a users export that lists it"
+        )
     return Status.PASS, f"{_named(entra)}"

@@ -88,9 +88,16 @@ def _serviced_applies(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 def _servicing_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
-    end = day(fleet["servicing_end"])
+    end = day(fleet["servicing_latest"])
     basis = fleet["servicing_basis"].astype("string")
     return fleet["os_label"].astype("string") + " left servicing on " + end + " (" + basis + ")"
+
+
+def _servicing_unknown(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Where only the edition is missing, say so with the dates it decides between."""
+    dates = fleet["servicing_basis"].astype("string").str.removeprefix("edition not reported; ")
+    text = "the edition is not reported and decides it: " + fleet["os_label"].astype("string")
+    return (text + " is serviced " + dates).where(fleet["servicing_latest"].notna())
 
 
 @device_check(
@@ -100,18 +107,27 @@ def _servicing_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     title="Windows feature update still serviced",
     why="A feature update past its end of servicing gets no security updates; plan its upgrade "
     "together with co-management. Dates depend on the edition (Home/Pro, Enterprise/Education, "
-    "LTSC).",
+    "LTSC): where no export reports it, only a date every edition has passed (or none has) "
+    "decides, and the check is unknown in between.",
     fix=f"Plan a feature update to {LATEST_RECOMMENDED} or another serviced Windows 11 release.",
     link="https://learn.microsoft.com/windows/release-health/release-information",
     requires=DEVICE_EXPORTS,
     applies=_serviced_applies,
     message=_servicing_message,
     unknown="the Windows build is not reported or not in the release table",
-    columns=("os_build", "edition", "os_family", "servicing_end", "servicing_basis", "os_label"),
+    unknown_message=_servicing_unknown,
+    columns=(
+        "os_build",
+        "edition",
+        "os_family",
+        "servicing_end",
+        "servicing_latest",
+        "servicing_basis",
+        "os_label",
+    ),
 )
 def windows_serviced(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
-    return (
-        (fleet["servicing_end"] >= ctx.as_of_ts)
-        .astype("boolean")
-        .mask(fleet["servicing_end"].isna(), pd.NA)
-    )
+    """Serviced until the earliest possible end: pass; past the latest: warn; else unknown."""
+    end, latest = fleet["servicing_end"], fleet["servicing_latest"]
+    serviced = (end >= ctx.as_of_ts).astype("boolean")
+    return serviced.mask(end.isna() | (~serviced & (latest >= ctx.as_of_ts)), pd.NA)

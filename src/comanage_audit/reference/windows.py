@@ -84,6 +84,29 @@ LTSC_RELEASES: pd.DataFrame = pd.DataFrame(
     }
 )
 
+# Windows Server shares its builds with Windows 10/11 (17763 is also Windows 10 1809), so a
+# server is named by its own release: the long-term servicing releases, and the semi-annual
+# channel ones ("Windows Server, version 1909"). Source: Microsoft's Windows Server release
+# information (https://learn.microsoft.com/windows/release-health/windows-server-release-info).
+SERVER_RELEASES: dict[int, str] = {
+    6001: "Windows Server 2008",
+    7600: "Windows Server 2008 R2",
+    7601: "Windows Server 2008 R2",
+    9200: "Windows Server 2012",
+    9600: "Windows Server 2012 R2",
+    14393: "Windows Server 2016",
+    16299: "Windows Server, version 1709",
+    17134: "Windows Server, version 1803",
+    17763: "Windows Server 2019",
+    18362: "Windows Server, version 1903",
+    18363: "Windows Server, version 1909",
+    19041: "Windows Server, version 2004",
+    19042: "Windows Server, version 20H2",
+    20348: "Windows Server 2022",
+    25398: "Windows Server, version 23H2",
+    26100: "Windows Server 2025",
+}
+
 FIRST_WINDOWS_10_BUILD = 10240
 MIN_COMANAGE_BUILD = 16299  # Windows 10 1709: the first release co-management supports
 WINDOWS_11_FIRST_BUILD = 22000
@@ -132,3 +155,10 @@ def release_for_builds(builds: pd.Series) -> pd.DataFrame:
         },
         index=builds.index,
     )
+
+
+def server_release_for_builds(builds: pd.Series) -> pd.Series:
+    """The Windows Server release of each build ("Windows Server" for a build not listed)."""
+    names = pd.Series(SERVER_RELEASES, dtype="string")
+    found = pd.to_numeric(builds, errors="coerce").astype("Int64").map(names)
+    return found.astype("string").fillna("Windows Server")

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from comanage_audit.ingest.exports import label
-from comanage_audit.model import NOT_READ, AuditResult, InputRecord, IssueCode, Verdict
+from comanage_audit.model import NOT_READ, AuditResult, InputRecord, IssueCode, Status, Verdict
 
 TOP_BLOCKERS = 5
 FILES_LISTED = 20  # inputs named one by one; a folder of hundreds is summed up after these
@@ -25,9 +25,10 @@ VERDICT_STYLE = {
 
 
 def print_summary(result: AuditResult, written: list[Path], console: Console) -> None:
-    _inputs_read(result.inputs, console)
     total = len(result.devices)
     summary = result.summary
+    print_partial_audit(result, console)
+    _inputs_read(result.inputs, console)
     table = Table(title=f"Co-management readiness: {total:,} devices", title_justify="left")
     table.add_column("Verdict")
     table.add_column("Devices", justify="right")
@@ -42,8 +43,7 @@ def print_summary(result: AuditResult, written: list[Path], console: Console) ->
         console.print("[bold]Top blockers[/]")
         for blocker in summary.top_blockers[:TOP_BLOCKERS]:
             console.print(f"  {blocker.check_id:<10} {blocker.devices:>8,}  {blocker.title}")
-    if result.not_evaluated:
-        console.print(f"[dim]{len(result.not_evaluated)} checks not evaluated (see Summary).[/]")
+    print_tenant_failures(result, console)
     _users_undecided(result, console)
     issues = result.data_issues
     if len(issues):
@@ -121,4 +121,31 @@ def _users_undecided(result: AuditResult, console: Console) -> None:
             f"[yellow]{users:,} users hold licence values the tool cannot resolve[/] "
             f"({escape(values)}{more}): a licence check that depends on them is unknown; pass "
             "Microsoft's current licensing CSV with --licence-catalogue."
+        )
+
+
+def print_partial_audit(result: AuditResult, console: Console) -> None:
+    """First, before any count: what this run did not check, and what would enable it."""
+    sentences = result.summary.partial_audit
+    if not sentences:
+        return
+    console.print("[bold yellow]Partial audit:[/] some checks were not made.")
+    for sentence in sentences:
+        console.print(f"  [yellow]•[/] {escape(sentence)}", soft_wrap=True)
+
+
+def print_tenant_failures(result: AuditResult, console: Console) -> None:
+    """Tenant prerequisites that fail: they block every device, so they are said here too."""
+    tenant = result.tenant
+    if not len(tenant):
+        return
+    failing = tenant[tenant["status"].eq(Status.FAIL.value)]
+    if not len(failing):
+        return
+    console.print("[bold]Tenant prerequisites failing[/]")
+    for row in failing.to_dict("records"):
+        console.print(
+            f"  [red]{row['check_id']:<10}[/] {escape(str(row['title']))}: "
+            f"{escape(str(row['detail']))}. Fix: {escape(str(row['fix']))}",
+            soft_wrap=True,
         )

@@ -21,6 +21,8 @@ def summary(result: AuditResult) -> dict[str, object]:
     for row in result.check_summary.to_dict("records"):
         if row["evaluated"]:
             checks[row["check_id"]] = {s.value: int(row[s.value]) for s in Status}
+            if row.get("assumption"):  # the policy's [[assume]] reason, beside the count
+                checks[row["check_id"]]["assumption"] = row["assumption"]
         else:
             checks[row["check_id"]] = {"evaluated": False, "reason": row["reason"]}
     return {

@@ -26,6 +26,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     Status.WARN.value: ("#FFEB9C", "#9C5700"),
     Status.UNKNOWN.value: ("#D9D9D9", "#3F3F3F"),
     Status.SUPPRESSED.value: ("#DDEBF7", "#1F4E78"),
+    Status.ASSUMED.value: ("#EDE7F6", "#4A3B7A"),
     Status.NA.value: ("#F5F5F5", "#8C8C8C"),
 }
 VERDICT_COLOURS: dict[str, tuple[str, str]] = {

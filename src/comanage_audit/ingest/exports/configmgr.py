@@ -31,7 +31,10 @@ def derive(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
     typed["os_build"] = parse.windows_build(
         column(text, "os_build"), column(text, "os_caption"), column(text, "os_name")
     )
-    typed["edition"] = parse.windows_edition_family(column(text, "os_caption"))
+    # The caption names the edition; some exports carry it in the OS name column instead.
+    typed["edition"] = parse.windows_edition_family(
+        column(text, "os_caption"), column(text, "os_name")
+    )
     parts = parse.version_parts(column(text, "client_version"))
     typed["client_build"] = parts["build"]
     typed["client_version"] = parts["normalized"]

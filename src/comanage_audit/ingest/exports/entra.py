@@ -18,7 +18,20 @@ def derive(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
     typed["os_family"] = parse.os_family(column(text, "os"))
     typed["os_build"] = parse.windows_build(column(text, "os_version"))
     typed["windows_name"] = windows_name(typed)
+    typed["registration_pending"] = registration_pending(text)
     return typed
+
+
+def registration_pending(text: pd.DataFrame) -> pd.Series:
+    """True for an object that never completed registration: no registration time (blank or
+    the portal's `Pending`) and no sign-in. NA where the export has no registration column
+    (Get-MgDevice dumps): there, a missing sign-in alone proves nothing."""
+    if "registered" not in text:
+        return pd.Series(pd.NA, index=text.index, dtype="boolean")
+    registered = text["registered"].astype("string")
+    never = registered.isna() | registered.str.lower().eq("pending").fillna(False)
+    silent = column(text, "last_sign_in").isna()
+    return (never & silent).astype("boolean")
 
 
 SPEC = ExportSpec(
@@ -102,6 +115,7 @@ SPEC = ExportSpec(
         Derived("os_family", keep=True),
         Derived("os_build", keep=True),
         Derived("windows_name"),
+        Derived("registration_pending", keep=True),
     ),
     derive=derive,
     linking=Linking(

@@ -39,6 +39,7 @@ STATUS_MEANING = {
     Status.UNKNOWN: "The exports do not say (a missing value or an unmatched record).",
     Status.NA: "The check does not apply to this device.",
     Status.SUPPRESSED: "Waived by a suppression in the policy file (reason in Findings).",
+    Status.ASSUMED: "Not known from the data; the policy file assumes it holds (reason in Findings).",
 }
 SHEET_MEANING = {
     "Summary": "This page: readiness counts, charts, tenant checks, what was not evaluated.",
