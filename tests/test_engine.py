@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from comanage_audit import engine
-from comanage_audit.model import Status
+from comanage_audit.model import BLANK, Status, Wave
 from comanage_audit.policy import parse_policy
+from comanage_audit.readout import wave_counts, wave_labels
 from comanage_audit.result import checks_with, join_texts
 from tests.conftest import make_context, make_fleet
 
@@ -52,32 +53,88 @@ def test_verdicts_take_the_first_that_applies() -> None:
 
 
 def test_waves_group_devices_by_what_they_need() -> None:
-    fleet, _, statuses, _ = run(*DEVICES)
+    fleet, _, statuses, _ = run(*DEVICES, {"device_name": "SERVER", "os_family": "windows-server"})
     verdict = engine.verdicts(fleet, statuses, {})
-    waves = dict(zip(fleet["device_name"], engine.waves(verdict, statuses), strict=True))
+    plan = engine.waves(verdict, statuses, platform=fleet["os_family"])
+    assert list(plan.columns) == list(engine.WAVE_FIELDS)
+    waves = dict(zip(fleet["device_name"], plan["wave"], strict=True))
     assert waves == {
-        "READY": "2 Ready now",
-        "IPHONE": "7 Intune standalone",
-        "COMANAGED-OLD": "1 Already co-managed",
-        "WIN7": "5 Windows upgrade",
-        "UNLICENSED": "3 Licence or enrollment fixes",
-        "REGISTERED": "4 Identity or client fixes",
-        "NOUSER": "6 Investigate",
-        "STALE": "6 Investigate",
+        "READY": Wave.READY_NOW,
+        "IPHONE": Wave.INTUNE_STANDALONE,
+        "COMANAGED-OLD": Wave.CO_MANAGED,
+        "WIN7": Wave.WINDOWS_UPGRADE,
+        "UNLICENSED": Wave.LICENCE_OR_ENROLLMENT,
+        "REGISTERED": Wave.IDENTITY_OR_CLIENT,
+        "NOUSER": Wave.INVESTIGATE,
+        "STALE": Wave.INVESTIGATE,
+        "SERVER": Wave.STAYS_ON_CONFIGMGR,  # a server is not "Intune standalone"
     }
+    assert Wave.STAYS_ON_CONFIGMGR.label == "7 Stays on ConfigMgr"
+    assert plan[["wave_path", "wave_group", "wave_part", "wave_parts"]].isna().all().all()
 
 
-def test_waves_split_by_group_and_size() -> None:
+def test_waves_split_by_group_and_size_as_fields() -> None:
     fleet, _, statuses, _ = run(*[{"device_name": f"PC{i}"} for i in range(5)])
     verdict = engine.verdicts(fleet, statuses, {})
-    group = pd.Series(["P01", "P01", "P01", "P02", "P02"])
-    waves = engine.waves(verdict, statuses, group, wave_size=2).tolist()
-    assert waves == [
+    group = pd.Series(["P01", "P01", "P01", "P02", None])
+    plan = engine.waves(verdict, statuses, group=group, wave_size=2)
+    assert plan["wave_group"].tolist() == ["P01", "P01", "P01", "P02", BLANK]
+    assert plan["wave_part"].tolist() == [1, 1, 2, pd.NA, pd.NA]
+    assert plan["wave_parts"].tolist() == [2, 2, 2, pd.NA, pd.NA]
+    assert wave_labels(plan).tolist() == [
         "2 Ready now · P01 · part 1/2",
         "2 Ready now · P01 · part 1/2",
         "2 Ready now · P01 · part 2/2",
         "2 Ready now · P02",
-        "2 Ready now · P02",
+        "2 Ready now · (blank)",
+    ]
+
+
+def test_wave_parts_sort_numerically_and_only_work_waves_split() -> None:
+    """Part 2 of 11 is "part 02/11", so the labels sort as the plan does; already
+    co-managed devices and phones are listed once, never split by group or size."""
+    devices = [{"device_name": f"PC{i:02}"} for i in range(11)]
+    devices += [{"device_name": "IPHONE", "os_family": "ios"}] * 3
+    fleet, _, statuses, _ = run(*devices)
+    verdict = engine.verdicts(fleet, statuses, {})
+    plan = engine.waves(verdict, statuses, group=pd.Series(["P01"] * 14), wave_size=1)
+    labels = wave_labels(plan).tolist()
+    assert labels[:3] == [
+        "2 Ready now · P01 · part 01/11",
+        "2 Ready now · P01 · part 02/11",
+        "2 Ready now · P01 · part 03/11",
+    ]
+    assert labels[-3:] == ["8 Intune standalone"] * 3
+    counts = wave_counts(plan)
+    assert list(counts) == sorted(counts)  # zero-padded: text order is plan order
+    assert counts["8 Intune standalone"] == 3
+
+
+def test_windows_upgrade_wave_splits_by_windows_11_path() -> None:
+    """With the Windows 11 readiness integration, a `win11_path` column splits the Windows
+    upgrade wave by path, in the order the paths are worked through."""
+    fleet, _, statuses, _ = run(
+        {"device_name": "OLD1", "os_build": 14393},
+        {"device_name": "OLD2", "os_build": 14393},
+        {"device_name": "OLD3", "os_build": 15063},
+        {"device_name": "READY"},
+    )
+    fleet["win11_path"] = pd.Series(
+        ["replace hardware", "upgrade in place", None, "already Windows 11"], dtype="string"
+    )
+    verdict = engine.verdicts(fleet, statuses, {})
+    plan = engine.waves(verdict, statuses, win11_path=fleet["win11_path"])
+    assert plan["wave_path"].tolist() == [
+        "replace hardware",
+        "upgrade in place",
+        "unknown",
+        pd.NA,  # only the Windows upgrade wave splits by path
+    ]
+    assert list(wave_counts(plan)) == [
+        "2 Ready now",
+        "5 Windows upgrade · upgrade in place",
+        "5 Windows upgrade · replace hardware",
+        "5 Windows upgrade · unknown",
     ]
 
 
@@ -143,7 +200,9 @@ def test_unknown_wave_by_column_is_a_clear_error(tmp_path: Path) -> None:
     waves = json.loads((tmp_path / "summary.json").read_text())["waves"]
     assert any(w.startswith("2 Ready now · P01") for w in waves)
     assert any(" · part 2/" in w for w in waves)
-    assert all(count <= 20 for count in waves.values())
+    work = [w.label for w in Wave if w.is_work]
+    assert all(count <= 20 for w, count in waves.items() if w.startswith(tuple(work)))
+    assert waves["1 Already co-managed"] > 20  # not work: listed once, never split
 
 
 def test_mdm_scope_some_reads_a_group_members_export(tmp_path: Path) -> None:

@@ -63,8 +63,14 @@ def test_suppression_and_scope_group(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("[thresholds]\nstale_dayz = 30\n", "line 2, key 'thresholds.stale_dayz': unknown key"),
-        ('[thresholds]\nstale_days = "30"\n', "line 2, key 'thresholds.stale_days': must be a int"),
-        ("[tenant]\nsoftware_assurance = 1\n", "key 'tenant.software_assurance': must be a bool"),
+        (
+            '[thresholds]\nstale_days = "30"\n',
+            "line 2, key 'thresholds.stale_days': must be a whole number",
+        ),
+        (
+            "[tenant]\nsoftware_assurance = 1\n",
+            "key 'tenant.software_assurance': must be true or false",
+        ),
         ('[intune]\nmdm_user_scope = "everyone"\n', "must be one of all, some, none"),
         ("[colours]\nx = 1\n", "key 'colours': unknown section"),
         ('[[suppress]]\ncheck = "WIN-003"\ndevices = ["X"]\n', "is required for WIN-003"),

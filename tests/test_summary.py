@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 from comanage_audit import audit
 from comanage_audit.checks import REGISTRY
 from comanage_audit.cli import app
-from comanage_audit.engine import WAVES
-from comanage_audit.model import LicenceCoverage, Verdict
+from comanage_audit.model import LicenceCoverage, Verdict, Wave
 from comanage_audit.options import AuditOptions
 from tests.conftest import AS_OF
 
@@ -52,7 +51,7 @@ def test_summary_json_counts_agree_with_devices_csv(tmp_path: Path) -> None:
     assert summary["readiness"] == {v.value: verdicts[v.value] for v in Verdict}
     waves = Counter(d["wave"] for d in devices)
     assert summary["waves"] == waves
-    assert list(summary["waves"]) == [w for w in WAVES if w in waves]  # plan order
+    assert list(summary["waves"]) == [w.label for w in Wave if w.label in waves]  # plan order
 
     failing = Counter(c for d in devices for c in d["failed_checks"].split(";") if c)
     assert failing["WIN-001"] > 0  # the fixture has out-of-scope devices...
@@ -108,3 +107,23 @@ def test_console_lists_the_top_blockers_without_the_platform_check(tmp_path: Pat
     printed = done.output
     assert "Top blockers" in printed
     assert "WIN-002" in printed and "WIN-001" not in printed
+
+
+def test_budget_counts_replacements_once_a_windows_11_path_exists(tmp_path: Path) -> None:
+    """The replace count comes from Windows 11 readiness: shown only when the device table
+    carries its path, with the licences to assign from the coverage."""
+    from comanage_audit.readout import budget
+    from comanage_audit.report.sheets.summary import budget_rows
+
+    result = audit.run(AuditOptions(inputs=(inputs(tmp_path),), as_of=AS_OF))
+    assert result.summary.budget.hardware_to_replace is None
+    assert "PCs to replace" not in [row[0] for row in budget_rows(result.summary)]
+    devices = result.devices.copy()
+    paths = ["replace hardware", "upgrade in place", "replace hardware", None, None, None]
+    devices["Windows 11 path"] = (paths * len(devices))[: len(devices)]
+    counted = budget(devices, result.summary.licences)
+    assert counted.hardware_to_replace == devices["Windows 11 path"].eq("replace hardware").sum()
+    assert counted.entra_p1_licences == 1  # amy holds neither P1 nor Intune
+    summary = dataclasses.replace(result.summary, budget=counted)
+    rows = {row[0]: row[1] for row in budget_rows(summary)}
+    assert rows["PCs to replace"] == counted.hardware_to_replace

@@ -11,6 +11,7 @@ import pytest
 from comanage_audit import engine, result
 from comanage_audit.model import SourceKind
 from comanage_audit.policy import parse_policy
+from comanage_audit.readout import wave_labels
 from tests.conftest import ALL_SOURCES, make_context, make_fleet
 
 NO_USERS = ALL_SOURCES - {SourceKind.USERS}
@@ -31,7 +32,8 @@ def audit(*devices: dict, supplied=ALL_SOURCES, policy: dict | None = None):
     statuses, suppressed = engine.suppress(evaluation.statuses, fleet["device_name"], ctx)
     verdict = engine.verdicts(fleet, statuses, evaluation.unchecked)
     table = result.device_table(fleet, statuses, evaluation, verdict, {})
-    table["wave"] = engine.waves(verdict, statuses)
+    plan = engine.waves(verdict, statuses, platform=fleet["os_family"])
+    table["wave"] = wave_labels(plan)
     counts = result.check_summary(statuses, evaluation)
     findings = result.findings(table, statuses, evaluation, suppressed)
     return statuses, table, counts, findings, ctx

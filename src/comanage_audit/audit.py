@@ -107,10 +107,22 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
     with phases("verdicts"):
         verdict = engine.verdicts(devices, statuses, evaluation.unchecked)
         table = result.device_table(devices, statuses, evaluation, verdict, linked.tables)
+        for name in options.pivots:  # an unknown --pivot column stops the run, as --wave-by
+            result.resolve_column(name, table, "--pivot")
         group = None
         if options.wave_by:
             group = table[result.resolve_column(options.wave_by, table, "--wave-by")]
-        table["wave"] = engine.waves(verdict, statuses, group, options.wave_size)
+        plan = engine.waves(
+            verdict,
+            statuses,
+            platform=devices["os_family"],
+            win11_path=devices.get("win11_path"),
+            group=group,
+            wave_size=options.wave_size,
+        )
+        for field in engine.WAVE_FIELDS:
+            table[field] = plan[field]
+        result.note_columns_beyond_excel(table, linked.issues)
         findings = result.findings(table, statuses, evaluation, suppressed)
         check_counts = result.check_summary(statuses, evaluation)
         tenant = engine.tenant_results(ctx)

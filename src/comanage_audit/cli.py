@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -26,6 +26,19 @@ from comanage_audit.errors import (
 )
 from comanage_audit.model import SourceKind, Verdict
 from comanage_audit.options import DEFAULT_MAX_INPUT_MB, AuditOptions, FailOn, OutputFormat
+
+
+def _help_type(param: typer.core.TyperOption, ctx) -> str | None:
+    """What `--help` shows beside an option: its metavar in words (FOLDER, YYYY-MM-DD, the
+    choices), nothing for a flag, never a type placeholder such as <list[Path]>."""
+    if getattr(param, "is_flag", False) or param.metavar == "":
+        return None
+    return param.metavar or _typer_type(param, ctx)
+
+
+_typer_type = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _help_type  # type: ignore[method-assign]
+typer.core.TyperArgument.display_type_rich = lambda param, ctx: None  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="comanage-audit",
@@ -44,6 +57,7 @@ queries_app = typer.Typer(
 app.add_typer(queries_app, name="queries")
 stderr = Console(stderr=True)
 
+FAIL_ON_CHOICES = tuple(f.value for f in FailOn)
 FAIL_ON_VERDICTS = {
     FailOn.NEVER: set(),
     FailOn.UPGRADE_REQUIRED: {Verdict.UPGRADE_REQUIRED.value},
@@ -96,6 +110,35 @@ def _parse_formats(value: str) -> frozenset[OutputFormat]:
     return frozenset(OutputFormat(n) for n in names)
 
 
+def _whole_number(value: str | None, option: str, minimum: int) -> int | None:
+    """A whole-number option, checked here so the message is ours, not the parser's."""
+    if value is None:
+        return None
+    text = value.strip().replace(",", "").replace("_", "")
+    if not text.isdigit() or int(text) < minimum:
+        raise ConfigError(f"{option} {value!r} must be a whole number, {minimum} or more.")
+    return int(text)
+
+
+def _choice(value: str, option: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (any case), or an error listing them."""
+    wanted = value.strip().lower()
+    if wanted not in choices:
+        raise ConfigError(f"{option} {value!r} is not one of {', '.join(choices)}.")
+    return wanted
+
+
+def _output_folder(out: Path) -> Path:
+    """--out is a folder; a name ending in .xlsx that does not exist is a mistake."""
+    if out.suffix.lower() in (".xlsx", ".xlsm", ".csv") and not out.exists():
+        raise ConfigError(
+            f"--out {out} looks like a file name, but --out is the folder the workbook, "
+            f"CSV files and summary.json are written into. Use --out {out.with_suffix('')} "
+            f"(the workbook becomes {out.with_suffix('') / 'comanage-audit.xlsx'})."
+        )
+    return out
+
+
 def _parse_date(value: str | None) -> date:
     if value is None:
         return date.today()
@@ -119,82 +162,126 @@ def audit(
     inputs: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="EXPORTS",
             help="Export files or folders (every csv/xlsx/zip inside); files given with "
             "--source need not be repeated here.",
             show_default=False,
         ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path(
-        "output"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="FOLDER", help="Folder for the outputs.")
+    ] = Path("output"),
     source: Annotated[
         list[str],
         typer.Option(
             "--source",
-            help="Force a file's kind: KIND=PATH (configmgr, intune, entra, users, licensing, roles).",
+            metavar="KIND=PATH",
+            help="Force a file's kind; KIND is one of configmgr, intune, entra, users, "
+            "licensing, roles, hardware, readiness, wfa (repeatable).",
         ),
     ] = [],  # noqa: B006
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", "-c", help="Policy file (TOML); `comanage-audit init` writes one."
+            "--config",
+            "-c",
+            metavar="FILE",
+            help="Policy file (TOML); `comanage-audit init` writes one.",
         ),
     ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="Audit date YYYY-MM-DD (default today) for servicing and staleness."
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="Audit date (default today) for servicing and staleness.",
         ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="Outputs to write: xlsx,csv,json.")
+        str,
+        typer.Option(
+            "--format",
+            metavar="xlsx,csv,json",
+            help="Outputs to write: any of xlsx, csv, json, comma-separated.",
+        ),
     ] = "xlsx,csv,json",
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Exit 1 when any device has this verdict or worse.")
-    ] = FailOn.NEVER,
+        str,
+        typer.Option(
+            "--fail-on",
+            metavar="|".join(FAIL_ON_CHOICES),
+            help="Exit 1 when any device has this verdict or worse: never, upgrade-required, "
+            "action-required (includes upgrade-required) or any (also insufficient-data).",
+        ),
+    ] = FailOn.NEVER.value,
     title: Annotated[
-        str, typer.Option("--title", help="Customer or tenant name for the workbook title.")
+        str,
+        typer.Option(
+            "--title", metavar="TEXT", help="Customer or tenant name for the workbook title."
+        ),
     ] = "",
     wave_by: Annotated[
         str | None,
         typer.Option(
-            "--wave-by", help="Split upgrade waves by a device column, e.g. site_code or domain."
+            "--wave-by",
+            metavar="COLUMN",
+            help="Split the work waves by a Devices column, e.g. site, domain or department "
+            "(case and spaces do not matter).",
         ),
     ] = None,
     wave_size: Annotated[
-        int | None, typer.Option("--wave-size", min=1, help="Maximum devices per wave.")
+        str | None,
+        typer.Option("--wave-size", metavar="N", help="Most devices per wave part."),
     ] = None,
+    wave_files: Annotated[
+        bool,
+        typer.Option(
+            "--wave-files",
+            metavar="",
+            help="Also write one CSV per wave (device name, ConfigMgr ResourceID, Entra ids) "
+            "to import into a collection or group.",
+        ),
+    ] = False,
     pivot: Annotated[
         list[str],
-        typer.Option("--pivot", help="Extra pivot: verdict by this Devices column (repeatable)."),
+        typer.Option(
+            "--pivot",
+            metavar="COLUMN",
+            help="Extra pivot: devices per verdict by this Devices column (repeatable).",
+        ),
     ] = [],  # noqa: B006
     licence_catalogue: Annotated[
         Path | None,
         typer.Option(
-            "--licence-catalogue", help="Microsoft's licensing CSV, to know newer products."
+            "--licence-catalogue",
+            metavar="FILE",
+            help="Microsoft's licensing CSV, to know newer products.",
         ),
     ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress or summary output.")
+        bool, typer.Option("--quiet", "-q", metavar="", help="No progress or summary output.")
     ] = False,
     max_input_mb: Annotated[
-        int,
+        str,
         typer.Option(
             "--max-input-mb",
-            min=1,
+            metavar="MB",
             help="Refuse any input file that is, or would unzip to, more than this many MB "
             "(zip-bomb guard).",
         ),
-    ] = DEFAULT_MAX_INPUT_MB,
+    ] = str(DEFAULT_MAX_INPUT_MB),
     writer: Annotated[
-        Literal["fast", "xlsxwriter"],
+        str,
         typer.Option(
             "--writer",
-            help="Workbook writer: fast (big sheets built with Arrow, default) or xlsxwriter "
+            metavar="fast|xlsxwriter",
+            help="Workbook writer: fast (big sheets built with Arrow) or xlsxwriter "
             "(the slow cell-by-cell fallback).",
         ),
     ] = "fast",
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks for errors.")
+    ] = False,
 ) -> None:
     """Audit exports for co-management readiness and write the annotated workbook."""
     try:
@@ -205,20 +292,21 @@ def audit(
             )
         options = AuditOptions(
             inputs=tuple(inputs or ()),
-            out_dir=out,
+            out_dir=_output_folder(out),
             forced=_parse_source(source),
             config=config,
             as_of=_parse_date(as_of),
             formats=_parse_formats(fmt),
-            fail_on=fail_on,
+            fail_on=FailOn(_choice(fail_on, "--fail-on", FAIL_ON_CHOICES)),
             title=title,
             wave_by=wave_by,
-            wave_size=wave_size,
+            wave_size=_whole_number(wave_size, "--wave-size", 1),
             pivots=tuple(pivot),
             licence_catalogue=licence_catalogue,
             quiet=quiet,
-            max_input_mb=max_input_mb,
-            writer=writer,
+            max_input_mb=_whole_number(max_input_mb, "--max-input-mb", 1) or DEFAULT_MAX_INPUT_MB,
+            writer=_choice(writer, "--writer", ("fast", "xlsxwriter")),
+            wave_files=wave_files,
         )
         code = _run(options)
     except UserError as error:
@@ -292,7 +380,7 @@ def checks_list() -> None:
 
 @checks_app.command("explain")
 def checks_explain(
-    check_id: Annotated[str, typer.Argument(help="A check id such as WIN-002.")],
+    check_id: Annotated[str, typer.Argument(metavar="CHECK", help="A check id such as WIN-002.")],
 ) -> None:
     """Explain one check: what, why, how to fix, and Microsoft's documentation."""
     from comanage_audit.checks import REGISTRY, get
@@ -336,10 +424,12 @@ for _kind, (_help, _text) in queries.GUIDES.items():
 
 @app.command()
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the policy template.")] = Path(
-        "policy.toml"
-    ),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Where to write the policy template.")
+    ] = Path("policy.toml"),
+    force: Annotated[
+        bool, typer.Option("--force", metavar="", help="Overwrite an existing file.")
+    ] = False,
 ) -> None:
     """Write a commented policy template (tenant facts, thresholds, suppressions)."""
     from comanage_audit.policy import template
@@ -349,19 +439,30 @@ def init(
         raise typer.Exit(EXIT_USER_ERROR)
     path.write_text(template(), encoding="utf-8")
     typer.echo(f"Wrote {path}")
+    typer.echo(
+        f"Next: fill in what the exports cannot show (site version, enrollment scope, "
+        f"domains) in {path}, then run:\n  comanage-audit audit EXPORTS_FOLDER --config {path}"
+    )
 
 
 @app.command()
 def sample(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for the generated exports.")
+        Path,
+        typer.Option("--out", "-o", metavar="FOLDER", help="Folder for the generated exports."),
     ] = Path("sample"),
     devices: Annotated[
-        int, typer.Option("--devices", "-n", min=1, help="Number of devices.")
-    ] = 300,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 7,
+        str, typer.Option("--devices", "-n", metavar="N", help="Number of devices.")
+    ] = "300",
+    seed: Annotated[
+        str,
+        typer.Option("--seed", metavar="N", help="Random seed (same seed, same files)."),
+    ] = "7",
     configmgr_format: Annotated[
-        str, typer.Option("--configmgr-format", help="xlsx or csv.")
+        str,
+        typer.Option(
+            "--configmgr-format", metavar="xlsx|csv", help="The ConfigMgr export as xlsx or csv."
+        ),
     ] = "xlsx",
     layout: Annotated[
         list[str] | None,
@@ -374,12 +475,20 @@ def sample(
         ),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Overwrite files of the same names in --out.")
+        bool,
+        typer.Option("--force", metavar="", help="Overwrite files of the same names in --out."),
     ] = False,
 ) -> None:
     """Generate realistic synthetic exports (for trying the tool and for benchmarks)."""
     from comanage_audit.synthetic import LAYOUTS, sample_file_names, write_sample
 
+    try:
+        count = _whole_number(devices, "--devices", 1) or 1
+        seed_number = _whole_number(seed, "--seed", 0) or 0
+        configmgr_format = _choice(configmgr_format, "--configmgr-format", ("xlsx", "csv"))
+    except UserError as error:
+        _fail(str(error))
+        raise typer.Exit(EXIT_USER_ERROR) from None
     layouts = tuple(layout or ())
     if "list" in layouts:
         for name, spec in LAYOUTS.items():
@@ -400,13 +509,14 @@ def sample(
         raise typer.Exit(EXIT_USER_ERROR)
     paths = write_sample(
         out,
-        devices=devices,
-        seed=seed,
-        configmgr_format=configmgr_format,
+        devices=count,
+        seed=seed_number,
+        configmgr_format=configmgr_format,  # type: ignore[arg-type]
         layouts=layouts,  # type: ignore[arg-type]
     )
     for path in paths:
         typer.echo(f"Wrote {path}")
+    typer.echo(f"Next: comanage-audit audit {out} --out {out / 'report'}")
 
 
 if __name__ == "__main__":  # pragma: no cover

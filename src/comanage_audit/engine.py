@@ -18,23 +18,15 @@ import pandas as pd
 from comanage_audit.arrow_text import STRING
 from comanage_audit.checks import Context, device_checks, tenant_checks
 from comanage_audit.ingest.exports import label
-from comanage_audit.model import CheckSpec, Severity, SourceKind, Status, Verdict
+from comanage_audit.model import BLANK, CheckSpec, Severity, SourceKind, Status, Verdict, Wave
 from comanage_audit.reference import configmgr as cm_reference
 from comanage_audit.reference import windows as windows_reference
 
 STATUS_DTYPE = pd.CategoricalDtype([s.value for s in Status])
 CODE = {status: code for code, status in enumerate(Status)}
 
-# Waves of the upgrade plan, in the order a planner works through them.
-WAVES = (
-    "1 Already co-managed",
-    "2 Ready now",
-    "3 Licence or enrollment fixes",
-    "4 Identity or client fixes",
-    "5 Windows upgrade",
-    "6 Investigate",
-    "7 Intune standalone",
-)
+WAVE_DTYPE = pd.CategoricalDtype([w.value for w in Wave])
+WAVE_FIELDS = ("wave", "wave_path", "wave_group", "wave_part", "wave_parts")
 LICENCE_OR_ENROLLMENT = ("LIC-", "INT-001")
 # `comanage-audit queries TOPIC` explains how to get each export.
 QUERY_TOPIC = {SourceKind.HARDWARE: "configmgr"}
@@ -335,10 +327,20 @@ def verdicts(
 def waves(
     verdict: pd.Series,
     statuses: pd.DataFrame,
+    *,
+    platform: pd.Series | None = None,
+    win11_path: pd.Series | None = None,
     group: pd.Series | None = None,
     wave_size: int | None = None,
-) -> pd.Series:
-    """The upgrade-plan wave of each device (DESIGN.md), optionally split by a group and size."""
+) -> pd.DataFrame:
+    """Each device's upgrade-plan wave, as fields (model.Wave; DESIGN.md "Waves").
+
+    `wave` is the Wave; `wave_path` the Windows 11 path splitting the Windows upgrade wave
+    (when the fleet has `win11_path`); `wave_group` the `--wave-by` value and `wave_part` /
+    `wave_parts` the `--wave-size` part, for waves that are work only: the others (already
+    co-managed, servers, Intune standalone) are listed once, never split.
+    """
+    index = verdict.index
     failed = statuses.eq(Status.FAIL.value)
     licence_only = pd.Series(False, index=statuses.index)
     if failed.shape[1]:
@@ -346,32 +348,74 @@ def waves(
         other_cols = [c for c in failed.columns if c not in licence_cols]
         licence_only = failed[licence_cols].any(axis=1) & ~failed[other_cols].any(axis=1)
     stale = statuses["ENTRA-003"].eq(Status.WARN.value) if "ENTRA-003" in statuses else False
+    server = False
+    if platform is not None:
+        server = platform.astype("string").eq("windows-server").fillna(False).to_numpy(bool)
     v = verdict.astype("string")
+    out_of_scope = v.eq(Verdict.OUT_OF_SCOPE.value).to_numpy(bool)
+    rank = {wave: i for i, wave in enumerate(Wave)}
     code = np.select(
         [
             v.eq(Verdict.CO_MANAGED.value),
-            v.eq(Verdict.OUT_OF_SCOPE.value),
+            out_of_scope & server,
+            out_of_scope,
             v.eq(Verdict.INSUFFICIENT_DATA.value) | (v.eq(Verdict.READY.value) & stale),
             v.eq(Verdict.READY.value),
             v.eq(Verdict.UPGRADE_REQUIRED.value),
             v.eq(Verdict.ACTION_REQUIRED.value) & licence_only,
         ],
-        [0, 6, 5, 1, 4, 2],
-        default=3,
+        [
+            rank[Wave.CO_MANAGED],
+            rank[Wave.STAYS_ON_CONFIGMGR],
+            rank[Wave.INTUNE_STANDALONE],
+            rank[Wave.INVESTIGATE],
+            rank[Wave.READY_NOW],
+            rank[Wave.WINDOWS_UPGRADE],
+            rank[Wave.LICENCE_OR_ENROLLMENT],
+        ],
+        default=rank[Wave.IDENTITY_OR_CLIENT],
     )
-    wave = pd.Series(pd.Categorical.from_codes(code, categories=list(WAVES)), index=verdict.index)
-    if group is None and not wave_size:
-        return wave
-    wave = wave.astype("string")
-    if group is not None:
-        wave = wave + " · " + group.astype("string").fillna("(none)").set_axis(wave.index)
+    work = np.isin(code, [rank[w] for w in Wave if w.is_work])
+    frame = pd.DataFrame(
+        {
+            "wave": pd.Categorical.from_codes(code, dtype=WAVE_DTYPE),
+            "wave_path": _split_values(
+                win11_path, code == rank[Wave.WINDOWS_UPGRADE], "unknown", index
+            ),
+            "wave_group": _split_values(group, work, BLANK, index),
+            "wave_part": pd.Series(pd.NA, index=index, dtype="Int64"),
+            "wave_parts": pd.Series(pd.NA, index=index, dtype="Int64"),
+        },
+        index=index,
+    )
     if wave_size:
-        position = wave.groupby(wave.to_numpy(), sort=False).cumcount()
-        counts = wave.map(wave.value_counts())
-        part = (position // wave_size + 1).astype("string")
-        parts = ((counts - 1) // wave_size + 1).astype("string")
-        wave = wave.where(counts.le(wave_size), wave + " · part " + part + "/" + parts)
-    return wave
+        frame = _split_by_size(frame, work, wave_size)
+    return frame
+
+
+def _split_values(
+    values: pd.Series | None, where: np.ndarray, blank: str, index: pd.Index
+) -> pd.Series:
+    """A split value for the devices `where` applies (a blank value as `blank`), NA elsewhere."""
+    if values is None:
+        return pd.Series(pd.NA, index=index, dtype="string")
+    text = values.astype("string").str.strip().fillna(blank).replace("", blank)
+    return pd.Series(text.to_numpy(), index=index, dtype="string").where(where)
+
+
+def _split_by_size(frame: pd.DataFrame, work: np.ndarray, wave_size: int) -> pd.DataFrame:
+    """`wave_part`/`wave_parts` for the work-wave buckets (wave, path, group) over the size."""
+    keys = [frame["wave"].cat.codes, frame["wave_path"].fillna(""), frame["wave_group"].fillna("")]
+    bucket = pd.MultiIndex.from_arrays(keys).factorize()[0]
+    buckets = pd.Series(np.where(work, bucket, -1), index=frame.index)
+    position = buckets.groupby(buckets).cumcount()
+    counts = buckets.map(buckets.value_counts())
+    split = (counts > wave_size).to_numpy(bool) & work
+    part = (position // wave_size + 1).where(split)
+    parts = ((counts - 1) // wave_size + 1).where(split)
+    frame["wave_part"] = part.astype("Int64")
+    frame["wave_parts"] = parts.astype("Int64")
+    return frame
 
 
 def tenant_results(ctx: Context) -> pd.DataFrame:

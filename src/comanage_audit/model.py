@@ -50,6 +50,59 @@ class Verdict(StrEnum):
     READY = "ready"
 
 
+class Wave(StrEnum):
+    """The upgrade-plan waves, in the order a planner works through them (engine.waves).
+
+    A device's wave is stored as fields on the device table (`wave`, `wave_path`,
+    `wave_group`, `wave_part`, `wave_parts`); `label` is how people read it.
+    """
+
+    CO_MANAGED = "already-co-managed"
+    READY_NOW = "ready-now"
+    LICENCE_OR_ENROLLMENT = "licence-or-enrollment"
+    IDENTITY_OR_CLIENT = "identity-or-client"
+    WINDOWS_UPGRADE = "windows-upgrade"
+    INVESTIGATE = "investigate"
+    STAYS_ON_CONFIGMGR = "stays-on-configmgr"
+    INTUNE_STANDALONE = "intune-standalone"
+
+    @property
+    def number(self) -> int:
+        return list(Wave).index(self) + 1
+
+    @property
+    def label(self) -> str:
+        """`2 Ready now`: the number gives the order wherever the label is sorted."""
+        return f"{self.number} {WAVE_NAMES[self]}"
+
+    @property
+    def is_work(self) -> bool:
+        """Whether the wave is co-management work (the others are listed once, never split)."""
+        return self not in NOT_WORK
+
+
+WAVE_NAMES = {
+    Wave.CO_MANAGED: "Already co-managed",
+    Wave.READY_NOW: "Ready now",
+    Wave.LICENCE_OR_ENROLLMENT: "Licence or enrollment fixes",
+    Wave.IDENTITY_OR_CLIENT: "Identity or client fixes",
+    Wave.WINDOWS_UPGRADE: "Windows upgrade",
+    Wave.INVESTIGATE: "Investigate",
+    Wave.STAYS_ON_CONFIGMGR: "Stays on ConfigMgr",
+    Wave.INTUNE_STANDALONE: "Intune standalone",
+}
+NOT_WORK = frozenset({Wave.CO_MANAGED, Wave.STAYS_ON_CONFIGMGR, Wave.INTUNE_STANDALONE})
+# The Windows 11 paths (win11_path) that split the Windows upgrade wave, in plan order.
+WIN11_PATHS = (
+    "upgrade in place",
+    "fix firmware",
+    "replace hardware",
+    "unknown",
+    "already Windows 11",
+)
+BLANK = "(blank)"  # how every sheet and wave label shows a missing value
+
+
 class SourceKind(StrEnum):
     """The exports the tool understands (each described by its spec in ingest/exports/)."""
 
@@ -152,6 +205,7 @@ class IssueCode(StrEnum):
     REJECTED_ROW = "rejected-row"  # a record the reader or a loader could not use
     DUPLICATE_RECORD = "duplicate-record"  # another record of the same device or user was kept
     DUPLICATE_FILE = "duplicate-file"  # the same export given twice
+    BEYOND_EXCEL = "beyond-excel"  # what does not fit on a sheet (past 16,384 columns)
     ID_CONFLICT = "id-conflict"  # one Entra device id on records with different names
     UNPARSED_VALUE = "unparsed-value"  # a value that could not be read; treated as missing
     UNKNOWN_LICENCE = "unknown-licence"  # a licence value the reference cannot resolve
@@ -264,12 +318,41 @@ class LicenceCoverage:
 
 
 @dataclass(frozen=True)
+class Platforms:
+    """The fleet by platform: Windows 10/11 clients are the co-management candidates (the
+    in-scope devices); the rest are counted apart and never in the shares."""
+
+    windows_clients: int
+    servers: int
+    phones_tablets: int
+    macs: int
+    other: int
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a manager budgets for. Licence counts are None without a users export;
+    `hardware_to_replace` is None until the fleet carries a Windows 11 path (win11_path).
+    `ready_held_back` counts ready devices the plan holds in Investigate (not seen lately)."""
+
+    entra_p1_licences: int | None
+    intune_licences: int | None
+    clients_to_install: int
+    clients_to_upgrade: int
+    windows_upgrades: int
+    hardware_to_replace: int | None
+    ready_held_back: int
+
+
+@dataclass(frozen=True)
 class Summary:
     """The counts every writer shows, computed once (result.summarise).
 
     verdicts: every verdict in Verdict order; waves: the waves present, in plan order;
     top_blockers: every check that fails a device, most devices first (WIN-001 is left
     out: an out-of-scope device is not blocked); licences: None without a users export;
+    wave_totals: devices per Wave (by label, in order, split waves summed);
+    platforms and budget: the headline's platform counts and the totals to budget for;
     data_issues: the codes present, in IssueCode order; partial_audit: one sentence per
     thing the run did not check, naming the checks and what would enable them (empty when
     every device check was evaluated).
@@ -281,6 +364,9 @@ class Summary:
     licences: LicenceCoverage | None
     data_issues: dict[str, int]
     partial_audit: tuple[str, ...] = ()
+    wave_totals: dict[str, int] = field(default_factory=dict)
+    platforms: Platforms | None = None
+    budget: Budget | None = None
 
 
 @dataclass

@@ -45,3 +45,4 @@ class AuditOptions:
     quiet: bool = False
     max_input_mb: int = DEFAULT_MAX_INPUT_MB
     writer: str = "fast"  # --writer: fast (Arrow-built big sheets) or xlsxwriter (fallback)
+    wave_files: bool = False  # --wave-files: one CSV per wave beside the workbook

@@ -119,6 +119,17 @@ def load_policy(path: Path | None) -> Policy:
     return parse_policy(data, text, path)
 
 
+# How a wrong value's expected type is named in errors ("must be a whole number").
+TYPE_WORDS = {
+    int: "a whole number",
+    float: "a number",
+    str: "text in quotes",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
+
+
 def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
     values: dict[str, Any] = {"source": path}
 
@@ -139,8 +150,8 @@ def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
                 raise fail(f"{section}.{key}", f"unknown key; [{section}] takes {known}")
             types, attribute = SCHEMA[section][key]
             if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-                wanted = " or ".join(t.__name__ for t in types)
-                raise fail(f"{section}.{key}", f"must be a {wanted}, not {value!r}")
+                wanted = " or ".join(TYPE_WORDS.get(t, t.__name__) for t in types)
+                raise fail(f"{section}.{key}", f"must be {wanted}, not {value!r}")
             values[attribute] = value
 
     scope = values.get("mdm_user_scope")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,11 +18,13 @@ import pyarrow.compute as pc
 
 from comanage_audit.arrow_text import STRING, large_text, string_types, text_series
 from comanage_audit.checks import device_checks
-from comanage_audit.engine import STATUS_DTYPE, WAVES, Evaluation, blocking
+from comanage_audit.engine import STATUS_DTYPE, Evaluation, blocking
 from comanage_audit.errors import ConfigError
 from comanage_audit.ingest.exports import EXPORTS
+from comanage_audit.ingest.exports.spec import header_key
 from comanage_audit.model import (
     Blocker,
+    DataIssues,
     IssueCode,
     LicenceCoverage,
     SourceKind,
@@ -29,7 +32,9 @@ from comanage_audit.model import (
     Status,
     Summary,
     Verdict,
+    Wave,
 )
+from comanage_audit.readout import budget, platforms, wave_counts
 
 # Who each device is and what it needs: the first columns of the Devices sheet and
 # devices.csv (whose reasons and fixes are in findings.csv).
@@ -45,8 +50,10 @@ DEVICE_COLUMNS = (
 IDENTITY_COLUMNS = (*DEVICE_COLUMNS, "reasons", "fixes")
 FACT_COLUMNS = {
     "os_label": "OS",
+    "os_build": "OS build",
     "os_family": "Platform",
     "edition": "Edition",
+    "model": "Model",  # from the exports' original model columns (result.device_table)
     "join_type": "Join type",
     "management": "Managed by",
     "cm_client_version": "ConfigMgr client",
@@ -57,7 +64,12 @@ FACT_COLUMNS = {
     "in_configmgr": "In ConfigMgr",
     "in_intune": "In Intune",
     "in_entra": "In Entra",
+    "user_department": "Department",
+    "win11_path": "Windows 11 path",
 }
+# Ids for importing a wave into a ConfigMgr collection or an Entra group (--wave-files):
+# in the device table, not on the Devices sheet (its original columns hold them).
+IMPORT_IDS = {"cm_resource_id": "configmgr_resource_id", "entra_device_id": "entra_device_id"}
 # Everyday names for the Devices columns people split waves and pivots by.
 COLUMN_ALIASES = {
     "site": "Site",
@@ -66,23 +78,58 @@ COLUMN_ALIASES = {
     "domain": "Domain",
     "os": "OS",
     "platform": "Platform",
-    "department": "User: Department",
-    "office": "User: Office",
-    "city": "User: City",
-    "country": "User: Country/Region",
+    "user: department": "Department",
+    "user department": "Department",
+    "model": "Model",
+    "windows 11 path": "Windows 11 path",
     "ad site": "ConfigMgr: AD_Site_Name0",
     "ad_site": "ConfigMgr: AD_Site_Name0",
     "verdict": "readiness",
 }
 
 
+# What the workbook calls the identity columns (devices.csv keeps the names on the left).
+DEVICE_HEADERS = {
+    "device_id": "Device ID",
+    "device_name": "Device name",
+    "readiness": "Verdict",
+    "wave": "Wave",
+    "failed_checks": "Failed checks",
+    "warnings": "Warnings",
+    "unknown_checks": "Unknown checks",
+    "reasons": "Reasons",
+    "fixes": "Fixes",
+}
+
+
+def _loose(name: str) -> str:
+    """`User: Department`, `user_department` and `User department` compare equal."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
 def find_column(name: str, table: pd.DataFrame) -> str | None:
-    """A Devices column by its exact name, case-insensitively, by fact key (`site_code`) or
-    by an everyday alias (`site`, `department`); None if there is none."""
+    """A Devices column for a name people type: the column itself or its workbook header,
+    case-insensitively; a fact key (`site_code`) or an everyday alias (`site`,
+    `department`); then loosely (punctuation and spaces ignored), also without the export
+    prefix (`AD_Site_Name0` finds `ConfigMgr: AD_Site_Name0`) when only one column matches.
+    None if there is none."""
     wanted = name.strip()
-    by_key = {str(c).casefold(): str(c) for c in table.columns}
+    columns = [str(c) for c in table.columns]
+    by_key = {c.casefold(): c for c in columns}
+    by_key.update({h.casefold(): c for c, h in DEVICE_HEADERS.items() if c in table})
     candidates = (wanted, COLUMN_ALIASES.get(wanted.casefold(), ""), FACT_COLUMNS.get(wanted, ""))
-    return next((by_key[c.casefold()] for c in candidates if c and c.casefold() in by_key), None)
+    found = next((by_key[c.casefold()] for c in candidates if c and c.casefold() in by_key), None)
+    if found is not None or not _loose(wanted):
+        return found
+    loose = _loose(wanted)
+    for names in (
+        [k for k, c in by_key.items() if _loose(k) == loose],
+        [k for k in by_key if _loose(k.partition(": ")[2]) == loose],
+    ):
+        matches = {by_key[k] for k in names}
+        if len(matches) == 1:
+            return matches.pop()
+    return None
 
 
 def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
@@ -90,10 +137,12 @@ def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
     found = find_column(name, table)
     if found is not None:
         return found
-    facts = ", ".join([*FACT_COLUMNS.values(), "User: Department"])
+    facts = [h for c, h in FACT_COLUMNS.items() if h in table]
+    usual = ", ".join(["Verdict", *facts])
     raise ConfigError(
-        f"{option} {name!r} is not a column of the Devices sheet. Use one of {facts}, "
-        "or any original column such as 'ConfigMgr: AD_Site_Name0'."
+        f"{option} {name!r} is not a column of the Devices sheet. Use one of {usual}, "
+        "or any original column such as 'ConfigMgr: AD_Site_Name0' (case and spaces "
+        "do not matter)."
     )
 
 
@@ -149,8 +198,38 @@ def device_table(
     )
     table = pd.concat([table, statuses], axis=1)
     facts = pd.DataFrame({label: devices[c] for c, label in FACT_COLUMNS.items() if c in devices})
+    for column, name in IMPORT_IDS.items():
+        if column in devices:
+            facts[name] = devices[column].astype("string")
     originals = original_columns(devices, tables)
+    model = first_original(originals, "model")
+    if model is not None:
+        facts.insert(
+            list(facts.columns).index("Edition") + 1 if "Edition" in facts else 0, "Model", model
+        )
     return pd.concat([table, facts, originals], axis=1)
+
+
+def first_original(originals: pd.DataFrame, canonical: str) -> pd.Series | None:
+    """Per device, the first value any device export gives for a canonical column the fleet
+    does not keep (the model), read from the original columns by the specs' header
+    spellings; None when no export has it."""
+    by_key = {header_key(str(c)): str(c) for c in originals.columns}
+    found = []
+    for spec in EXPORTS.values():
+        if spec.linking is None or not any(c.name == canonical for c in spec.columns):
+            continue
+        for header in spec.column(canonical).headers:
+            column = by_key.get(header_key(f"{spec.title}: {header}"))
+            if column is not None:
+                found.append(originals[column].astype("string").str.strip().replace("", pd.NA))
+                break
+    if not found:
+        return None
+    first = found[0]
+    for other in found[1:]:
+        first = first.fillna(other)
+    return first
 
 
 def original_columns(
@@ -183,6 +262,67 @@ def original_columns(
         frames.append(taken.add_prefix(f"{spec.title}: "))
         del stacked, kind_tables, columns  # before the next source is stacked
     return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=devices.index)
+
+
+# --- The Devices sheet's columns ----------------------------------------------------------
+
+EXCEL_COLUMNS = 16_384  # Excel's columns per sheet
+# The Devices sheet's identity columns: the name first, the id last (devices.csv keeps
+# DEVICE_COLUMNS' order, a public contract).
+SHEET_IDENTITY = (*IDENTITY_COLUMNS[1:], "device_id")
+# Not on the Devices sheet: the wave fields (in the Wave label) and the import ids.
+NOT_ON_SHEET = ("wave_path", "wave_group", "wave_part", "wave_parts", *IMPORT_IDS.values())
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """The Devices sheet's columns by kind, in order: identity, every device check (empty
+    when not evaluated), facts, then the exports' original columns."""
+
+    identity: list[str]
+    checks: list[str]
+    facts: list[str]
+    originals: list[str]
+
+    @property
+    def order(self) -> list[str]:
+        return [*self.identity, *self.checks, *self.facts, *self.originals]
+
+    @property
+    def on_sheet(self) -> list[str]:
+        """The columns the Devices sheet holds: the first EXCEL_COLUMNS."""
+        return self.order[:EXCEL_COLUMNS]
+
+    @property
+    def beyond_excel(self) -> list[str]:
+        """The original columns past Excel's 16,384 (left off the sheet, kept in a CSV)."""
+        return self.order[EXCEL_COLUMNS:]
+
+
+def sheet_layout(table: pd.DataFrame, check_ids: list[str]) -> SheetLayout:
+    identity = [c for c in SHEET_IDENTITY if c in table]
+    facts = [c for c in FACT_COLUMNS.values() if c in table and c not in check_ids]
+    taken = {*identity, *check_ids, *facts, *DEVICE_COLUMNS, *IDENTITY_COLUMNS, *NOT_ON_SHEET}
+    originals = [str(c) for c in table.columns if c not in taken]
+    return SheetLayout(identity, list(check_ids), facts, originals)
+
+
+def note_columns_beyond_excel(table: pd.DataFrame, issues: DataIssues) -> None:
+    """A data issue when the exports have more columns than the Devices sheet can hold."""
+    check_ids = [spec.id for spec in device_checks()]
+    cut = sheet_layout(table, check_ids).beyond_excel
+    if not cut:
+        return
+    issues.add_one(
+        "",
+        "Devices",
+        f"{len(cut):,} original export columns, from {cut[0]!r} to {cut[-1]!r}, do not fit "
+        f"on the Devices sheet (Excel holds {EXCEL_COLUMNS:,} columns): they are left off "
+        "the sheet and kept, with every other original column, in "
+        "devices-original-columns.csv beside the workbook.",
+        IssueCode.BEYOND_EXCEL,
+        column=cut[0],
+    )
 
 
 # What findings.csv and the Findings sheet show; the findings frame also has each check's link.
@@ -315,8 +455,9 @@ def join_texts(
     texts: dict[str, pd.Series | str],
     wanted: tuple[Status, ...],
     also: Sequence[tuple[pd.Series, str]] = (),
+    separator: str = " | ",
 ) -> pd.Series:
-    """Per device, the texts of checks whose status is in `wanted`, joined with ` | `,
+    """Per device, the texts of checks whose status is in `wanted`, joined by `separator`,
     then each text of `also` on the devices its mask is True for.
 
     A text is a per-device Series (it may cover only the devices that need it) or one
@@ -335,7 +476,7 @@ def join_texts(
     for mask, text in also:
         hit = pa.array(mask.to_numpy(dtype=bool))
         pieces.append(pc.if_else(hit, pa.scalar(text, pa.large_string()), nothing))
-    return _join_where(pieces, " | ", len(statuses)).set_axis(statuses.index)
+    return _join_where(pieces, separator, len(statuses)).set_axis(statuses.index)
 
 
 # --- What the run did not check, in words ---------------------------------------------------
@@ -394,22 +535,24 @@ def summarise(
     (the fleet's `primary_upn`), `check_counts` the per-check status counts.
     """
     readiness = devices["readiness"].value_counts()
-    waves = devices["wave"].value_counts()
-    waves = waves[waves.gt(0)]  # a categorical counts its unused categories too
     by_code = issues["code"].astype("string").value_counts()
     in_scope = devices["readiness"].ne(Verdict.OUT_OF_SCOPE.value)
+    licences = (
+        None
+        if users is None
+        else licence_coverage(primary_users[in_scope.to_numpy(dtype=bool)], users)
+    )
+    totals = devices["wave"].value_counts()
     return Summary(
         verdicts={v.value: int(readiness.get(v.value, 0)) for v in Verdict},
-        waves={
-            str(name): int(count)
-            for name, count in sorted(waves.items(), key=lambda item: wave_order(str(item[0])))
-        },
+        waves=wave_counts(devices),
         top_blockers=top_blockers(check_counts),
-        licences=None
-        if users is None
-        else licence_coverage(primary_users[in_scope.to_numpy(dtype=bool)], users),
+        licences=licences,
         data_issues={c.value: int(by_code[c.value]) for c in IssueCode if c.value in by_code},
         partial_audit=partial_audit(check_counts),
+        wave_totals={w.label: int(totals[w.value]) for w in Wave if totals.get(w.value, 0)},
+        platforms=platforms(devices),
+        budget=budget(devices, licences),
     )
 
 
@@ -437,12 +580,6 @@ def partial_audit(check_counts: pd.DataFrame) -> tuple[str, ...]:
                 f"({', '.join(ids)}): {reason}."
             )
     return tuple(sentences)
-
-
-def wave_order(name: str) -> tuple[int, str]:
-    """Plan order of a wave name, suffixes such as ` · site` or ` · part 1/2` allowed."""
-    base = next((i for i, w in enumerate(WAVES) if name.startswith(w)), len(WAVES))
-    return base, name
 
 
 # Platform is not a blocker: an out-of-scope device is managed by Intune alone.

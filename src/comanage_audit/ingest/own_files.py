@@ -13,10 +13,16 @@ from pathlib import Path
 from comanage_audit.ingest.exports.spec import header_key
 from comanage_audit.model import RawTable
 
-# How this tool's outputs begin (result.DEVICE_COLUMNS / FINDING_COLUMNS; the workbook's
-# Devices and Findings sheets share them). A test keeps these in step with result.py.
+# How this tool's outputs begin (result.DEVICE_COLUMNS / FINDING_COLUMNS). A test keeps
+# these in step with result.py.
 DEVICES_HEADERS = ("device_id", "device_name", "readiness", "wave")
 FINDINGS_HEADERS = ("device_id", "device_name", "check_id", "status")
+# The workbook: its Devices sheet, and its Upgrade plan, whose headers are a contract (the
+# next audit reads them back with --previous).
+WORKBOOK_HEADERS = (
+    ("device name", "verdict", "wave", "failed checks", "device id"),
+    ("device id", "device name", "owner", "target date", "status", "notes"),
+)
 # Sections only a comanage-audit policy has (policy.SCHEMA and its tables).
 POLICY_SECTIONS = frozenset(
     {"tenant", "configmgr", "intune", "thresholds", "dates", "domains", "admins", "suppress"}
@@ -66,6 +72,8 @@ def earlier_output(tables: list[RawTable]) -> str | None:
     workbook: its Devices or Findings table is the giveaway."""
     for table in tables:
         keys = {header_key(str(h)) for h in table.frame.columns}
+        if any(set(headers) <= keys for headers in WORKBOOK_HEADERS):
+            return EARLIER_OUTPUT.format(what="workbook")
         if set(DEVICES_HEADERS) <= keys:
             return EARLIER_OUTPUT.format(what="workbook" if table.sheet else "devices.csv")
         if set(FINDINGS_HEADERS) <= keys:

@@ -17,7 +17,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from comanage_audit.report.columns import MAX_CELL_CHARS, TRUNCATION_MARKER, Column, Kind
+from comanage_audit.report.columns import (
+    MAX_CELL_CHARS,
+    TRUNCATION_MARKER,
+    Column,
+    Kind,
+    row_heights,
+)
+from comanage_audit.report.words import NO, YES
 
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 FIRST_EXCEL_DATE = pd.Timestamp("1900-03-01")  # earlier serials hit Excel's 1900 leap-year bug
@@ -25,12 +32,23 @@ FIRST_EXCEL_DATE = pd.Timestamp("1900-03-01")  # earlier serials hit Excel's 190
 
 @dataclass
 class Table:
-    """A frame and its column model, written as a filterable table (maybe over several sheets)."""
+    """A frame and its column model, written as a filterable table (maybe over several sheets).
+
+    With a `name`, each part is an Excel table (banded, filterable, named `name`, then
+    `name_2`...); `print_columns` limits the print area to the first columns.
+    """
 
     frame: pd.DataFrame
     columns: list[Column]
     freeze_cols: int = 0
     empty_note: str = "Nothing to list."
+    name: str | None = None
+    print_columns: int | None = None
+    heights: pd.Series | None = None  # points per row (NA: default); set for wrapped text
+
+    def __post_init__(self) -> None:
+        if self.heights is None:
+            self.heights = row_heights(self.frame, self.columns)
 
 
 @dataclass
@@ -157,8 +175,10 @@ def cell_values(values: pd.Series, kind: Kind) -> CellValues:
         text[unreadable] = values[unreadable].astype("string")
         fallback, cut = fit_text(text_array(text))
         return CellValues(arrow_array(serial), "write_number", fallback, cut)
-    if kind is Kind.BOOL:
-        return CellValues(arrow_array(values.astype("boolean")), "write_boolean")
+    if kind is Kind.BOOL:  # Yes / No, as people write it (not TRUE / FALSE)
+        flags = arrow_array(values.astype("boolean"))
+        words = pc.if_else(flags, pa.scalar(YES, TEXT), pa.scalar(NO, TEXT))
+        return CellValues(words, "write_string")
     if kind in (Kind.INTEGER, Kind.NUMBER, Kind.PERCENT):
         numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
         finite = numbers.where(np.isfinite(numbers.fillna(0).to_numpy(dtype=float)))
@@ -167,12 +187,12 @@ def cell_values(values: pd.Series, kind: Kind) -> CellValues:
         return CellValues(arrow_array(finite), "write_number")
     text, cut = fit_text(text_array(values))
     text = blank_to_null(text)
-    if kind is Kind.LINK:
-        https = pc.starts_with(text, "https://")
+    if kind in (Kind.LINK, Kind.DOC_LINK):
+        # Only a plain https address is a link (a formula's text cannot end early with `"`).
+        https = pc.match_substring_regex(text, r'^https://[^\s"<>]+$')
         none = pa.scalar(None, text.type)
-        return CellValues(
-            pc.if_else(https, text, none), "write_url", pc.if_else(https, none, text), cut
-        )
+        method = "write_url" if kind is Kind.LINK else "write_formula"
+        return CellValues(pc.if_else(https, text, none), method, pc.if_else(https, none, text), cut)
     return CellValues(text, "write_string", truncated=cut)
 
 

@@ -7,6 +7,7 @@ of `Column` and decide for themselves how to put the cells down.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from comanage_audit.model import Scope
+from comanage_audit.result import sheet_layout
 
 # Excel's hard limit on a cell's text, in UTF-16 code units; longer text is cut with a marker.
 MAX_CELL_CHARS = 32_767
@@ -36,7 +38,8 @@ class Kind(StrEnum):
     BOOL = "bool"
     STATUS = "status"
     VERDICT = "verdict"
-    LINK = "link"
+    LINK = "link"  # a hyperlink (small reference sheets: Excel holds 65,530 per sheet)
+    DOC_LINK = "doc-link"  # a catalogue link as a HYPERLINK formula: any number of rows
 
 
 NUMBER_FORMATS: dict[Kind, str | None] = {
@@ -50,11 +53,12 @@ NUMBER_FORMATS: dict[Kind, str | None] = {
     Kind.STATUS: None,
     Kind.VERDICT: None,
     Kind.LINK: None,
+    Kind.DOC_LINK: None,
 }
 FIXED_WIDTHS: dict[Kind, float] = {
     Kind.DATE: 12.0,
     Kind.DATETIME: 17.0,
-    Kind.BOOL: 8.0,
+    Kind.BOOL: 9.0,
     Kind.STATUS: 11.0,
     Kind.VERDICT: 18.0,
     Kind.PERCENT: 9.0,
@@ -87,6 +91,7 @@ class Column:
     width: float = 12.0
     group: Group = Group.PLAIN
     num_format: str | None = None
+    wrap: bool = False  # long text shown on several lines (the row grows to fit)
 
     @property
     def number_format(self) -> str | None:
@@ -118,12 +123,16 @@ def measure_width(values: pd.Series, header: str, kind: Kind) -> float:
     if kind in FIXED_WIDTHS:
         return max(FIXED_WIDTHS[kind], min(header_width, 24.0))
     sample = values.iloc[:WIDTH_SAMPLE]
+    if not sample.notna().any():  # an empty column (exports have many): the header decides
+        return float(max(header_width, MIN_WIDTH))
     if kind in (Kind.INTEGER, Kind.NUMBER):
         numbers = pd.to_numeric(sample, errors="coerce").dropna()
         longest = len(f"{numbers.abs().max():,.0f}") + 3 if len(numbers) else 4
     else:
         lengths = sample.astype("string").str.len().dropna()
-        longest = float(np.percentile(lengths, 95)) if len(lengths) else 0.0
+        if not len(lengths) or not lengths.max():  # only empty text: the header decides
+            return float(max(header_width, MIN_WIDTH))
+        longest = float(np.percentile(lengths, 95))
     return float(min(max(header_width, longest + 2.0, MIN_WIDTH), MAX_WIDTH))
 
 
@@ -135,8 +144,10 @@ def describe(
     widths: Mapping[str, float] | None = None,
     formats: Mapping[str, str] | None = None,
     default_group: Group = Group.PLAIN,
+    wrap: Iterable[str] = (),
 ) -> list[Column]:
     """One Column per frame column, kinds inferred unless given."""
+    wrapped = set(wrap)
     kinds, groups = kinds or {}, groups or {}
     widths, formats = widths or {}, formats or {}
     columns = []
@@ -151,6 +162,7 @@ def describe(
                 width=width,
                 group=groups.get(name, default_group),
                 num_format=formats.get(name),
+                wrap=name in wrapped,
             )
         )
     return columns
@@ -162,45 +174,68 @@ def source_group(name: str) -> Group | None:
     return SOURCE_GROUPS.get(prefix) if sep else None
 
 
-def device_layout(
-    devices: pd.DataFrame,
-    device_check_ids: Sequence[str],
-    identity: Iterable[str],
-    facts: Iterable[str],
-) -> tuple[list[str], dict[str, Group]]:
-    """The Devices column order: identity, every device check, facts, then originals by source.
-
-    A check that was not evaluated still gets its column (empty), so the layout is the same
-    on every run.
-    """
-    identity = [c for c in identity if c in devices]
-    checks = list(device_check_ids)
-    facts = [c for c in facts if c in devices and c not in checks]
-    taken = {*identity, *checks, *facts}
-    rest = [c for c in devices.columns if c not in taken]
-    groups: dict[str, Group] = dict.fromkeys(identity, Group.IDENTITY)
-    groups.update(dict.fromkeys(checks, Group.CHECK))
-    groups.update(dict.fromkeys(facts, Group.FACT))
-    for name in rest:
-        groups[name] = source_group(str(name)) or Group.FACT
-    return [*identity, *checks, *facts, *rest], groups
-
-
 def device_columns(
-    devices: pd.DataFrame,
-    checks: Iterable,
-    identity: Iterable[str],
-    facts: Iterable[str],
+    devices: pd.DataFrame, checks: Iterable, headers: Mapping[str, str]
 ) -> tuple[pd.DataFrame, list[Column]]:
-    """The Devices frame in output order (missing checks as empty columns) and its columns."""
+    """The Devices frame in sheet order (result.sheet_layout: missing checks as empty
+    columns, at most Excel's 16,384 columns), headers renamed, and its columns."""
     check_ids = [c.id for c in checks if c.scope is Scope.DEVICE]
-    order, groups = device_layout(devices, check_ids, identity, facts)
-    frame = devices.reindex(columns=order)
+    layout = sheet_layout(devices, check_ids)
+    groups: dict[str, Group] = dict.fromkeys(layout.identity, Group.IDENTITY)
+    groups.update(dict.fromkeys(layout.checks, Group.CHECK))
+    groups.update(dict.fromkeys(layout.facts, Group.FACT))
+    for name in layout.originals:
+        groups[name] = source_group(name) or Group.FACT
+    frame = devices.reindex(columns=layout.on_sheet).rename(columns=headers)
     kinds = {c: Kind.STATUS for c in check_ids}
     kinds["readiness"] = Kind.VERDICT
-    widths = {
-        "device_id": 38.0,
-        "reasons": 60.0,
-        "fixes": 60.0,
-    }
-    return frame, describe(frame, kinds=kinds, groups=groups, widths=widths)
+    widths = {"device_id": 38.0, "reasons": 60.0, "fixes": 60.0, "wave": 32.0}
+
+    def renamed(mapping: Mapping[str, object]) -> dict:
+        return {headers.get(k, k): v for k, v in mapping.items()}
+
+    return frame, describe(
+        frame,
+        kinds=renamed(kinds),
+        groups=renamed(groups),
+        widths=renamed(widths),
+        formats={"OS build": "0"},
+    )
+
+
+LINE_POINTS = 15.0  # one line of 11-point Calibri
+MAX_ROW_POINTS = 409.0  # Excel's tallest row
+CHARS_PER_WIDTH = 1.2  # text characters per unit of column width (a unit is one digit)
+
+
+def line_count(text: str, width: float) -> int:
+    """The lines a wrapped cell of `width` needs for `text` (each line break starts one)."""
+    per_line = max(int(width * CHARS_PER_WIDTH), 1)
+    return sum(len(textwrap.wrap(part, per_line)) or 1 for part in text.split("\n"))
+
+
+def points(lines: int) -> float:
+    """A row height that shows `lines` lines of the cell font."""
+    return min(lines * LINE_POINTS + 3.0, MAX_ROW_POINTS)
+
+
+def row_heights(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.Series | None:
+    """Row heights (points) that show every wrapped column's text, NA where one line does.
+
+    Written into the rows (as xlsxwriter's set_row does): Excel fits wrapped rows when it
+    opens a workbook, LibreOffice and printing do not. Lines are estimated from line breaks
+    and length (CHARS_PER_WIDTH; `line_count` counts one text exactly).
+    """
+    wrapped = [c for c in columns if c.wrap and c.name in frame]
+    if not wrapped or not len(frame):
+        return None
+    lines = pd.Series(1, index=frame.index, dtype="int64")
+    for column in wrapped:
+        text = frame[column.name].astype("string").fillna("")
+        per_line = max(column.width * CHARS_PER_WIDTH, 1.0)
+        breaks = text.str.count("\n").astype("int64")
+        length = text.str.len().astype("int64")
+        needed = breaks + np.ceil(length / per_line).astype("int64")
+        lines = np.maximum(lines, needed)
+    heights = (lines * LINE_POINTS + 3.0).clip(upper=MAX_ROW_POINTS).astype("Float64")
+    return heights.where(lines.gt(1))

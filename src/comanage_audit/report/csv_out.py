@@ -1,4 +1,5 @@
-"""devices.csv and findings.csv, exactly as DESIGN.md's Outputs section lists their columns."""
+"""devices.csv and findings.csv, exactly as DESIGN.md's Outputs section lists their columns,
+and devices-original-columns.csv when the exports have more columns than Excel holds."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from comanage_audit.model import AuditResult, Scope
+from comanage_audit.readout import wave_labels
 from comanage_audit.report.atomic import Stage, atomic_path
-from comanage_audit.report.output_files import DEVICES_CSV, FINDINGS_CSV
+from comanage_audit.report.output_files import DEVICES_CSV, FINDINGS_CSV, ORIGINAL_COLUMNS_CSV
 from comanage_audit.report.safety import defuse_csv
-from comanage_audit.result import DEVICE_COLUMNS, FINDING_COLUMNS
+from comanage_audit.result import DEVICE_COLUMNS, FINDING_COLUMNS, sheet_layout
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:
@@ -27,10 +29,17 @@ def write_csv(result: AuditResult, out_dir: Path, stage: Stage = atomic_path) ->
     # Every device check gets a column, so the schema is stable; empty = not evaluated this run.
     check_ids = [c.id for c in result.checks if c.scope is Scope.DEVICE]
     devices = result.devices.reindex(columns=[*DEVICE_COLUMNS, *check_ids])
+    devices["wave"] = wave_labels(result.devices)  # the label people read, from the fields
     devices = devices.astype("string").fillna("")
     findings = result.findings.loc[:, list(FINDING_COLUMNS)]
+    outputs = [(DEVICES_CSV, devices), (FINDINGS_CSV, findings)]
+    layout = sheet_layout(result.devices, check_ids)
+    if layout.beyond_excel:
+        # The Devices sheet cannot hold them all: every original column, by device.
+        originals = result.devices.loc[:, ["device_id", "device_name", *layout.originals]]
+        outputs.append((ORIGINAL_COLUMNS_CSV, originals.astype("string").fillna("")))
     written = []
-    for name, frame in ((DEVICES_CSV, devices), (FINDINGS_CSV, findings)):
+    for name, frame in outputs:
         target = out_dir / name
         with stage(target) as temporary:
             write_frame(defuse_csv(frame), temporary)

@@ -55,10 +55,12 @@ from comanage_audit.report.cells import (
     CellValues,
     Table,
     Tally,
+    arrow_array,
     cell_values,
     count_truncated,
 )
 from comanage_audit.report.columns import Column, Kind
+from comanage_audit.report.table_parts import ExcelTable, claim_table, plan_edits
 from comanage_audit.report.xlsx_styles import Styles
 
 WRITERS = ("fast", "xlsxwriter")
@@ -176,6 +178,7 @@ class _CellParts:
     text: pa.Scalar  # " s="3" t="inlineStr"><is><t
     number: pa.Scalar  # " s="3"><v>
     boolean: pa.Scalar  # " s="3" t="b"><v>
+    formula: pa.Scalar  # " s="3" t="str"><f>
 
     @classmethod
     def of(cls, col: int, xf: int | None) -> _CellParts:
@@ -185,6 +188,7 @@ class _CellParts:
             _scalar(f'"{style} t="inlineStr"><is><t'),
             _scalar(f'"{style}><v>'),
             _scalar(f'"{style} t="b"><v>'),
+            _scalar(f'"{style} t="str"><f>'),
         )
 
 
@@ -193,6 +197,9 @@ VALUE_END = _scalar("</v></c>")
 KEEP_SPACES = _scalar(' xml:space="preserve">')
 CLOSE = _scalar(">")
 ONE, ZERO = _scalar("1"), _scalar("0")
+LINK_TEXT = "Microsoft Learn"  # what a catalogue link shows (report/xlsx_table.py too)
+LINK_OPEN = _scalar('HYPERLINK("')
+LINK_CLOSE = _scalar(f'","{LINK_TEXT}")</f><v>{LINK_TEXT}')
 
 
 Lead = tuple[pa.Array | pa.Scalar, ...]  # before a cell's type: `<c r="B` and the row numbers
@@ -215,6 +222,15 @@ def bool_cells(flags: pa.Array, lead: Lead, parts: _CellParts) -> pa.Array:
     return _join(*lead, parts.boolean, pc.if_else(flags, ONE, ZERO), VALUE_END)
 
 
+def link_cells(urls: pa.Array, lead: Lead, parts: _CellParts) -> pa.Array:
+    """`HYPERLINK("url","Microsoft Learn")` formulas, as xlsxwriter's write_formula writes
+    them (cells.cell_values lets only plain https addresses through: no `"` inside)."""
+    escaped = urls.cast(TEXT)
+    for char, entity in XML_ESCAPES:
+        escaped = pc.replace_substring(escaped, char, entity)
+    return _join(*lead, parts.formula, LINK_OPEN, escaped, LINK_CLOSE, VALUE_END)
+
+
 def _cells(cells: CellValues, kind: Kind, lead: Lead, parts: _CellParts) -> pa.Array:
     if cells.method == "write_string":
         out = text_cells(cells.values, lead, parts)
@@ -222,6 +238,8 @@ def _cells(cells: CellValues, kind: Kind, lead: Lead, parts: _CellParts) -> pa.A
         out = number_cells(cells.values, lead, parts)
     elif cells.method == "write_boolean":
         out = bool_cells(cells.values, lead, parts)
+    elif cells.method == "write_formula":
+        out = link_cells(cells.values, lead, parts)
     else:
         raise ValueError(f"the fast writer cannot write {kind.value} cells")
     if cells.fallback is not None and cells.fallback.null_count < len(cells.fallback):
@@ -258,8 +276,10 @@ def batch_xml(
     columns: Sequence[Column],
     parts: Sequence[_CellParts],
     first_row: int,
+    heights: pd.Series | None = None,
 ) -> memoryview:
-    """The `<row>` elements of every row of `frame`, the first at 0-based sheet row `first_row`."""
+    """The `<row>` elements of every row of `frame`, the first at 0-based sheet row
+    `first_row`; `heights` (points, NA for the default) as xlsxwriter's set_row writes them."""
     numbers = pa.array(np.arange(first_row + 1, first_row + 1 + len(frame), dtype=np.int64))
     rows = numbers.cast(TEXT)
     cells = [
@@ -268,7 +288,15 @@ def batch_xml(
     ]
     # The leading piece is never null: under null_handling="skip", pyarrow drops rows whose
     # pieces are all null (see engine._join_where).
-    lead = _join(_scalar('<row r="'), rows, _scalar('">'))
+    close: pa.Array | pa.Scalar = _scalar('">')
+    if heights is not None and heights.notna().any():
+        tall = _join(
+            _scalar('" ht="'),
+            arrow_array(heights.astype("Float64")).cast(TEXT),
+            _scalar('" customHeight="1">'),
+        )
+        close = pc.coalesce(tall, close)
+    lead = _join(_scalar('<row r="'), rows, close)
     xml = pc.binary_join_element_wise(
         lead, *cells, _scalar("</row>"), _scalar(""), null_handling="skip"
     )
@@ -300,6 +328,7 @@ def batch_jobs(
     xf: Sequence[int | None],
     first_row: int,
     batch_rows: int | None = None,
+    heights: pd.Series | None = None,
 ) -> Iterator[Job]:
     """One job per batch of rows, to run in order or side by side."""
     if any(c.kind is Kind.LINK for c in columns):
@@ -308,13 +337,18 @@ def batch_jobs(
     step = batch_rows or max(1_024, min(MAX_BATCH_ROWS, BATCH_CELLS // max(len(columns), 1)))
     for start in range(0, len(frame), step):
         batch = frame.iloc[start : start + step]
-        yield functools.partial(_build, batch, columns, parts, first_row + start)
+        tall = None if heights is None else heights.iloc[start : start + step]
+        yield functools.partial(_build, batch, columns, parts, first_row + start, tall)
 
 
 def _build(
-    batch: pd.DataFrame, columns: Sequence[Column], parts: Sequence[_CellParts], first_row: int
+    batch: pd.DataFrame,
+    columns: Sequence[Column],
+    parts: Sequence[_CellParts],
+    first_row: int,
+    heights: pd.Series | None,
 ) -> tuple[int, memoryview]:
-    return len(batch), batch_xml(batch, columns, parts, first_row)
+    return len(batch), batch_xml(batch, columns, parts, first_row, heights)
 
 
 # --- workbook side -------------------------------------------------------------------------
@@ -341,15 +375,32 @@ class Deferred:
         if any(f is not None and i is None for f, i in zip(self.formats, xf, strict=True)):
             raise RuntimeError(f"a cell format of sheet {self.sheet!r} is not in the workbook")
         frame = self.table.frame.iloc[self.start : self.stop]
-        return batch_jobs(frame, self.table.columns, xf, self.first_row)
+        heights = self.table.heights
+        if heights is not None:
+            heights = heights.iloc[self.start : self.stop]
+        return batch_jobs(frame, self.table.columns, xf, self.first_row, heights=heights)
 
 
 @dataclass
 class FastSheets:
-    """Collects the table parts the fast writer takes over, then splices them in."""
+    """Collects the table parts the fast writer takes over and the Excel tables to add,
+    then splices both into xlsxwriter's finished workbook (`min_rows=None`: FAST_MIN_ROWS;
+    the `--writer xlsxwriter` workbook passes a bound no part reaches, for tables only)."""
 
-    min_rows: int | None = None  # default FAST_MIN_ROWS
+    min_rows: int | None = None
     parts: list[Deferred] = field(default_factory=list)
+    tables: list[ExcelTable] = field(default_factory=list)
+    _table_names: set[str] = field(default_factory=set)
+
+    def add_table(
+        self, ws: Worksheet, base_name: str, first_row: int, last_row: int, headers: list[str]
+    ) -> bool:
+        """Make rows first_row (the header) to last_row of `ws` an Excel table; False when
+        Excel would refuse one, so the caller sets a plain filter (report/table_parts.py)."""
+        table = claim_table(ws.name, base_name, first_row, last_row, headers, self._table_names)
+        if table is not None:
+            self.tables.append(table)
+        return table is not None
 
     def takes(self, table: Table, start: int, stop: int) -> bool:
         min_rows = FAST_MIN_ROWS if self.min_rows is None else self.min_rows
@@ -377,10 +428,10 @@ class FastSheets:
 
     def splice(self, draft: Path, target: Path) -> None:
         """Write `target`: the workbook at `draft` with the deferred rows in their sheets."""
-        if not self.parts:
+        if not self.parts and not self.tables:
             shutil.copyfile(draft, target)
             return
-        splice(draft, target, self.parts)
+        splice(draft, target, self.parts, self.tables)
 
 
 def sheet_paths(package: zipfile.ZipFile) -> dict[str, str]:
@@ -439,19 +490,28 @@ def _deflate_info(source: zipfile.ZipInfo, level: int) -> zipfile.ZipInfo:
     return info
 
 
-def splice(draft: Path, target: Path, parts: Sequence[Deferred]) -> None:
-    """Copy the package at `draft` to `target`, streaming the deferred rows into their sheets."""
+def splice(
+    draft: Path, target: Path, parts: Sequence[Deferred], tables: Sequence[ExcelTable] = ()
+) -> None:
+    """Copy the package at `draft` to `target`, streaming the deferred rows into their
+    sheets and adding the Excel tables (report/table_parts.py)."""
     try:
-        _splice(draft, target, parts, zip64=False)
+        _splice(draft, target, parts, tables, zip64=False)
     except _SheetTooLarge:
-        _splice(draft, target, parts, zip64=True)
+        _splice(draft, target, parts, tables, zip64=True)
 
 
 class _SheetTooLarge(Exception):
     """A sheet passed 4 GiB uncompressed although its first batch said it would not."""
 
 
-def _splice(draft: Path, target: Path, parts: Sequence[Deferred], zip64: bool) -> None:
+def _splice(
+    draft: Path,
+    target: Path,
+    parts: Sequence[Deferred],
+    tables: Sequence[ExcelTable],
+    zip64: bool,
+) -> None:
     with zipfile.ZipFile(draft) as source:
         paths = sheet_paths(source)
         by_member: dict[str, Deferred] = {}
@@ -460,15 +520,23 @@ def _splice(draft: Path, target: Path, parts: Sequence[Deferred], zip64: bool) -
             if member is None:
                 raise RuntimeError(f"sheet {part.sheet!r} is not in the workbook")
             by_member[member] = part
+        edits = plan_edits(tables, paths)
+        names = set(source.namelist())
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
             for info in source.infolist():
+                data = edits.apply(info.filename, source.read(info))
                 part = by_member.get(info.filename)
                 if part is None:
-                    out.writestr(_deflate_info(info, OTHER_LEVEL), source.read(info))
+                    out.writestr(_deflate_info(info, OTHER_LEVEL), data)
                     continue
-                head, tail = _frame_sheet(source.read(info), part)
+                head, tail = _frame_sheet(data, part)
                 stream = _deflate_info(info, DEFLATE_LEVEL)
                 _write_member(out, stream, head, part, tail, zip64)
+            added = {**edits.added}
+            added.update({m: edits.relationships(m, None) for m in edits.rels if m not in names})
+            for name, data in added.items():
+                info = zipfile.ZipInfo(name, date_time=source.infolist()[0].date_time)
+                out.writestr(_deflate_info(info, OTHER_LEVEL), data)
 
 
 ZIP64_MARGIN = 1.5  # the sheet size extrapolated from the first batch, times this

@@ -41,6 +41,9 @@ def summary(result: AuditResult) -> dict[str, object]:
         "data_issues": len(result.data_issues),
         "data_issues_by_code": counts.data_issues,
         "partial_audit": list(counts.partial_audit),
+        "wave_totals": counts.wave_totals,
+        "platforms": None if counts.platforms is None else dataclasses.asdict(counts.platforms),
+        "budget": None if counts.budget is None else dataclasses.asdict(counts.budget),
     }
 
 

@@ -14,6 +14,9 @@ WORKBOOK = "comanage-audit.xlsx"
 DEVICES_CSV = "devices.csv"
 FINDINGS_CSV = "findings.csv"
 SUMMARY_JSON = "summary.json"
+# Written only when needed: the original columns past Excel's limit, one CSV per wave.
+ORIGINAL_COLUMNS_CSV = "devices-original-columns.csv"
+WAVE_FILE_PREFIX = "wave-"
 BY_FORMAT = {
     OutputFormat.XLSX: (WORKBOOK,),
     OutputFormat.CSV: (DEVICES_CSV, FINDINGS_CSV),
@@ -33,7 +36,9 @@ def is_earlier_output(path: Path, out_dir: Path) -> bool:
     Known by name and, for the CSVs, by how they begin, so an export that happens to be
     called devices.csv is still read (and then protected by `refuse_overwriting`).
     """
-    if path.parent.resolve() != out_dir.resolve() or path.name not in _ALL_NAMES:
+    if path.parent.resolve() != out_dir.resolve():
+        return False
+    if path.name not in _ALL_NAMES and not _is_optional(path.name):
         return False
     if path.suffix.lower() != ".csv":
         return True
@@ -57,3 +62,27 @@ def refuse_overwriting(
 
 
 _ALL_NAMES = frozenset(name for names in BY_FORMAT.values() for name in names)
+
+
+def _is_optional(name: str) -> bool:
+    """An output some runs write: the original-columns CSV, a wave file."""
+    lowered = name.casefold()
+    return lowered == ORIGINAL_COLUMNS_CSV or (
+        lowered.startswith(WAVE_FILE_PREFIX) and lowered.endswith(".csv")
+    )
+
+
+def remove_stale_outputs(out_dir: Path, written: Iterable[Path]) -> list[Path]:
+    """After a run's outputs are in place, remove the optional outputs an earlier run wrote
+    and this one did not (a wave that no longer exists), so the folder holds one run's set.
+    Only files this tool wrote (known by name and how they begin) are removed."""
+    if not any(p.suffix.lower() == ".csv" for p in written):
+        return []
+    kept = {p.name.casefold() for p in written}
+    removed = []
+    for path in out_dir.iterdir():
+        stale = _is_optional(path.name) and path.name.casefold() not in kept
+        if stale and path.is_file() and is_earlier_output(path, out_dir):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

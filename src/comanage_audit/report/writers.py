@@ -17,6 +17,8 @@ from comanage_audit.options import AuditOptions, OutputFormat
 from comanage_audit.report.atomic import Stage, Staging, prepare_folder
 from comanage_audit.report.csv_out import write_csv
 from comanage_audit.report.json_out import write_json
+from comanage_audit.report.output_files import remove_stale_outputs
+from comanage_audit.report.wave_files import write_wave_files
 from comanage_audit.timing import Phases
 
 Writer = Callable[[], list[Path]]
@@ -44,7 +46,9 @@ def write_all(
                 progress("writing " + ", ".join(sorted(f.value for f in options.formats)))
             for future in pending:
                 future.result()  # re-raises a side writer's error
-        return staging.commit()
+        written = staging.commit()
+    remove_stale_outputs(options.out_dir, written)
+    return written
 
 
 def _side_writers(
@@ -66,4 +70,11 @@ def _side_writers(
                 return write_json(result, options.out_dir, stage)
 
         writers.append(json)
+    if options.wave_files:
+
+        def waves() -> list[Path]:
+            with phases("write wave files"):
+                return write_wave_files(result, options.out_dir, stage)
+
+        writers.append(waves)
     return writers

@@ -1,7 +1,8 @@
 """comanage-audit.xlsx: the annotated workbook (DESIGN.md "Outputs"), assembled.
 
 Sheets, in order: Summary, Devices (then `Devices (2)`... past Excel's row limit), Findings
-(likewise), Upgrade plan, Pivots, Licences, Tenant, Checks, Data issues, Inputs. Each sheet's
+(likewise), Waves, Upgrade plan (likewise), Pivots, Licences, Tenant, Checks, Data issues,
+Inputs, Owners (the names Owner's drop-down offers). Each sheet's
 content lives in report/sheets/; this module creates the tabs in order, splits the big tables
 over sheets and hands each its part.
 
@@ -18,6 +19,7 @@ which builds them with Arrow and splices them into xlsxwriter's finished workboo
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from datetime import datetime, time
 from pathlib import Path
@@ -64,9 +66,11 @@ def build_workbook(
     # that goes away whatever happens, and a failed workbook is never assembled. With the
     # fast writer xlsxwriter's workbook is a draft there, and the big sheets' rows are
     # spliced in on the way to `path` (report/fast_sheet.py).
-    fast = FastSheets() if writer == "fast" else None
+    # Either way the package is finished by FastSheets, which adds the Excel tables; the
+    # xlsxwriter writer leaves it no rows to write.
+    fast = FastSheets() if writer == "fast" else FastSheets(min_rows=sys.maxsize)
     with tempfile.TemporaryDirectory(prefix="comanage-audit-", ignore_cleanup_errors=True) as tmp:
-        draft = Path(tmp) / "draft.xlsx" if fast is not None else path
+        draft = Path(tmp) / "draft.xlsx"
         # use_zip64: ZIP64 records only for a member past 4 GiB (a million-device sheet).
         settings = {"constant_memory": True, "tmpdir": tmp, "use_zip64": True}
         book = Workbook(str(draft), {**settings, **XLSX_OPTIONS})
@@ -76,8 +80,7 @@ def build_workbook(
             _abandon(book)
             raise
         book.close()
-        if fast is not None:
-            fast.splice(draft, path)
+        fast.splice(draft, path)
 
 
 def _abandon(book: Workbook) -> None:
@@ -88,9 +91,7 @@ def _abandon(book: Workbook) -> None:
             handle.close()
 
 
-def _fill(
-    book: Workbook, result: AuditResult, options: AuditOptions, fast: FastSheets | None = None
-) -> None:
+def _fill(book: Workbook, result: AuditResult, options: AuditOptions, fast: FastSheets) -> None:
     styles = Styles(book)
     tally = Tally()
     title = result.title or options.title
@@ -100,13 +101,11 @@ def _fill(
     device_list = devices.devices_table(result)
     finding_list = devices.findings_table(result)
     issue_list = reference.issues_table(result)
-    overview = plan.plan_overview(result)
     plan_list = plan.plan_table(result)
     device_parts = part_bounds(len(device_list.frame), limit - 1, limit - 1)
     finding_parts = part_bounds(len(finding_list.frame), limit - 1, limit - 1)
     issue_parts = part_bounds(len(issue_list.frame), limit - 1, limit - 1)
-    first_plan = limit - plan.plan_preamble_rows(overview) - 1
-    plan_parts = part_bounds(len(plan_list.frame), max(first_plan, 1), limit - 1)
+    plan_parts = part_bounds(len(plan_list.frame), limit - 1, limit - 1)
 
     # Every sheet is created first so the tabs are in order; content is written afterwards.
     taken: set[str] = set()
@@ -120,6 +119,7 @@ def _fill(
     summary_ws = add("Summary")
     device_ws = [add("Devices") for _ in device_parts]
     finding_ws = [add("Findings") for _ in finding_parts]
+    waves_ws = add("Waves")
     plan_ws = [add("Upgrade plan") for _ in plan_parts]
     pivot_ws = add("Pivots")
     licence_ws = add("Licences")
@@ -127,10 +127,12 @@ def _fill(
     checks_ws = add("Checks")
     issue_ws = [add("Data issues") for _ in issue_parts]
     inputs_ws = add("Inputs")
+    owners_ws = add("Owners")
 
     write_split(device_ws, device_list, device_parts, styles, tally, fast)
     write_split(finding_ws, finding_list, finding_parts, styles, tally, fast)
-    plan.write_plan(plan_ws, overview, plan_list, plan_parts, styles, tally, fast)
+    plan.write_waves(waves_ws, result, styles)
+    plan.write_plan(plan_ws, plan_list, plan_parts, styles, tally, fast)
     pivots.write_pivots(pivot_ws, result, options.pivots, styles, tally)
     licences.write_licences(licence_ws, result, styles, tally, fast)
     tenant = reference.tenant_table(result)
@@ -140,6 +142,7 @@ def _fill(
     write_split(issue_ws, issue_list, issue_parts, styles, tally, fast)
     inputs = reference.inputs_table(result)
     write_split([inputs_ws], inputs, [(0, len(inputs.frame))], styles, tally)
+    plan.write_owners(book, owners_ws, result, styles)
 
     sheet_names = [ws.name for ws in book.worksheets()]
     summary.write_summary(

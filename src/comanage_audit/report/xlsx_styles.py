@@ -98,6 +98,8 @@ class Styles:
     def cell(self, column: Column) -> Format | None:
         """The column format (None = default) for a column's kind."""
         number_format = column.number_format
+        if column.wrap:
+            return self.get(text_wrap=True, valign="top")
         if column.kind is Kind.TEXT and column.width >= 50:
             return self.get(text_wrap=False, valign="top")
         if number_format:
@@ -118,6 +120,26 @@ class Styles:
     @property
     def wrap(self) -> Format:
         return self.get(text_wrap=True, valign="top")
+
+    @property
+    def wrap_label(self) -> Format:
+        return self.get(bold=True, text_wrap=True, valign="top")
+
+    @property
+    def wrap_indent(self) -> Format:
+        return self.get(text_wrap=True, valign="top", indent=1, font_color=MUTED)
+
+    @property
+    def label_integer(self) -> Format:
+        return self.get(bold=True, num_format="#,##0", valign="top")
+
+    @property
+    def headline(self) -> Format:
+        return self.get(bold=True, font_size=14, text_wrap=True, valign="top")
+
+    @property
+    def warning(self) -> Format:
+        return self.get(text_wrap=True, valign="top", bg_color="#FFF2CC", font_color="#7F6000")
 
     @property
     def link(self) -> Format:

@@ -23,7 +23,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from comanage_audit.report.cells import Table, Tally, cell_values
 from comanage_audit.report.columns import Column, Kind
-from comanage_audit.report.fast_sheet import FastSheets
+from comanage_audit.report.fast_sheet import LINK_TEXT, FastSheets
+from comanage_audit.report.words import VERDICT_WORDS
 from comanage_audit.report.xlsx_styles import STATUS_COLOURS, VERDICT_COLOURS, Styles
 
 CHUNK_ROWS = 8_192  # rows converted to Python objects at a time
@@ -81,7 +82,7 @@ def prepare_column(
     cells = cell_values(values, column.kind)
     if cells.truncated:
         tally.truncated[(sheet, column.name)] += cells.truncated
-    fmt = styles.link if cells.method == "write_url" else styles.cell(column)
+    fmt = styles.link if cells.method in ("write_url", "write_formula") else styles.cell(column)
     literal = any(
         _any_rich_looking(part) for part in (cells.values, cells.fallback) if part is not None
     )
@@ -125,16 +126,32 @@ def write_body(
     for chunk in range(start, stop, CHUNK_ROWS):
         end = min(chunk + CHUNK_ROWS, stop)
         prepared = prepare_rows(table, chunk, end, styles, tally, ws.name)
-        write_rows(ws, prepared, 0, end - chunk, first_row + chunk - start)
+        heights = None
+        if table.heights is not None:
+            heights = (
+                table.heights.iloc[chunk:end]
+                .astype("object")
+                .where(table.heights.iloc[chunk:end].notna(), None)
+                .tolist()
+            )
+        write_rows(ws, prepared, 0, end - chunk, first_row + chunk - start, heights)
 
 
 def write_rows(
-    ws: Worksheet, prepared: Sequence[Prepared], start: int, stop: int, first_row: int
+    ws: Worksheet,
+    prepared: Sequence[Prepared],
+    start: int,
+    stop: int,
+    first_row: int,
+    heights: list | None = None,
 ) -> None:
-    """Items [start, stop) of the prepared columns, from sheet row `first_row` down, in order."""
+    """Items [start, stop) of the prepared columns, from sheet row `first_row` down, in order
+    (`heights`: each row's height in points, None for the default)."""
     writers: list[tuple[list, Callable, Format | None, list | None, Callable]] = []
     for p in prepared:
         write, write_fallback = getattr(ws, p.method), ws.write_string
+        if p.method == "write_formula":
+            write = functools.partial(_write_link, ws)
         if p.run is not None:
             literal = functools.partial(_write_literal, ws, p.run)
             write_fallback = literal
@@ -144,6 +161,8 @@ def write_rows(
     text_format = None
     row = first_row
     for i in range(start, stop):
+        if heights is not None and heights[i] is not None:
+            ws.set_row(row, float(heights[i]))
         for c, (values, write, fmt, fallback, write_text_) in enumerate(writers):
             value = values[i]
             if value is not None:
@@ -151,6 +170,11 @@ def write_rows(
             elif fallback is not None and fallback[i] is not None:
                 write_text_(row, c, fallback[i], text_format)
         row += 1
+
+
+def _write_link(ws: Worksheet, row: int, col: int, url: str, fmt) -> int:
+    """A catalogue link as a HYPERLINK formula (no per-sheet limit, unlike hyperlinks)."""
+    return ws.write_formula(row, col, f'=HYPERLINK("{url}","{LINK_TEXT}")', fmt, LINK_TEXT)
 
 
 def _write_literal(ws: Worksheet, run: Format, row: int, col: int, text: str, fmt) -> int:
@@ -176,7 +200,8 @@ def colour_rules(
     """Conditional formats over whole status and verdict column ranges (never per-cell styles)."""
     if last_row < first_row:
         return
-    for kind, palette in ((Kind.STATUS, STATUS_COLOURS), (Kind.VERDICT, VERDICT_COLOURS)):
+    verdicts = {VERDICT_WORDS[code]: colours for code, colours in VERDICT_COLOURS.items()}
+    for kind, palette in ((Kind.STATUS, STATUS_COLOURS), (Kind.VERDICT, verdicts)):
         for first, last in _runs(columns, kind):
             for value, (fill, font) in palette.items():
                 ws.conditional_format(
@@ -203,11 +228,13 @@ def write_table_part(
     freeze: bool = True,
     fast: FastSheets | None = None,
 ) -> int:
-    """Header at `first_row`, then rows; autofilter, frozen panes, colours. Returns next free row.
+    """Header at `first_row`, then rows; a named Excel table (or a filter), frozen panes,
+    colours, print set-up. Returns the next free row.
 
     With `fast`, a big enough part's rows are left to report/fast_sheet.py, which writes them
-    into the finished workbook: xlsxwriter writes the header and every setting that covers
-    the rows (filter, colours, panes) as usual. Nothing may be written below such a table.
+    into the finished workbook, and a named table becomes an Excel table there: xlsxwriter
+    writes the header and every setting that covers the rows (colours, panes) as usual.
+    Nothing may be written below such a table.
     """
     start, stop = bounds
     set_widths(ws, table.columns, styles)
@@ -218,16 +245,32 @@ def write_table_part(
     else:
         write_body(ws, table, start, stop, first_row + 1, styles, tally)
     last_row = first_row + (stop - start)
-    ws.autofilter(first_row, 0, last_row, max(len(table.columns) - 1, 0))
+    headers = [c.name for c in table.columns]
+    named = table.name is not None and fast is not None
+    if not (named and fast.add_table(ws, table.name, first_row, last_row, headers)):
+        ws.autofilter(first_row, 0, last_row, max(len(table.columns) - 1, 0))
     if freeze:
         ws.freeze_panes(first_row + 1, table.freeze_cols)
-    ws.set_landscape()
-    ws.repeat_rows(first_row)
+    print_setup(ws, first_row, last_row, table.print_columns or len(table.columns))
+    ws.ignore_errors({"number_stored_as_text": f"A{first_row + 1}:XFD{last_row + 1}"})
     colour_rules(ws, table.columns, first_row + 1, last_row, styles)
     if stop == start == 0:
         ws.write_string(first_row + 1, 0, table.empty_note, styles.note)
         return first_row + 3
     return last_row + 2
+
+
+def print_setup(ws: Worksheet, header_row: int | None, last_row: int, columns: int) -> None:
+    """A4 landscape, one page wide, the header row on every page, the sheet's name and the
+    page number in the footer; the print area ends at `columns` and `last_row`."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_footer("&L&8&A&R&8Page &P of &N")
+    if header_row is not None:
+        ws.repeat_rows(header_row)
+    ws.print_area(0, 0, max(last_row, header_row or 0), max(columns - 1, 0))
 
 
 def write_split(

@@ -1,4 +1,7 @@
-"""The Licences sheet: which entitlements the users of in-scope devices hold, and who lacks them."""
+"""The Licences sheet: what the users of in-scope devices lack and how many licences to
+assign (from `AuditResult.summary.licences`), coverage by entitlement, users per product,
+licence values the tool could not resolve, and the users who lack a licence (an Excel table).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,12 @@ import pandas as pd
 import pyarrow.compute as pc
 from xlsxwriter.worksheet import Worksheet
 
-from comanage_audit.model import AuditResult, Verdict
+from comanage_audit.model import AuditResult, LicenceCoverage, Verdict
 from comanage_audit.report.cells import Table, Tally, arrow_array, split_parts
 from comanage_audit.report.columns import Kind, describe
 from comanage_audit.report.fast_sheet import FastSheets
 from comanage_audit.report.xlsx_styles import Styles
-from comanage_audit.report.xlsx_table import write_body, write_header, write_table_part
+from comanage_audit.report.xlsx_table import print_setup, write_body, write_header, write_table_part
 
 LICENCE_LIST_CAP = 100_000  # users listed as lacking licences, then "first N of M"
 ENTITLEMENTS = (
@@ -23,6 +26,7 @@ ENTITLEMENTS = (
     ("Basic Mobility and Security", ("basic_mobility",)),
     ("No licence", ("unlicensed",)),
 )
+WIDTHS = ((0, 0, 42), (1, 3, 20), (4, 4, 14), (5, 5, 60))
 
 
 def in_scope_users(result: AuditResult) -> pd.Series:
@@ -35,6 +39,33 @@ def in_scope_users(result: AuditResult) -> pd.Series:
     return users.dropna().drop_duplicates()
 
 
+def lacking(coverage: LicenceCoverage) -> pd.DataFrame:
+    """What the users of in-scope devices lack, and the licences to assign (Summary's
+    budget says the same)."""
+    p1 = coverage.missing_entra_p1_only + coverage.missing_both
+    intune = coverage.missing_intune_only + coverage.missing_both
+    return pd.DataFrame(
+        {
+            "Users of in-scope devices": [
+                "Missing Entra ID P1 only",
+                "Missing Intune only",
+                "Missing both",
+                "Entra ID P1 licences to assign",
+                "Intune licences to assign",
+                "Users of in-scope devices",
+            ],
+            "Users": [
+                coverage.missing_entra_p1_only,
+                coverage.missing_intune_only,
+                coverage.missing_both,
+                p1,
+                intune,
+                coverage.users_in_scope,
+            ],
+        }
+    )
+
+
 def licence_tables(result: AuditResult) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Entitlement coverage, users per product, in-scope users lacking P1 or Intune."""
     users = result.licences
@@ -45,13 +76,11 @@ def licence_tables(result: AuditResult) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     scoped_total = int(is_scoped.sum())
 
     def flag(names: Sequence[str]) -> pd.Series:
-        present = [users[n].astype("boolean").fillna(False) for n in names if n in users]
-        if not present:
-            return pd.Series(False, index=users.index)
-        out = present[0]
-        for extra in present[1:]:
-            out = out | extra
-        return out.astype(bool)
+        held = pd.Series(False, index=users.index)
+        for name in names:
+            if name in users:
+                held |= users[name].astype("boolean").fillna(False).astype(bool)
+        return held
 
     rows = []
     for label, names in ENTITLEMENTS:
@@ -88,12 +117,15 @@ def licence_tables(result: AuditResult) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     p1 = flag(("entra_p1", "entra_p2"))
     intune = flag(("intune_full",))
     gaps = users[is_scoped & ~(p1 & intune).to_numpy()]
+    missing = pd.Series("Both", index=gaps.index, dtype="string")
+    missing = missing.mask(p1[gaps.index], "Intune").mask(intune[gaps.index], "Entra ID P1")
     gaps = pd.DataFrame(
         {
             "User": gaps["upn"].astype("string"),
             "Display name": gaps.get("display_name", pd.Series(pd.NA, index=gaps.index)).astype(
                 "string"
             ),
+            "Missing": missing,
             "Entra ID P1 or P2": p1[gaps.index],
             "Intune": intune[gaps.index],
             "Basic Mobility": flag(("basic_mobility",))[gaps.index],
@@ -101,6 +133,22 @@ def licence_tables(result: AuditResult) -> tuple[pd.DataFrame, pd.DataFrame, pd.
         }
     ).sort_values("User", kind="stable")
     return coverage, by_product, gaps.reset_index(drop=True)
+
+
+def unresolved(result: AuditResult) -> pd.DataFrame:
+    """Licence values the reference could not resolve, most users first."""
+    values = result.unresolved_licences
+    if values is None or not len(values):
+        return pd.DataFrame()
+    frame = pd.DataFrame(
+        {
+            "Licence value not recognised": values["value"].astype("string"),
+            "Users": pd.to_numeric(values["users"], errors="coerce").astype("Int64"),
+        }
+    )
+    return frame.sort_values(
+        ["Users", "Licence value not recognised"], ascending=[False, True], kind="stable"
+    )
 
 
 def write_licences(
@@ -112,11 +160,10 @@ def write_licences(
 ) -> None:
     ws.set_row(0, 22)
     ws.write_string(0, 0, "Licences: users of in-scope devices and what they hold", styles.section)
-    ws.set_column(0, 0, 42)
-    ws.set_column(1, 3, 20)
-    ws.set_column(4, 4, 14)
-    ws.set_column(5, 5, 60)
-    if result.licences is None or not len(result.licences) or "upn" not in result.licences:
+    for first, last, width in WIDTHS:
+        ws.set_column(first, last, width)
+    coverage = result.summary.licences
+    if coverage is None or result.licences is None or "upn" not in result.licences:
         ws.write_string(
             2,
             0,
@@ -125,20 +172,25 @@ def write_licences(
             "and run the audit again.",
             styles.note,
         )
+        print_setup(ws, None, 2, 6)
         return
-    coverage, by_product, gaps = licence_tables(result)
+    by_entitlement, by_product, gaps = licence_tables(result)
     ws.write_string(
         1,
         0,
-        "In scope: the primary users of devices whose verdict is not out-of-scope. A "
+        "In scope: the primary users of devices whose verdict is not Out of scope. A "
         "co-managed device needs Entra ID P1; Intune is needed for Intune workloads.",
         styles.note,
     )
     row = 3
-    blocks = (
-        ("Coverage by entitlement", coverage, {"Share of in-scope users": Kind.PERCENT}),
+    blocks = [
+        ("What users of in-scope devices lack", lacking(coverage), {}),
+        ("Coverage by entitlement", by_entitlement, {"Share of in-scope users": Kind.PERCENT}),
         ("Users per licence product", by_product, {}),
-    )
+    ]
+    unknown = unresolved(result)
+    if len(unknown):
+        blocks.append(("Licence values not recognised (their users count as unknown)", unknown, {}))
     for title, frame, kinds in blocks:
         ws.write_string(row, 0, title, styles.section)
         columns = describe(frame, kinds=kinds)
@@ -154,11 +206,11 @@ def write_licences(
     if len(gaps) > shown:
         # Before the table: constant-memory mode cannot go back up to this row afterwards.
         ws.write_string(row, 2, f"first {shown:,} of {len(gaps):,} users listed", styles.note)
-    table = Table(gaps, columns, empty_note="Every in-scope user holds both.")
+    table = Table(gaps, columns, empty_note="Every in-scope user holds both.", name="Licences")
     write_table_part(
         ws, table, (0, shown), styles, tally, first_row=row + 1, freeze=False, fast=fast
     )
     # The blocks above keep their widths; each column keeps the list's cell format.
-    for first, last, width in ((0, 0, 42), (1, 3, 20), (5, 5, 60)):
+    for first, last, width in WIDTHS:
         for c in range(first, min(last, len(columns) - 1) + 1):
             ws.set_column(c, c, width, styles.cell(columns[c]))

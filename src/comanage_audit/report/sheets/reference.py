@@ -8,6 +8,7 @@ from comanage_audit.ingest.exports import EXPORTS
 from comanage_audit.model import AuditResult, Scope, Status
 from comanage_audit.report.cells import Table
 from comanage_audit.report.columns import Kind, describe
+from comanage_audit.report.words import SEVERITY_WORDS
 
 
 def tenant_table(result: AuditResult) -> Table:
@@ -33,6 +34,7 @@ def tenant_table(result: AuditResult) -> Table:
         frame,
         kinds={"Status": Kind.STATUS, "Link": Kind.LINK},
         widths={"Title": 50.0, "Detail": 60.0, "Fix": 60.0, "Link": 50.0},
+        wrap=("Title", "Detail", "Fix"),
     )
     return Table(frame, columns, empty_note="No tenant checks ran.")
 
@@ -45,8 +47,8 @@ def checks_table(result: AuditResult) -> Table:
         {
             "Check": [s.id for s in specs],
             "Area": [s.area for s in specs],
-            "Scope": [s.scope.value for s in specs],
-            "Severity": [s.severity.value for s in specs],
+            "Scope": [s.scope.value.capitalize() for s in specs],
+            "Severity": [SEVERITY_WORDS[s.severity.value] for s in specs],
             "Title": [s.title for s in specs],
             "Why it matters": [s.why for s in specs],
             "Fix": [s.fix for s in specs],
@@ -54,7 +56,8 @@ def checks_table(result: AuditResult) -> Table:
             "Evaluated": [
                 s.scope is Scope.TENANT or s.id not in result.not_evaluated for s in specs
             ],
-            "Not evaluated because": [result.not_evaluated.get(s.id, "") for s in specs],
+            # For the administrator: may name export kinds and policy keys.
+            "Admin notes": [_admin_note(result, s.id) for s in specs],
             "Tenant result": [
                 tenant.get(s.id, pd.NA) if s.scope is Scope.TENANT else pd.NA for s in specs
             ],
@@ -73,16 +76,22 @@ def checks_table(result: AuditResult) -> Table:
         frame[f"Devices {status.value}"] = pd.array(values, dtype="Int64")
     columns = describe(
         frame,
-        kinds={"Link": Kind.LINK, "Tenant result": Kind.STATUS, "Severity": Kind.STATUS},
+        kinds={"Link": Kind.LINK, "Tenant result": Kind.STATUS},
         widths={
             "Title": 45.0,
             "Why it matters": 60.0,
             "Fix": 60.0,
             "Link": 50.0,
-            "Not evaluated because": 45.0,
+            "Admin notes": 50.0,
         },
+        wrap=("Title", "Why it matters", "Fix", "Admin notes"),
     )
-    return Table(frame, columns, freeze_cols=1)
+    return Table(frame, columns, freeze_cols=1, print_columns=8)
+
+
+def _admin_note(result: AuditResult, check_id: str) -> str:
+    reason = result.not_evaluated.get(check_id, "")
+    return f"Not evaluated: {reason}" if reason else ""
 
 
 def issues_table(result: AuditResult) -> Table:

@@ -1,4 +1,11 @@
-"""The Summary sheet: readiness, top blockers, tenant checks, gaps, run facts, how to read.
+"""The Summary sheet: the answer first, in words a customer's IT manager reads in 30 seconds.
+
+Top down: the headline (how many Windows 10/11 PCs are co-managed, can join now, need fixes
+or a Windows upgrade; phones, Macs and servers counted apart), what this audit could not
+check (Summary.partial_audit), readiness, top blockers by title, the waves at a glance, what
+to budget for, tenant checks, run facts and how to read the workbook. Every count comes
+from `AuditResult.summary` (result.summarise), so the Summary agrees with summary.json and
+the console.
 
 It is the first tab but is written last (report/xlsx.py), because it reports what the other
 sheets had to truncate. Constant-memory mode writes strictly top to bottom, so a `Cursor`
@@ -7,30 +14,37 @@ hands out the rows and the charts float over rows kept blank for them.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from comanage_audit import __version__
-from comanage_audit.model import AuditResult, Scope, Status, Verdict
+from comanage_audit.model import AuditResult, IssueCode, Scope, Status, Summary, Verdict, Wave
 from comanage_audit.report.cells import Tally
+from comanage_audit.report.columns import line_count, points
+from comanage_audit.report.sheets.plan import WAVE_NEEDS
+from comanage_audit.report.words import VERDICT_WORDS
 from comanage_audit.report.xlsx_styles import BLOCKER_CHART, VERDICT_CHART, Styles
-from comanage_audit.report.xlsx_table import write_text
+from comanage_audit.report.xlsx_table import print_setup, write_text
 
 TOP_BLOCKERS = 10
-
+IN_SCOPE = (
+    Verdict.CO_MANAGED,
+    Verdict.READY,
+    Verdict.ACTION_REQUIRED,
+    Verdict.UPGRADE_REQUIRED,
+    Verdict.INSUFFICIENT_DATA,
+)
 VERDICT_MEANING = {
-    Verdict.OUT_OF_SCOPE: "Not a Windows 10/11 client (server, mobile, macOS…): not a "
+    Verdict.OUT_OF_SCOPE: "Not a Windows 10/11 client (server, phone, tablet, Mac…): not a "
     "co-management candidate.",
     Verdict.CO_MANAGED: "Already co-managed by Configuration Manager and Intune.",
     Verdict.UPGRADE_REQUIRED: "Windows is older than version 1709: upgrade Windows first.",
     Verdict.ACTION_REQUIRED: "A blocking prerequisite fails: see Failed checks and Fixes.",
     Verdict.INSUFFICIENT_DATA: "Nothing fails, but the exports cannot decide at least one check.",
-    Verdict.READY: "Every evaluated prerequisite is met: can join the co-management pilot.",
+    Verdict.READY: "Every prerequisite is met: can join co-management now.",
 }
 STATUS_MEANING = {
     Status.PASS: "The prerequisite is met.",
@@ -38,23 +52,30 @@ STATUS_MEANING = {
     Status.WARN: "Advisory: worth fixing, never changes the verdict.",
     Status.UNKNOWN: "The exports do not say (a missing value or an unmatched record).",
     Status.NA: "The check does not apply to this device.",
-    Status.SUPPRESSED: "Waived by a suppression in the policy file (reason in Findings).",
-    Status.ASSUMED: "Not known from the data; the policy file assumes it holds (reason in Findings).",
+    Status.SUPPRESSED: "Waived on purpose, with a reason (see Findings).",
+    Status.ASSUMED: "Not known from the data; assumed to hold, with a reason (see Findings).",
 }
 SHEET_MEANING = {
-    "Summary": "This page: readiness counts, charts, tenant checks, what was not evaluated.",
+    "Summary": "This page: the answer, readiness, blockers, waves, budget, tenant checks.",
     "Devices": "One row per device: verdict, wave, reasons and fixes, a status column per "
     "check (empty = not evaluated), device facts, then each export's original columns.",
-    "Findings": "One row per device and check that did not pass, with message and fix.",
-    "Upgrade plan": "Waves in the order to work through them, then every device with blank "
-    "Owner / Target date / Notes columns to fill in.",
-    "Pivots": "Verdict counts by OS, domain, site and any --pivot column.",
+    "Findings": "One row per device and check that did not pass, with the reason, the fix "
+    "and Microsoft's documentation.",
+    "Waves": "The waves in the order to work through them, with their devices and needs.",
+    "Upgrade plan": "Every device that needs work, wave by wave, with Owner, Target date, "
+    "Status and Notes to fill in.",
+    "Pivots": "Devices per verdict by OS, domain, site and any other column chosen.",
     "Licences": "Entra ID P1/P2 and Intune licences held by users of in-scope devices.",
     "Tenant": "Tenant-wide prerequisites (site version, enrollment, admin roles).",
-    "Checks": "The prerequisite catalogue: why each matters, how to fix it, Microsoft's docs.",
+    "Checks": "The prerequisite catalogue: why each matters, how to fix it, Microsoft's "
+    "docs, and admin notes on what was not evaluated.",
     "Data issues": "Duplicates, unmatched records and values that could not be read.",
     "Inputs": "Each file read, its SHA-256 and how every row was accounted for.",
+    "Owners": "The names the Upgrade plan's Owner drop-down offers.",
 }
+CHART_ROWS = 18
+SUMMARY_WIDTHS = {0: 46, 1: 10, 2: 9, 3: 62, 4: 34}
+LAST_COL = max(SUMMARY_WIDTHS)
 
 
 @dataclass
@@ -69,30 +90,131 @@ class Cursor:
         return row
 
 
-def verdict_counts(result: AuditResult) -> pd.DataFrame:
-    counts = result.devices["readiness"].astype("string").value_counts()
-    total = len(result.devices)
-    values = [int(counts.get(v.value, 0)) for v in Verdict]
-    return pd.DataFrame(
-        {
-            "Verdict": [v.value for v in Verdict],
-            "Devices": values,
-            "Share": [n / total if total else 0.0 for n in values],
-            "What it means": [VERDICT_MEANING[v] for v in Verdict],
-        }
+# --- The words -----------------------------------------------------------------------------
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _share(n: int, total: int) -> str:
+    return f" ({n / total:.0%})" if total else ""
+
+
+def headline(summary: Summary) -> str:
+    """The answer in one sentence, with shares of the in-scope PCs."""
+    v = summary.verdicts
+    pcs = sum(v[x.value] for x in IN_SCOPE)
+    if not pcs:
+        return "No Windows 10/11 PC was found in the exports: there is nothing to co-manage."
+    parts = [
+        f"{v[Verdict.CO_MANAGED.value]:,} {'is' if v[Verdict.CO_MANAGED.value] == 1 else 'are'} "
+        "co-managed",
+        f"{v[Verdict.READY.value]:,} can join now",
+        f"{v[Verdict.ACTION_REQUIRED.value]:,} need fixes",
+        f"{v[Verdict.UPGRADE_REQUIRED.value]:,} need a Windows upgrade",
+    ]
+    shares = [
+        v[x.value]
+        for x in (
+            Verdict.CO_MANAGED,
+            Verdict.READY,
+            Verdict.ACTION_REQUIRED,
+            Verdict.UPGRADE_REQUIRED,
+        )
+    ]
+    parts = [p + _share(n, pcs) for p, n in zip(parts, shares, strict=True)]
+    undecided = v[Verdict.INSUFFICIENT_DATA.value]
+    if undecided:
+        parts.append(f"{undecided:,} cannot be decided yet" + _share(undecided, pcs))
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"Of {_count(pcs, 'Windows 10/11 PC', 'Windows 10/11 PCs')}, {listed}."
+
+
+def counted_apart(summary: Summary) -> str:
+    """The devices that are not co-management candidates, by platform ('' when none)."""
+    p = summary.platforms
+    if p is None:
+        return ""
+    parts = [
+        _count(p.servers, "server (stays on ConfigMgr)", "servers (stay on ConfigMgr)"),
+        _count(p.phones_tablets, "phone or tablet", "phones and tablets"),
+        _count(p.macs, "Mac", "Macs"),
+        _count(p.other, "other device", "other devices"),
+    ]
+    shown = [
+        text
+        for text, n in zip(parts, (p.servers, p.phones_tablets, p.macs, p.other), strict=True)
+        if n
+    ]
+    if not shown:
+        return ""
+    return "Counted apart, not co-management candidates: " + ", ".join(shown) + "."
+
+
+def ready_and_plan(summary: Summary) -> str:
+    """Why the plan's "Ready now" wave holds fewer devices than the Ready verdict, if it does."""
+    ready = summary.verdicts[Verdict.READY.value]
+    in_wave = summary.wave_totals.get(Wave.READY_NOW.label, 0)
+    held = summary.budget.ready_held_back if summary.budget else ready - in_wave
+    if not ready:
+        return ""
+    if not held:
+        return f"The plan's wave {Wave.READY_NOW.label} holds every ready PC ({ready:,})."
+    return (
+        f"{_count(ready, 'PC is', 'PCs are')} ready; the plan's wave {Wave.READY_NOW.label} "
+        f"holds {in_wave:,}: {_count(held, 'ready PC has', 'ready PCs have')} not been seen "
+        f"lately, so {'it waits' if held == 1 else 'they wait'} in wave "
+        f"{Wave.INVESTIGATE.label} until someone confirms "
+        f"{'it is' if held == 1 else 'they are'} still in use."
     )
 
 
-def top_blockers(result: AuditResult, n: int = TOP_BLOCKERS) -> pd.DataFrame:
-    findings = result.findings
-    failing = findings.loc[findings["status"].astype("string").eq(Status.FAIL.value), "check_id"]
-    counts = failing.astype("string").value_counts()
-    counts = counts.rename_axis("check").reset_index(name="devices")
-    counts = counts.sort_values(["devices", "check"], ascending=[False, True], kind="stable")
-    titles = {c.id: c.title for c in result.checks}
-    counts = counts.head(n).reset_index(drop=True)
-    counts["title"] = counts["check"].map(titles).fillna("")
-    return counts
+def budget_rows(summary: Summary) -> list[tuple[str, int | None, str]]:
+    """(what, how many, how it is counted) for the totals a manager budgets for."""
+    b = summary.budget
+    if b is None:
+        return []
+    no_users = "Not known: no Microsoft 365 users export was read."
+    rows: list[tuple[str, int | None, str]] = [
+        (
+            "Microsoft Entra ID P1 licences to assign",
+            b.entra_p1_licences,
+            "Users of in-scope PCs without Entra ID P1 or P2."
+            if b.entra_p1_licences is not None
+            else no_users,
+        ),
+        (
+            "Microsoft Intune licences to assign",
+            b.intune_licences,
+            "Users of in-scope PCs without a full Intune licence."
+            if b.intune_licences is not None
+            else no_users,
+        ),
+        ("ConfigMgr clients to install", b.clients_to_install, "PCs without a client."),
+        (
+            "ConfigMgr clients to upgrade",
+            b.clients_to_upgrade,
+            "PCs whose client is too old or out of support.",
+        ),
+        (
+            "PCs to upgrade to a supported Windows",
+            b.windows_upgrades,
+            "Windows older than Windows 10 version 1709.",
+        ),
+    ]
+    if b.hardware_to_replace is not None:
+        rows.append(
+            (
+                "PCs to replace",
+                b.hardware_to_replace,
+                "Hardware that cannot run Windows 11 (Windows 11 readiness).",
+            )
+        )
+    return rows
+
+
+# --- The sheet -----------------------------------------------------------------------------
 
 
 def write_summary(
@@ -106,10 +228,6 @@ def write_summary(
     sheet_names: Sequence[str],
 ) -> None:
     ws.hide_gridlines(2)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     for col, width in SUMMARY_WIDTHS.items():
         ws.set_column(col, col, width)
     at = Cursor()
@@ -126,160 +244,151 @@ def write_summary(
         styles.subtitle,
     )
     at.take()
-
-    counts, first_verdict, last_verdict = _verdict_block(ws, at, result, styles)
-    # The charts float over rows kept blank for them.
-    chart_row = at.take(CHART_ROWS)
-    _readiness_chart(book, ws, chart_row, counts, first_verdict, last_verdict)
+    _answer_block(ws, at, result, styles)
+    first, last = _verdict_block(ws, at, result, styles)
+    chart_row = at.take(CHART_ROWS)  # the charts float over rows kept blank for them
+    _readiness_chart(book, ws, chart_row, result.summary, first, last)
+    pages = [at.row]  # printed: the answer; blockers, waves, budget; tenant, run; how to read
     _blockers_block(book, ws, at, result, styles, chart_row)
+    _waves_block(ws, at, result, styles)
+    _budget_block(ws, at, result, styles)
+    pages.append(at.row)
     _tenant_block(ws, at, result, styles)
-    _not_evaluated_block(ws, at, result, styles)
     _run_facts(ws, at, result, styles, tally)
+    pages.append(at.row)
     _how_to_read(ws, at, styles, sheet_names)
+    print_setup(ws, None, at.row, LAST_COL + 1)
+    ws.set_h_pagebreaks(pages)  # fit to width still: a viewer may pass over the breaks
+    ws.repeat_rows(0, 1)
+
+
+def _answer_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles) -> None:
+    """The headline, then what was not checked, then notes that change how to read it."""
+    summary = result.summary
+    _section(ws, at, styles, "The answer")
+    _merged(ws, at.take(), headline(summary), styles.headline, size=14 / 11)
+    apart = counted_apart(summary)
+    if apart:
+        _merged(ws, at.take(), apart, styles.wrap)
+    for sentence in summary.partial_audit:
+        _merged(ws, at.take(), sentence, styles.warning)
+    cut = summary.data_issues.get(IssueCode.BEYOND_EXCEL.value, 0)
+    if cut:
+        _merged(
+            ws,
+            at.take(),
+            "Some original export columns do not fit on the Devices sheet (Excel holds "
+            "16,384 columns); they are kept in devices-original-columns.csv (see Data issues).",
+            styles.warning,
+        )
+    held = ready_and_plan(summary)
+    if held:
+        _merged(ws, at.take(), held, styles.wrap)
+    at.take()
 
 
 def _verdict_block(
     ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles
-) -> tuple[pd.DataFrame, int, int]:
-    """Readiness by verdict, the doughnut's data; returns the counts and their first/last row."""
-    _section(ws, at, styles, "Readiness by verdict")
-    counts = verdict_counts(result)
-    total = len(result.devices)
-    _header(ws, at.take(), ("Verdict", "Devices", "Share", "What it means"), styles)
-    first_verdict = at.row
-    for verdict, n, share, meaning in zip(
-        counts["Verdict"], counts["Devices"], counts["Share"], counts["What it means"], strict=True
-    ):
+) -> tuple[int, int]:
+    """Readiness of the in-scope PCs (the doughnut's data), then the devices counted apart;
+    returns the first and last verdict row."""
+    summary = result.summary
+    pcs = sum(summary.verdicts[v.value] for v in IN_SCOPE)
+    _section(
+        ws, at, styles, f"Readiness of the {_count(pcs, 'Windows 10/11 PC', 'Windows 10/11 PCs')}"
+    )
+    _header(ws, at.take(), ("Verdict", "PCs", "Share", "What it means"), styles)
+    first = at.row
+    for verdict in IN_SCOPE:
+        n = summary.verdicts[verdict.value]
         row = at.take()
-        ws.write_string(row, 0, verdict, styles.verdict(verdict))
-        ws.write_number(row, 1, int(n), styles.integer)
-        ws.write_number(row, 2, float(share), styles.percent)
-        _wrapped(ws, row, {3: meaning}, styles)
-    last_verdict = at.row - 1
+        ws.write_string(row, 0, VERDICT_WORDS[verdict.value], styles.verdict(verdict.value))
+        ws.write_number(row, 1, n, styles.integer)
+        ws.write_number(row, 2, n / pcs if pcs else 0.0, styles.percent)
+        _wrapped(ws, row, {3: VERDICT_MEANING[verdict]}, styles)
+    last = at.row - 1
     row = at.take()
-    ws.write_string(row, 0, "Total", styles.total_label)
-    ws.write_number(row, 1, total, styles.total_integer)
-    ws.write_number(row, 2, 1.0 if total else 0.0, styles.total_percent)
+    ws.write_string(row, 0, "Windows 10/11 PCs", styles.total_label)
+    ws.write_number(row, 1, pcs, styles.total_integer)
+    ws.write_number(row, 2, 1.0 if pcs else 0.0, styles.total_percent)
     ws.write_blank(row, 3, None, styles.total_label)
+    platforms = summary.platforms
+    if platforms is not None and summary.verdicts[Verdict.OUT_OF_SCOPE.value]:
+        for label, n, meaning in (
+            ("Servers", platforms.servers, "Stay managed by Configuration Manager."),
+            ("Phones and tablets", platforms.phones_tablets, "Managed by Intune alone."),
+            ("Macs", platforms.macs, "Managed by Intune alone."),
+            ("Other devices", platforms.other, "Not a co-management candidate."),
+        ):
+            if n:
+                row = at.take()
+                ws.write_string(row, 0, label, styles.verdict(Verdict.OUT_OF_SCOPE.value))
+                ws.write_number(row, 1, n, styles.integer)
+                _wrapped(ws, row, {3: meaning}, styles)
+        row = at.take()
+        ws.write_string(row, 0, "All devices", styles.total_label)
+        ws.write_number(row, 1, len(result.devices), styles.total_integer)
+        for c in (2, 3):
+            ws.write_blank(row, c, None, styles.total_label)
     at.take()
-    return counts, first_verdict, last_verdict
+    return first, last
 
 
 def _blockers_block(
     book: Workbook, ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles, chart_row: int
 ) -> None:
-    """The checks most devices fail, and their bar chart beside the doughnut."""
-    blockers = top_blockers(result)
-    total = len(result.devices)
-    _section(ws, at, styles, f"Top blockers: devices failing each check (top {TOP_BLOCKERS})")
-    _header(ws, at.take(), ("Check", "Devices", "Share", "Title"), styles)
-    first_blocker = at.row
-    if not len(blockers):
-        ws.write_string(at.take(), 0, "No device fails a blocking check.", styles.note)
-    for check, n, name in zip(
-        blockers["check"], blockers["devices"], blockers["title"], strict=True
-    ):
+    """The checks most PCs fail, by title, and their bar chart beside the doughnut."""
+    blockers = result.summary.top_blockers[:TOP_BLOCKERS]
+    fixes = {c.id: c.fix for c in result.checks}
+    pcs = sum(result.summary.verdicts[v.value] for v in IN_SCOPE)
+    _section(ws, at, styles, "Top blockers: what stops the most PCs")
+    _header(ws, at.take(), ("What fails", "PCs", "Share", "What to do", "Check"), styles)
+    first = at.row
+    if not blockers:
+        ws.write_string(at.take(), 0, "No PC fails a blocking check.", styles.note)
+    for blocker in blockers:
         row = at.take()
-        ws.write_string(row, 0, check, styles.label)
-        ws.write_number(row, 1, int(n), styles.integer)
-        ws.write_number(row, 2, n / total if total else 0.0, styles.percent)
-        ws.write_string(row, 3, name, styles.text)
-    if len(blockers):
-        _blockers_chart(book, ws, chart_row, blockers, first_blocker)
+        ws.write_number(row, 1, blocker.devices, styles.integer)
+        ws.write_number(row, 2, blocker.devices / pcs if pcs else 0.0, styles.percent)
+        _wrapped(ws, row, {0: blocker.title, 3: fixes.get(blocker.check_id, "")}, styles)
+        ws.write_string(row, 4, blocker.check_id, styles.text)
+    if blockers:
+        _blockers_chart(book, ws, chart_row, blockers, first)
     at.take()
 
 
-CHART_ROWS = 18
-SUMMARY_WIDTHS = {0: 30, 1: 12, 2: 10, 3: 62, 4: 70}
-LINE_HEIGHT = 15
+def _waves_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles) -> None:
+    totals = result.summary.wave_totals
+    _section(ws, at, styles, "Waves at a glance (the Upgrade plan lists each device)")
+    _header(ws, at.take(), ("Wave", "Devices", "", "What this wave needs"), styles)
+    for wave in Wave:
+        row = at.take()
+        ws.write_string(row, 0, wave.label, styles.label)
+        ws.write_number(row, 1, totals.get(wave.label, 0), styles.integer)
+        _wrapped(ws, row, {3: WAVE_NEEDS[wave]}, styles)
+    at.take()
 
 
-def _wrapped(ws: Worksheet, row: int, texts: dict[int, str], styles: Styles) -> None:
-    """Wrapped text cells, with the row made tall enough (viewers do not all autofit rows)."""
-    lines = max(
-        (
-            len(textwrap.wrap(text, int(SUMMARY_WIDTHS[col] * 1.15)) or [""])
-            for col, text in texts.items()
-        ),
-        default=1,
-    )
-    if lines > 1:
-        ws.set_row(row, LINE_HEIGHT * lines + 3)
-    for col, text in texts.items():
-        write_text(ws, row, col, text, styles.wrap, styles.run)
-
-
-def _section(ws: Worksheet, at: Cursor, styles: Styles, text: str) -> None:
-    row = at.take()
-    ws.set_row(row, 21)
-    ws.write_string(row, 0, text, styles.section)
-    for c in range(1, 5):
-        ws.write_blank(row, c, None, styles.section)
-
-
-def _header(ws: Worksheet, row: int, names: Sequence[str], styles: Styles) -> None:
-    for c, name in enumerate(names):
-        ws.write_string(row, c, name, styles.header())
-
-
-def _readiness_chart(
-    book: Workbook, ws: Worksheet, row: int, counts: pd.DataFrame, first: int, last: int
-) -> None:
-    chart = book.add_chart({"type": "doughnut"})
-    chart.add_series(
-        {
-            "name": "Devices",
-            "categories": [ws.name, first, 0, last, 0],
-            "values": [ws.name, first, 1, last, 1],
-            # Cached values, so viewers that do not recalculate charts still draw it.
-            "categories_data": counts["Verdict"].tolist(),
-            "values_data": [int(n) for n in counts["Devices"]],
-            "points": [{"fill": {"color": VERDICT_CHART[v]}} for v in counts["Verdict"]],
-            "data_labels": {"value": True, "font": {"color": "#FFFFFF", "bold": True}},
-        }
-    )
-    chart.set_title({"name": "Readiness", "name_font": {"size": 12, "bold": True}})
-    chart.set_legend({"position": "bottom", "font": {"size": 9}})
-    chart.set_hole_size(50)
-    chart.set_size({"width": 420, "height": 340})
-    chart.set_chartarea({"border": {"none": True}})
-    ws.insert_chart(row, 0, chart, {"x_offset": 2, "y_offset": 4, "object_position": 3})
-
-
-def _blockers_chart(
-    book: Workbook, ws: Worksheet, row: int, blockers: pd.DataFrame, first: int
-) -> None:
-    last = first + len(blockers) - 1
-    chart = book.add_chart({"type": "bar"})
-    chart.add_series(
-        {
-            "name": "Devices failing",
-            "categories": [ws.name, first, 0, last, 0],
-            "values": [ws.name, first, 1, last, 1],
-            "categories_data": blockers["check"].tolist(),
-            "values_data": [int(n) for n in blockers["devices"]],
-            "fill": {"color": BLOCKER_CHART},
-            "gap": 60,
-            "data_labels": {"value": True, "font": {"size": 9}},
-        }
-    )
-    chart.set_title({"name": "Top blockers", "name_font": {"size": 12, "bold": True}})
-    chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True, "num_font": {"size": 9}})
-    chart.set_x_axis(
-        {
-            "major_gridlines": {"visible": True, "line": {"color": "#E5E7EB"}},
-            "num_font": {"size": 9},
-        }
-    )
-    chart.set_size({"width": 640, "height": 340})
-    chart.set_chartarea({"border": {"none": True}})
-    ws.insert_chart(row, 3, chart, {"x_offset": 10, "y_offset": 4, "object_position": 3})
+def _budget_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles) -> None:
+    rows = budget_rows(result.summary)
+    if not rows:
+        return
+    _section(ws, at, styles, "What to budget for")
+    _header(ws, at.take(), ("Item", "Count", "", "How it is counted"), styles)
+    for item, count, how in rows:
+        row = at.take()
+        ws.write_string(row, 0, item, styles.label)
+        if count is None:
+            ws.write_string(row, 1, "not known", styles.note)
+        else:
+            ws.write_number(row, 1, count, styles.integer)
+        _wrapped(ws, row, {3: how}, styles)
+    at.take()
 
 
 def _tenant_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles) -> None:
     _section(ws, at, styles, "Tenant checks")
-    _header(ws, at.take(), ("Check", "Status", "", "Title", "Detail"), styles)
+    _header(ws, at.take(), ("Check", "Status", "", "Detail", "Check"), styles)
     tenant = result.tenant
     if not len(tenant):
         ws.write_string(at.take(), 0, "No tenant checks ran.", styles.note)
@@ -291,24 +400,13 @@ def _tenant_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles
         strict=True,
     ):
         row = at.take()
-        ws.write_string(row, 0, str(check), styles.label)
         ws.merge_range(row, 1, row, 2, str(status), styles.status(str(status)))
-        _wrapped(ws, row, {3: str(name), 4: "" if pd.isna(detail) else str(detail)}, styles)
-    at.take()
-
-
-def _not_evaluated_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles) -> None:
-    _section(ws, at, styles, "Checks not evaluated, and what would enable them")
-    specs = {c.id: c.title for c in result.checks}
-    if not result.not_evaluated:
-        ws.write_string(at.take(), 0, "Every device check was evaluated.", styles.note)
-        at.take()
-        return
-    _header(ws, at.take(), ("Check", "", "", "Title", "What would enable it"), styles)
-    for check, reason in result.not_evaluated.items():
-        row = at.take()
-        ws.write_string(row, 0, check, styles.label)
-        _wrapped(ws, row, {3: specs.get(check, ""), 4: reason}, styles)
+        text = "" if detail is None or detail != detail else str(detail)
+        if str(status) == Status.UNKNOWN.value:
+            # What would decide it names settings: that is for the Tenant sheet.
+            text = "Not known from the exports; the Tenant sheet says what would decide it."
+        _wrapped(ws, row, {0: str(name), 3: text}, styles)
+        ws.write_string(row, 4, str(check), styles.text)
     at.take()
 
 
@@ -322,7 +420,7 @@ def _run_facts(
         ("Tool", f"comanage-audit {__version__}"),
         ("Input files", len(result.inputs)),
         ("Devices", len(result.devices)),
-        ("Findings (non-pass)", len(result.findings)),
+        ("Findings (checks not passed)", len(result.findings)),
         ("Device checks evaluated", device_checks - len(result.not_evaluated)),
         ("Data issues", len(result.data_issues)),
         ("Cells truncated to fit Excel", tally.truncated_cells),
@@ -335,7 +433,9 @@ def _run_facts(
         else:
             ws.write_string(row, 1, value, styles.text)
     for (sheet, column), count in sorted(tally.truncated.items()):
-        ws.write_string(at.take(), 3, f"{sheet} · {column}: {count:,} cells cut", styles.note)
+        write_text(
+            ws, at.take(), 3, f"{sheet} · {column}: {count:,} cells cut", styles.note, styles.run
+        )
     at.take()
 
 
@@ -351,7 +451,7 @@ def _how_to_read(ws: Worksheet, at: Cursor, styles: Styles, sheet_names: Sequenc
     _header(ws, at.take(), ("Verdict (first that applies)", "", "", "Meaning"), styles)
     for verdict in Verdict:
         row = at.take()
-        ws.write_string(row, 0, verdict.value, styles.verdict(verdict.value))
+        ws.write_string(row, 0, VERDICT_WORDS[verdict.value], styles.verdict(verdict.value))
         _wrapped(ws, row, {3: VERDICT_MEANING[verdict]}, styles)
     at.take()
     _header(ws, at.take(), ("Check status", "", "", "Meaning"), styles)
@@ -361,6 +461,93 @@ def _how_to_read(ws: Worksheet, at: Cursor, styles: Styles, sheet_names: Sequenc
         _wrapped(ws, row, {3: STATUS_MEANING[status]}, styles)
     row = at.take()
     ws.write_string(row, 0, "(empty)", styles.label)
-    ws.write_string(
-        row, 3, "The check was not evaluated this run (see Checks not evaluated).", styles.text
+    ws.write_string(row, 3, "The check was not evaluated (see the Checks sheet).", styles.text)
+
+
+# --- Cells and charts ----------------------------------------------------------------------
+
+
+def _wrapped(ws: Worksheet, row: int, texts: dict[int, str], styles: Styles) -> None:
+    """Wrapped text cells, with the row made tall enough (viewers do not all autofit rows)."""
+    lines = max((line_count(t, SUMMARY_WIDTHS[c]) for c, t in texts.items()), default=1)
+    if lines > 1:
+        ws.set_row(row, points(lines))
+    for col, text in texts.items():
+        write_text(ws, row, col, text, styles.wrap, styles.run)
+
+
+def _merged(ws: Worksheet, row: int, text: str, fmt, size: float = 1.0) -> None:
+    """A sentence across the sheet's width, the row tall enough for its lines (`size`: the
+    font's size against the cell font's)."""
+    width = sum(SUMMARY_WIDTHS.values()) / size
+    ws.set_row(row, points(line_count(text, width)) * size + 3)
+    ws.merge_range(row, 0, row, LAST_COL, "", fmt)
+    ws.write_string(row, 0, text, fmt)
+
+
+def _section(ws: Worksheet, at: Cursor, styles: Styles, text: str) -> None:
+    row = at.take()
+    ws.set_row(row, 21)
+    ws.write_string(row, 0, text, styles.section)
+    for c in range(1, LAST_COL + 1):
+        ws.write_blank(row, c, None, styles.section)
+
+
+def _header(ws: Worksheet, row: int, names: Sequence[str], styles: Styles) -> None:
+    for c, name in enumerate(names):
+        ws.write_string(row, c, name, styles.header())
+
+
+def _readiness_chart(
+    book: Workbook, ws: Worksheet, row: int, summary: Summary, first: int, last: int
+) -> None:
+    chart = book.add_chart({"type": "doughnut"})
+    chart.add_series(
+        {
+            "name": "PCs",
+            "categories": [ws.name, first, 0, last, 0],
+            "values": [ws.name, first, 1, last, 1],
+            # Cached values, so viewers that do not recalculate charts still draw it.
+            "categories_data": [VERDICT_WORDS[v.value] for v in IN_SCOPE],
+            "values_data": [summary.verdicts[v.value] for v in IN_SCOPE],
+            "points": [{"fill": {"color": VERDICT_CHART[v.value]}} for v in IN_SCOPE],
+            "data_labels": {"value": True, "font": {"color": "#FFFFFF", "bold": True}},
+        }
     )
+    chart.set_title({"name": "Windows 10/11 PCs", "name_font": {"size": 12, "bold": True}})
+    chart.set_legend({"position": "bottom", "font": {"size": 9}})
+    chart.set_hole_size(50)
+    chart.set_size({"width": 420, "height": 340})
+    chart.set_chartarea({"border": {"none": True}})
+    ws.insert_chart(row, 0, chart, {"x_offset": 2, "y_offset": 4, "object_position": 3})
+
+
+def _blockers_chart(
+    book: Workbook, ws: Worksheet, row: int, blockers: Sequence, first: int
+) -> None:
+    last = first + len(blockers) - 1
+    chart = book.add_chart({"type": "bar"})
+    chart.add_series(
+        {
+            "name": "PCs failing",
+            "categories": [ws.name, first, 0, last, 0],
+            "values": [ws.name, first, 1, last, 1],
+            "categories_data": [b.title for b in blockers],
+            "values_data": [b.devices for b in blockers],
+            "fill": {"color": BLOCKER_CHART},
+            "gap": 60,
+            "data_labels": {"value": True, "font": {"size": 9}},
+        }
+    )
+    chart.set_title({"name": "Top blockers", "name_font": {"size": 12, "bold": True}})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
+    chart.set_x_axis(
+        {
+            "major_gridlines": {"visible": True, "line": {"color": "#E5E7EB"}},
+            "num_font": {"size": 9},
+        }
+    )
+    chart.set_size({"width": 700, "height": 340})
+    chart.set_chartarea({"border": {"none": True}})
+    ws.insert_chart(row, 3, chart, {"x_offset": 10, "y_offset": 4, "object_position": 3})
