@@ -49,9 +49,11 @@ def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
     devices = read_csv(out / "devices.csv")
     assert list(devices[0]) == [
         "device_id", "device_name", "readiness", "wave", "failed_checks", "warnings",
-        "unknown_checks", *DEVICE_CHECKS,
+        "unknown_checks", *DEVICE_CHECKS, "win11_path", "win11_reasons",
+        "entra_device_id", "serial_number", "name_key",
     ]  # fmt: skip
     by_name = {d["device_name"]: d for d in devices}
+    assert by_name["PC1"]["win11_path"] == ""  # no Windows 11 source: no path, not "unknown"
     assert by_name["PC9"]["readiness"] == "upgrade-required"
     # Entra says an MDM manages PC9 (isManaged True), the Intune export does not list it.
     assert by_name["PC9"]["failed_checks"] == "WIN-002;CM-002;INT-002"

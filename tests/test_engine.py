@@ -52,6 +52,17 @@ def test_verdicts_take_the_first_that_applies() -> None:
     }
 
 
+def test_an_undecided_windows11_path_never_makes_a_device_insufficient_data() -> None:
+    """WIN-004 is a warning: its unknown (a virtual processor, no inventory) is said on the
+    device, but co-management does not wait for it."""
+    virtual = {"os_build": 19045, "cpu_supported": pd.NA, "cpu_name": "Common KVM processor",
+               "cpu_basis": "a virtual processor: the host decides"}  # fmt: skip
+    fleet, _, statuses, _ = run({"device_name": "VM", **virtual})
+    assert statuses.loc[0, "WIN-004"] == Status.UNKNOWN.value
+    assert engine.verdicts(fleet, statuses, {}).tolist() == ["ready"]
+    assert fleet.loc[0, "win11_path"] == "unknown"
+
+
 def test_waves_group_devices_by_what_they_need() -> None:
     fleet, _, statuses, _ = run(*DEVICES, {"device_name": "SERVER", "os_family": "windows-server"})
     verdict = engine.verdicts(fleet, statuses, {})

@@ -141,3 +141,14 @@ def test_new_kinds_have_labels_and_distinct_prefixes() -> None:
     assert len(set(prefixes)) == 3
     for spec in specs:  # a kept column never starts with its own prefix (no "wfa_wfa_...")
         assert not any(c.startswith(spec.linking.prefix) for c in spec.kept)
+
+
+@pytest.mark.parametrize("spec", list(EXPORTS.values()), ids=lambda s: s.kind.value)
+def test_what_the_devices_sheet_shows_is_read_by_the_spec(spec: ExportSpec) -> None:
+    """`shown` names canonical columns (their headers as written appear on Devices): a
+    report shows its evidence, never the names and ids the device exports already show."""
+    if spec.shown is None:
+        assert spec.linking is None or spec.linking.creates_devices
+        return
+    assert set(spec.shown) <= {c.name for c in spec.columns}
+    assert spec.linking is not None and not set(spec.shown) & {*spec.linking.link_keys, "name"}

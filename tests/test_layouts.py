@@ -19,7 +19,8 @@ from comanage_audit.synthetic import (
     USERS_COLUMNS,
     write_sample,
 )
-from comanage_audit.synthetic.layouts import KINDS, LAYOUTS
+from comanage_audit.synthetic.columns import HARDWARE_COLUMNS, READINESS_COLUMNS, WFA_COLUMNS
+from comanage_audit.synthetic.layouts import LAYOUTS
 from tests.conftest import ROOT
 from tests.fixtures.layouts.regenerate import HERE, fixture_name, render_all
 
@@ -288,6 +289,23 @@ RESEARCHED_HEADERS: dict[str, tuple[str, ...]] = {
     ),
     "users-get-mguser-skuids": ("DisplayName", "UserPrincipalName", "AssignedLicenses"),
     "users-skupartnumber": ("User", "Licenses"),
+    "configmgr-hardware-sql": HARDWARE_COLUMNS,
+    "configmgr-hardware-rows": (
+        "ResourceID",
+        "Name0",
+        "Processor",
+        "SpecVersion0",
+        "IsEnabled_InitialValue0",
+        "IsActivated_InitialValue0",
+        "UEFI0",
+        "SecureBoot0",
+        "Capacity0",
+        "DeviceID0",
+        "Size0",
+        "FreeSpace0",
+    ),
+    "intune-feature-readiness-csv": READINESS_COLUMNS,
+    "endpoint-analytics-wfa-csv": WFA_COLUMNS,
     "users-get-msoluser": (
         "CustomerName",
         "DisplayName",
@@ -326,8 +344,8 @@ def sample_layouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     paths = {}
     for name, layout in LAYOUTS.items():
         out = tmp_path_factory.mktemp(name)
-        written = write_sample(out, devices=DEVICES, seed=SEED, layouts=[name])
-        paths[name] = written[KINDS.index(layout.kind)]
+        write_sample(out, devices=DEVICES, seed=SEED, layouts=[name])
+        paths[name] = out / layout.path_name(AS_OF)
     return paths
 
 

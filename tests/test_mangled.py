@@ -4,8 +4,8 @@ Starting from the small fixture fleet and the head of the bundled sample invento
 example drops, shuffles, blanks and garbles columns and cells, adds ragged rows, and writes
 every table back as CSV (UTF-8, with or without BOM, any of the usual delimiters) or as an
 .xlsx workbook. The audit must exit 0 or 2, never raise; and when it succeeds, every input
-satisfies rows read = linked + duplicate + rejected, with rows read equal to the non-blank
-records written.
+satisfies rows read = linked + duplicate + unmatched + rejected, with rows read equal to the
+non-blank records written.
 """
 
 from __future__ import annotations
@@ -214,7 +214,10 @@ def test_mangled_exports_exit_0_or_2_and_account_for_every_row(
         read_per_file: dict[str, int] = {}
         for record in summary["inputs"]:
             assert record["rows_read"] == (
-                record["rows_linked"] + record["rows_duplicate"] + record["rows_rejected"]
+                record["rows_linked"]
+                + record["rows_duplicate"]
+                + record["rows_unmatched"]
+                + record["rows_rejected"]
             ), record
             name = Path(record["path"]).name
             read_per_file[name] = read_per_file.get(name, 0) + record["rows_read"]

@@ -18,15 +18,10 @@ from comanage_audit.ingest.normalise import normalise
 from comanage_audit.ingest.sources import UnrecognisedExport, identify, map_headers
 from comanage_audit.model import DataIssues, IssueCode, RawTable, SourceKind
 from comanage_audit.reference.licences import load_licence_table, resolve_licences
+from comanage_audit.synthetic.layouts import LAYOUTS
 from tests.test_layouts import RESEARCHED_HEADERS
 
 K = SourceKind
-LAYOUT_KIND = {
-    "configmgr": K.CONFIGMGR,
-    "intune": K.INTUNE,
-    "entra": K.ENTRA,
-    "users": K.USERS,
-}
 
 
 def table(frame: dict[str, list[str | None]], name: str = "export.csv") -> RawTable:
@@ -48,7 +43,7 @@ def typed(frame: dict[str, list[str | None]], **kwargs) -> tuple[pd.DataFrame, D
 def test_every_layout_header_set_is_recognised_as_its_kind(layout: str) -> None:
     headers = RESEARCHED_HEADERS[layout]
     raw = table({h: ["x"] for h in headers})
-    assert identify(raw).kind is LAYOUT_KIND[layout.split("-")[0]]
+    assert identify(raw).kind is SourceKind(LAYOUTS[layout].kind)
 
 
 @pytest.mark.parametrize(

@@ -42,12 +42,21 @@ def test_every_sample_file_is_recognised_and_accounted_for(sample_run: Path) -> 
         "IntuneDevices_DevicesWithInventory.csv": "intune",
         "exportDevice_2026-11-20.csv": "entra",
         "M365_Users.csv": "users",
+        "ConfigMgr_Hardware.csv": "hardware",
+        "MEMUpgradeReadinessDevice.csv": "readiness",
+        "WorkFromAnywhere.csv": "wfa",
     }
     for record in summary["inputs"]:
         assert record["rows_read"] > 0
         assert record["rows_read"] == (
             record["rows_linked"] + record["rows_duplicate"] + record["rows_rejected"]
         ), record
+    # Every Windows 11 path is in the sample, and the summary counts them.
+    assert summary["checks"]["WIN-004"]["warn"] > 0
+    assert list(summary["windows11"]) == [
+        "upgrade in place", "fix firmware", "replace hardware", "unknown", "already Windows 11",
+    ]  # fmt: skip
+    assert all(count > 0 for count in summary["windows11"].values()), summary["windows11"]
     # Stale Entra objects and re-enrolled Intune records are resolved, not double counted.
     by_kind = {i["kind"]: i for i in summary["inputs"]}
     assert by_kind["entra"]["rows_duplicate"] > 0 and by_kind["intune"]["rows_duplicate"] > 0

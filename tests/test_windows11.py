@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from comanage_audit.checks.windows11 import COLUMNS, PATHS, windows11_path
@@ -101,3 +102,15 @@ def test_missing_columns_read_as_not_reported() -> None:
     frame = pd.DataFrame({"os_build": pd.array([W10, 22631], dtype="Int64")})
     result = windows11_path(frame)
     assert result["win11_path"].tolist() == ["unknown", "already Windows 11"]
+
+
+def test_combinations_are_numbered_exactly_however_many_values_columns_hold() -> None:
+    """The folded integer key is renumbered before it could overflow: sixteen columns of
+    thousands of values each still give each distinct row its own number."""
+    from comanage_audit.checks.windows11 import _combination
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({f"c{i}": rng.integers(0, 5000, 20_000) for i in range(16)})
+    frame = pd.concat([frame, frame.iloc[:500]], ignore_index=True)  # repeated rows
+    expected = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+    assert (_combination(frame) == expected).all()

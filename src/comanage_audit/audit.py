@@ -13,21 +13,34 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from comanage_audit import accounts, directory, engine, fleet, result
+from comanage_audit import (
+    accounts,
+    directory,
+    engine,
+    fleet,
+    identity,
+    readout,
+    result,
+    windows11_facts,
+)
 from comanage_audit.checks import Context, all_checks, device_checks, tenant_checks
 from comanage_audit.ingest.exports import device_exports
-from comanage_audit.ingest.load import licence_table, load_sources, scope_users
+from comanage_audit.ingest.load import licence_table, load_sources, processor_list, scope_users
 from comanage_audit.ingest.parse import DateOrder
 from comanage_audit.model import (
     AuditResult,
     DataIssues,
     InputRecord,
+    IssueCode,
     SourceKind,
     SourceTable,
     Status,
 )
 from comanage_audit.options import AuditOptions
 from comanage_audit.policy import load_policy, require_known_checks
+from comanage_audit.progress.basis import build_basis
+from comanage_audit.progress.compare import with_progress
+from comanage_audit.progress.load import ReadAhead, find_audits
 from comanage_audit.timing import Phases
 
 Progress = Callable[[str], None]
@@ -51,7 +64,22 @@ def run(
 ) -> AuditResult:
     """The whole audit, timed per phase when `phases` is given."""
     phases = phases or Phases()
-    return check(prepare(options, progress, phases), progress, phases)
+    ahead = None
+    if options.previous:  # found first: a bad --previous stops the run before the exports
+        with phases("read previous audits"):
+            ahead = ReadAhead(find_audits(options), options.max_input_mb)
+    try:
+        audited = check(prepare(options, progress, phases), progress, phases)
+        if ahead is None:
+            return audited
+        progress("comparing with the previous audit")
+        with phases("read previous audits"):
+            previous = ahead.result()  # read meanwhile in a second process
+        with phases("compare with previous"):
+            return with_progress(previous, audited)
+    finally:
+        if ahead is not None:
+            ahead.close()
 
 
 def prepare(options: AuditOptions, progress: Progress, phases: Phases) -> Linked:
@@ -77,7 +105,11 @@ def prepare(options: AuditOptions, progress: Progress, phases: Phases) -> Linked
         roles, role_records = directory.load_roles(tables.get(SourceKind.ROLES, []), policy)
         inputs.extend(role_records)
         inputs.extend(directory.catalogue_records(tables.get(SourceKind.LICENSING, [])))
-        devices = fleet.assemble(keys, linked, users, policy.domains)
+        devices = fleet.assemble(
+            keys, linked, users, policy.domains, processor_list(options, issues)
+        )
+        # Hardware inventory joined into the ConfigMgr device export counts as supplied.
+        supplied = frozenset(tables) | windows11_facts.embedded_kinds(linked)
         del keys, linked
         # The fleet holds its own copies of the canonical columns; what the sources still
         # hold is only needed for their original columns (the Devices sheet), so the rest
@@ -86,7 +118,7 @@ def prepare(options: AuditOptions, progress: Progress, phases: Phases) -> Linked
         ctx = Context(
             as_of=options.as_of,
             policy=policy,
-            supplied=frozenset(tables),
+            supplied=supplied,
             mdm_scope_users=scope_users(policy),
             roles=roles,
             users=users,
@@ -103,6 +135,8 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         devices = engine.enrich(linked.fleet, ctx)
         evaluation = engine.evaluate(devices, ctx)
         statuses, suppressed = engine.suppress(evaluation.statuses, devices["device_name"], ctx)
+        conflicts = windows11_facts.conflict_issues(devices, linked.tables)
+        linked.issues.add(conflicts, IssueCode.SOURCE_CONFLICT)
 
     with phases("verdicts"):
         verdict = engine.verdicts(devices, statuses, evaluation.unchecked)
@@ -116,7 +150,7 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
             verdict,
             statuses,
             platform=devices["os_family"],
-            win11_path=devices.get("win11_path"),
+            win11_path=table.get(result.FACT_COLUMNS["win11_path"]),  # when WIN-004 ran
             group=group,
             wave_size=options.wave_size,
         )
@@ -128,13 +162,22 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         tenant = engine.tenant_results(ctx)
         issues = linked.issues.table()
         summary = result.summarise(
-            table, devices["primary_upn"], check_counts, linked.users, issues
+            table,
+            devices["primary_upn"],
+            check_counts,
+            linked.users,
+            issues,
+            windows10=readout.windows10(devices),
+        )
+        checks = [*device_checks(), *tenant_checks()]
+        basis = build_basis(
+            options, ctx.policy, ctx.supplied, checks, statuses.columns, devices["last_seen"]
         )
     return AuditResult(
         as_of=options.as_of,
         devices=table,
         findings=findings,
-        checks=[*device_checks(), *tenant_checks()],
+        checks=checks,
         check_summary=check_counts,
         tenant=tenant,
         inputs=linked.inputs,
@@ -145,6 +188,8 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         title=options.title or ctx.policy.tenant_name,
         unresolved_licences=directory.unresolved_licences(linked.users),
         unmapped_domains=accounts.domain_hints(devices, _user_undecided(statuses)),
+        device_keys=identity.device_keys(devices),
+        basis=basis,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -40,6 +40,9 @@ _typer_type = typer.core.TyperOption.display_type_rich
 typer.core.TyperOption.display_type_rich = _help_type  # type: ignore[method-assign]
 typer.core.TyperArgument.display_type_rich = lambda param, ctx: None  # type: ignore[method-assign]
 
+if TYPE_CHECKING:
+    from comanage_audit.batch.run import BatchOptions
+
 app = typer.Typer(
     name="comanage-audit",
     help="Which devices can be co-managed, which cannot, and what must change first.\n\n"
@@ -68,6 +71,69 @@ FAIL_ON_VERDICTS = {
         Verdict.INSUFFICIENT_DATA.value,
     },
 }
+
+
+# Options `audit` and `batch` share, declared once (words in --help, our own checks).
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="Audit date (default today) for servicing and staleness.",
+    ),
+]
+WaveByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--wave-by",
+        metavar="COLUMN",
+        help="Split the work waves by a Devices column, e.g. site, domain or department "
+        "(case and spaces do not matter).",
+    ),
+]
+WaveSizeOption = Annotated[
+    str | None, typer.Option("--wave-size", metavar="N", help="Most devices per wave part.")
+]
+PivotOption = Annotated[
+    list[str],
+    typer.Option(
+        "--pivot",
+        metavar="COLUMN",
+        help="Extra pivot: devices per verdict by this Devices column (repeatable).",
+    ),
+]
+LicenceCatalogueOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--licence-catalogue",
+        metavar="FILE",
+        help="Microsoft's licensing CSV, to know newer products.",
+    ),
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", metavar="", help="No progress or summary output.")
+]
+MaxInputMbOption = Annotated[
+    str,
+    typer.Option(
+        "--max-input-mb",
+        metavar="MB",
+        help="Refuse any input file that is, or would unzip to, more than this many MB "
+        "(zip-bomb guard).",
+    ),
+]
+WriterOption = Annotated[
+    str,
+    typer.Option(
+        "--writer",
+        metavar="fast|xlsxwriter",
+        help="Workbook writer: fast (big sheets built with Arrow) or xlsxwriter "
+        "(the slow cell-by-cell fallback).",
+    ),
+]
+DebugOption = Annotated[
+    bool, typer.Option("--debug", metavar="", help="Show tracebacks for errors.")
+]
 
 
 def _version(value: bool) -> None:
@@ -189,14 +255,7 @@ def audit(
             help="Policy file (TOML); `comanage-audit init` writes one.",
         ),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="YYYY-MM-DD",
-            help="Audit date (default today) for servicing and staleness.",
-        ),
-    ] = None,
+    as_of: AsOfOption = None,
     fmt: Annotated[
         str,
         typer.Option(
@@ -220,19 +279,8 @@ def audit(
             "--title", metavar="TEXT", help="Customer or tenant name for the workbook title."
         ),
     ] = "",
-    wave_by: Annotated[
-        str | None,
-        typer.Option(
-            "--wave-by",
-            metavar="COLUMN",
-            help="Split the work waves by a Devices column, e.g. site, domain or department "
-            "(case and spaces do not matter).",
-        ),
-    ] = None,
-    wave_size: Annotated[
-        str | None,
-        typer.Option("--wave-size", metavar="N", help="Most devices per wave part."),
-    ] = None,
+    wave_by: WaveByOption = None,
+    wave_size: WaveSizeOption = None,
     wave_files: Annotated[
         bool,
         typer.Option(
@@ -242,46 +290,31 @@ def audit(
             "to import into a collection or group.",
         ),
     ] = False,
-    pivot: Annotated[
-        list[str],
+    pivot: PivotOption = [],  # noqa: B006
+    licence_catalogue: LicenceCatalogueOption = None,
+    quiet: QuietOption = False,
+    max_input_mb: MaxInputMbOption = str(DEFAULT_MAX_INPUT_MB),
+    writer: WriterOption = "fast",
+    previous: Annotated[
+        list[Path],
         typer.Option(
-            "--pivot",
-            metavar="COLUMN",
-            help="Extra pivot: devices per verdict by this Devices column (repeatable).",
+            "--previous",
+            metavar="FOLDER",
+            help="A previous audit's output folder (or its workbook) to compare with and "
+            "carry the Upgrade plan's Owner/Target date/Status/Notes over from; repeat for "
+            "a trend, oldest first.",
         ),
     ] = [],  # noqa: B006
-    licence_catalogue: Annotated[
-        Path | None,
+    processor_list: Annotated[
+        list[Path],
         typer.Option(
-            "--licence-catalogue",
+            "--processor-list",
             metavar="FILE",
-            help="Microsoft's licensing CSV, to know newer products.",
+            help="Microsoft's Windows 11 supported-processor list (Manufacturer, Brand, Model) "
+            "saved as CSV or xlsx, to know newer processors (repeatable: Intel, AMD, Qualcomm).",
         ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", metavar="", help="No progress or summary output.")
-    ] = False,
-    max_input_mb: Annotated[
-        str,
-        typer.Option(
-            "--max-input-mb",
-            metavar="MB",
-            help="Refuse any input file that is, or would unzip to, more than this many MB "
-            "(zip-bomb guard).",
-        ),
-    ] = str(DEFAULT_MAX_INPUT_MB),
-    writer: Annotated[
-        str,
-        typer.Option(
-            "--writer",
-            metavar="fast|xlsxwriter",
-            help="Workbook writer: fast (big sheets built with Arrow) or xlsxwriter "
-            "(the slow cell-by-cell fallback).",
-        ),
-    ] = "fast",
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks for errors.")
-    ] = False,
+    ] = [],  # noqa: B006
+    debug: DebugOption = False,
 ) -> None:
     """Audit exports for co-management readiness and write the annotated workbook."""
     try:
@@ -303,10 +336,12 @@ def audit(
             wave_size=_whole_number(wave_size, "--wave-size", 1),
             pivots=tuple(pivot),
             licence_catalogue=licence_catalogue,
+            processor_lists=tuple(processor_list),
             quiet=quiet,
             max_input_mb=_whole_number(max_input_mb, "--max-input-mb", 1) or DEFAULT_MAX_INPUT_MB,
             writer=_choice(writer, "--writer", ("fast", "xlsxwriter")),
             wave_files=wave_files,
+            previous=tuple(previous),
         )
         code = _run(options)
     except UserError as error:
@@ -363,6 +398,141 @@ def _run(options: AuditOptions) -> int:
     print_summary(result, written, console)
     verdicts = {verdict for verdict, count in result.summary.verdicts.items() if count}
     return EXIT_THRESHOLD if verdicts & FAIL_ON_VERDICTS[options.fail_on] else 0
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  comanage-audit batch customers/ --out reports --config default-policy.toml\n\n"
+    "  comanage-audit batch customers/ --out reports --jobs 4 --quiet --fail-on action-required\n\n"
+    "Exit codes: 0 every customer written; 1 written and --fail-on reached in some customer; "
+    "2 usage error (nothing written); 3 internal error; 4 some customers failed (the others "
+    "and the portfolio were written); 130 interrupted (no output changed)."
+)
+def batch(
+    root: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder with one subfolder of exports per customer; a customer's own "
+            "policy.toml replaces --config.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for portfolio.xlsx, portfolio.json and each customer's outputs "
+            "in OUT/<customer>/.",
+            show_default=False,
+        ),
+    ],
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Customers audited at once (default: the number of cores)."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="Policy file for customers without their own policy.toml."
+        ),
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            metavar="PREV_OUT",
+            help="A previous batch's output folder, to compare each customer with "
+            "PREV_OUT/<customer>/ (customers without one are audited afresh).",
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Outputs to write per customer: xlsx,csv,json.")
+    ] = "xlsx,csv,json",
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            metavar="|".join(FAIL_ON_CHOICES),
+            help="Exit 1 when any device of any customer has this verdict or worse.",
+        ),
+    ] = FailOn.NEVER.value,
+    wave_by: WaveByOption = None,
+    wave_size: WaveSizeOption = None,
+    pivot: PivotOption = [],  # noqa: B006
+    licence_catalogue: LicenceCatalogueOption = None,
+    quiet: QuietOption = False,
+    max_input_mb: MaxInputMbOption = str(DEFAULT_MAX_INPUT_MB),
+    writer: WriterOption = "fast",
+    debug: DebugOption = False,
+) -> None:
+    """Audit many customers at once: one subfolder each, and a portfolio of them all."""
+    from comanage_audit.batch.run import BatchOptions, default_jobs
+
+    try:
+        shared = AuditOptions(
+            inputs=(),
+            out_dir=out,
+            as_of=_parse_date(as_of),
+            formats=_parse_formats(fmt),
+            fail_on=FailOn(_choice(fail_on, "--fail-on", FAIL_ON_CHOICES)),
+            wave_by=wave_by,
+            wave_size=_whole_number(wave_size, "--wave-size", 1),
+            pivots=tuple(pivot),
+            licence_catalogue=licence_catalogue,
+            quiet=True,
+            max_input_mb=_whole_number(max_input_mb, "--max-input-mb", 1) or DEFAULT_MAX_INPUT_MB,
+            writer=_choice(writer, "--writer", ("fast", "xlsxwriter")),
+        )
+        options = BatchOptions(
+            root=root,
+            out_dir=out,
+            audit=shared,
+            jobs=jobs or default_jobs(),
+            config=config,
+            previous=previous,
+            fail_on=frozenset(FAIL_ON_VERDICTS[shared.fail_on]),
+            debug=debug,
+        )
+        code = _run_batch(options, quiet)
+    except UserError as error:
+        if debug:
+            raise
+        _fail(str(error))
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _fail(
+            "interrupted. Every worker was stopped; no customer's outputs and no portfolio "
+            "file were changed (the previous ones, if any, are as they were).",
+            label="stopped:",
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as error:
+        if debug:
+            raise
+        _fail(
+            f"internal error ({type(error).__name__}: {error}). This is a bug in "
+            "comanage-audit; no output was changed. Run again with --debug and report the "
+            "traceback."
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
+    raise typer.Exit(code)
+
+
+def _run_batch(options: BatchOptions, quiet: bool) -> int:
+    from comanage_audit.batch.console import BatchConsole, print_batch_summary
+    from comanage_audit.batch.run import run_batch
+
+    console = Console(stderr=True, quiet=quiet, highlight=False)
+    with BatchConsole(console) as events:
+        result = run_batch(options, events)
+    print_batch_summary(result, console)
+    return result.exit_code
 
 
 @checks_app.command("list")
@@ -474,6 +644,14 @@ def sample(
             "(one per export). --layout list shows every layout.",
         ),
     ] = None,
+    windows11: Annotated[
+        bool,
+        typer.Option(
+            "--windows11",
+            help="Also write the Windows 11 readiness exports: ConfigMgr hardware inventory, "
+            "Intune's feature update readiness report and Work from anywhere.",
+        ),
+    ] = False,
     force: Annotated[
         bool,
         typer.Option("--force", metavar="", help="Overwrite files of the same names in --out."),
@@ -495,7 +673,7 @@ def sample(
             typer.echo(f"{name:32} {spec.origin}")
         return
     try:
-        names = sample_file_names(configmgr_format, layouts=layouts)  # type: ignore[arg-type]
+        names = sample_file_names(configmgr_format, layouts=layouts, windows11=windows11)  # type: ignore[arg-type]
     except ValueError as error:
         message = str(error).replace("configmgr_format", "--configmgr-format")
         _fail(f"{message}.")
@@ -513,6 +691,7 @@ def sample(
         seed=seed_number,
         configmgr_format=configmgr_format,  # type: ignore[arg-type]
         layouts=layouts,  # type: ignore[arg-type]
+        windows11=windows11,
     )
     for path in paths:
         typer.echo(f"Wrote {path}")

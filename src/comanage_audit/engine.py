@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from comanage_audit.arrow_text import STRING
-from comanage_audit.checks import Context, device_checks, tenant_checks
+from comanage_audit.checks import Context, device_checks, tenant_checks, windows11
 from comanage_audit.ingest.exports import label
 from comanage_audit.model import BLANK, CheckSpec, Severity, SourceKind, Status, Verdict, Wave
 from comanage_audit.reference import configmgr as cm_reference
@@ -204,7 +204,8 @@ def enrich(fleet: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     facts = _release_facts(fleet.iloc[first][ENRICH_KEYS].reset_index(drop=True))
     for column in facts.columns:
         fleet[column] = facts[column].take(group).set_axis(fleet.index)
-    return fleet
+    # The Windows 11 path: WIN-004, the device table and the summary all read it.
+    return windows11.add_path(fleet, ctx)
 
 
 def _release_facts(distinct: pd.DataFrame) -> pd.DataFrame:

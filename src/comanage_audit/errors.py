@@ -13,6 +13,7 @@ EXIT_OK = 0
 EXIT_THRESHOLD = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL = 3  # a bug: short message, traceback only with --debug
+EXIT_SOME_FAILED = 4  # batch: some customers failed; the others and the portfolio are written
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from comanage_audit import accounts
+from comanage_audit import accounts, windows11_facts
 from comanage_audit.ingest.exports import EXPORTS, ExportSpec, device_exports
 from comanage_audit.model import DataIssues, InputRecord, IssueCode, SourceKind, SourceTable
 
@@ -230,7 +230,8 @@ def link(
         if spec.kind not in tables:
             continue
         kind_tables = tables[spec.kind]
-        records = dedupe(spec, combine(kind_tables), kind_tables, issues)
+        records, parts = _split_parts(spec, combine(kind_tables))
+        records = dedupe(spec, records, kind_tables, issues)
         records["_device"] = -1
         live = records["_duplicate_of"].eq(-1)
         for key in spec.linking.link_keys:
@@ -244,8 +245,24 @@ def link(
         else:
             _report_unmatched(spec, records[unmatched], kind_tables, issues)
         keys = _merge_keys(keys, records[records["_device"].ge(0)], key_columns)
-        linked[spec.kind] = records
+        linked[spec.kind] = records if parts is None else pd.concat([records, parts])
     return keys, linked
+
+
+def _split_parts(
+    spec: ExportSpec, records: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(one record per device, the other rows of those devices) for an export with one row
+    per part of a device (`spec.reduce`); the parts never link themselves, but are
+    accounted as their device record is (`account`)."""
+    if spec.reduce is None or records.empty:
+        return records, None
+    records = spec.reduce(records)
+    part = records["_part_of"].ge(0).to_numpy()
+    if not part.any():
+        return records, None
+    parts = records[part].assign(_duplicate_of=-1, _device=-1)
+    return records[~part], parts
 
 
 def link_keys(specs: tuple[ExportSpec, ...]) -> tuple[str, ...]:
@@ -309,7 +326,7 @@ def account(
     """rows read = linked + duplicate + unmatched + rejected, for every device table."""
     records: list[InputRecord] = []
     for kind, kind_tables in tables.items():
-        frame = linked[kind]
+        frame = _with_parts_resolved(linked[kind])
         for index, table in enumerate(kind_tables):
             record = InputRecord.of(table)
             mine = frame[frame["_table"].eq(index)]
@@ -319,6 +336,21 @@ def account(
             record.rows_unmatched = int((~duplicate & mine["_device"].lt(0)).sum())
             records.append(record)
     return records
+
+
+def _with_parts_resolved(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each part of a device takes its device record's fate: linked, duplicate or unmatched."""
+    if "_part_of" not in frame:
+        return frame
+    part_of = frame["_part_of"]
+    parts = part_of.ge(0).to_numpy()
+    if not parts.any():
+        return frame
+    frame = frame[["_table", "_device", "_duplicate_of"]].copy()
+    owners = part_of.to_numpy()[parts]
+    for column in ("_device", "_duplicate_of"):
+        frame.loc[parts, column] = frame.loc[owners, column].to_numpy()
+    return frame
 
 
 def _first(*columns: pd.Series) -> pd.Series:
@@ -336,6 +368,7 @@ def assemble(
     linked: dict[SourceKind, pd.DataFrame],
     users: pd.DataFrame | None,
     domain_upn_suffix: dict[str, str],
+    processor_list: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per device with each source's columns prefixed and consolidated facts.
 
@@ -344,8 +377,10 @@ def assemble(
     mdm_managed (Entra's isManaged), registration_pending (a hybrid object that never
     completed registration; NA where the Entra export has no registration column),
     primary_upn (with unmapped_user/unmapped_domain/unmapped_suffix), last_seen, site_code,
-    domain, in_configmgr/in_intune/in_entra, and the primary user's licence columns when a
-    users export was given.
+    domain, in_configmgr/in_intune/in_entra, the Windows 11 facts and the model
+    (windows11_facts.consolidate; `processor_list` is a supplied Microsoft
+    supported-processor list), and the primary user's licence columns when a users export
+    was given.
     """
     devices = keys.set_index("device").sort_index()
     devices.index.name = "device"
@@ -399,6 +434,7 @@ def assemble(
     )
     devices["last_seen"] = activity.max(axis=1, skipna=True)
     _primary_users(devices, col("cm_user_account"), users, domain_upn_suffix)
+    windows11_facts.consolidate(devices, processor_list)
     devices = _join_users(devices, users)
     return devices.reset_index()
 

@@ -210,6 +210,7 @@ class IssueCode(StrEnum):
     UNPARSED_VALUE = "unparsed-value"  # a value that could not be read; treated as missing
     UNKNOWN_LICENCE = "unknown-licence"  # a licence value the reference cannot resolve
     UNMATCHED_RECORD = "unmatched-record"  # a record that matched no device
+    SOURCE_CONFLICT = "source-conflict"  # two exports say different things of one device
     LEFT_OUT = "left-out"  # a file, sheet or zip member that is not an export
     READ_NOTE = "read-note"  # how a file was read (encoding, hidden sheet, merged cells, ...)
 
@@ -356,6 +357,14 @@ class Summary:
     data_issues: the codes present, in IssueCode order; partial_audit: one sentence per
     thing the run did not check, naming the checks and what would enable them (empty when
     every device check was evaluated).
+    windows11: the Windows 10 clients in scope (not out-of-scope; builds 10240 to 21999)
+    by Windows 11 path, always these keys in this order: `upgrade in place`, `fix
+    firmware`, `replace hardware`, `unknown`; then `already Windows 11`, the in-scope
+    Windows clients already on it (build 22000 or later, or Microsoft's readiness report
+    or Work from anywhere says upgraded; not counted in the four).
+    Empty when WIN-004 was not evaluated (no hardware inventory, readiness report or Work
+    from anywhere export). Windows 7/8.1 PCs are not counted (the device table has their
+    path); neither are Windows clients whose build no export reports.
     """
 
     verdicts: dict[str, int]
@@ -367,6 +376,52 @@ class Summary:
     wave_totals: dict[str, int] = field(default_factory=dict)
     platforms: Platforms | None = None
     budget: Budget | None = None
+    windows11: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditPoint:
+    """One audit on the Progress trend: when, where it was read from, its verdict counts and
+    why those counts are not like for like with this run's ("" when they are)."""
+
+    label: str
+    as_of: date | None
+    devices: int
+    verdicts: dict[str, int]
+    caveat: str = ""
+
+
+@dataclass
+class Progress:
+    """What changed since the previous audit (`--previous`; built by progress/counts.py).
+
+    since/source: the previous audit compared with (the newest given). differences: what
+    differs between the two runs' bases (policy values, checks, exports, audit date), in
+    words; verdicts_caveat / waves_caveat: why the verdict / wave counts are not like for
+    like ("" when they are); basis_known: whether the previous audit recorded its basis.
+    counts: devices before, now, matched (by id, re-keyed), new, gone, became ready /
+    co-managed, gained a blocker, plan entries carried and closed.
+    transitions: previous verdict rows (+ `(new)`) x current verdict columns (+ `(gone)`).
+    checks: per device check, failing before/now and newly failing/passing among matched
+    devices, with `comparable` (empty, or why not). waves: per wave before, now, stayed,
+    joined, left, new, gone. changes: one row per device that changed. trend: the previous
+    audits oldest first, then this one. notes: what reading the previous outputs found.
+    """
+
+    since: date | None
+    source: str
+    headline: str
+    differences: tuple[str, ...]
+    verdicts_caveat: str
+    waves_caveat: str
+    basis_known: bool
+    counts: dict[str, int]
+    transitions: pd.DataFrame
+    checks: pd.DataFrame
+    waves: pd.DataFrame
+    changes: pd.DataFrame
+    trend: tuple[AuditPoint, ...]
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -384,6 +439,11 @@ class AuditResult:
         Status, Notes) by device_id, carried into this plan; None without a previous audit.
     closed_plan_entries: such entries of devices no longer in the plan (with device_name and
         last_wave); None without a previous audit.
+    device_keys: the keys each device's id is made from (identity.py), devices' index,
+        appended to devices.csv so the next audit can match re-keyed devices.
+    basis: what makes two audits' counts comparable (policy values, checks, exports,
+        audit date; progress/basis.py), in summary.json.
+    progress: the comparison with `--previous` audits; None without one.
     unmapped_domains: ConfigMgr user domains the policy's [domains] does not map, where
         they leave devices without a user: `domain`, `devices` (how many it would decide),
         `line` (what to add, `CONTOSO = "contoso.com"`) and an `example` user.
@@ -408,6 +468,9 @@ class AuditResult:
     )
     plan_entries: pd.DataFrame | None = None
     closed_plan_entries: pd.DataFrame | None = None
+    device_keys: pd.DataFrame | None = None
+    basis: dict[str, object] = field(default_factory=dict)
+    progress: Progress | None = None
     unmapped_domains: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(
             {c: pd.Series(dtype="object") for c in ("domain", "devices", "line", "example")}

@@ -42,7 +42,10 @@ class AuditOptions:
     wave_size: int | None = None
     pivots: tuple[str, ...] = ()
     licence_catalogue: Path | None = None
+    processor_lists: tuple[Path, ...] = ()  # --processor-list: Microsoft's lists, as saved
     quiet: bool = False
     max_input_mb: int = DEFAULT_MAX_INPUT_MB
     writer: str = "fast"  # --writer: fast (Arrow-built big sheets) or xlsxwriter (fallback)
     wave_files: bool = False  # --wave-files: one CSV per wave beside the workbook
+    # Previous audits to compare with (--previous: output folders or workbooks, oldest first).
+    previous: tuple[Path, ...] = ()

@@ -47,11 +47,13 @@ LEFT JOIN v_ClientCoManagementState cms ON cms.ResourceID = sys.ResourceID;
 
 CONFIGMGR_HARDWARE_SQL = """\
 -- 2) Hardware inventory for Windows 11 readiness: save as configmgr-hardware.csv
---    (one row per device; v_GS_TPM is empty until the TPM class, Win32_Tpm, is enabled in
---    Client Settings > Hardware Inventory > Set Classes)
+--    (one row per current device, obsolete records left out; v_GS_TPM is empty until the
+--    TPM class, Win32_Tpm, is enabled in Client Settings > Hardware Inventory > Set Classes)
 SELECT
     sys.ResourceID,
     sys.Name0,
+    cs.Manufacturer0,
+    cs.Model0,
     cpu.Processor,
     cpu.NumberOfCores0,
     cpu.MaxClockSpeed0,
@@ -66,10 +68,12 @@ SELECT
 FROM v_R_System sys
 OUTER APPLY (SELECT TOP 1 p.Name0 AS Processor, p.NumberOfCores0, p.MaxClockSpeed0
                FROM v_GS_PROCESSOR p WHERE p.ResourceID = sys.ResourceID) cpu
+LEFT JOIN v_GS_COMPUTER_SYSTEM cs ON cs.ResourceID = sys.ResourceID
 LEFT JOIN v_GS_TPM tpm ON tpm.ResourceID = sys.ResourceID
 LEFT JOIN v_GS_FIRMWARE fw ON fw.ResourceID = sys.ResourceID
 LEFT JOIN v_GS_X86_PC_MEMORY mem ON mem.ResourceID = sys.ResourceID
-LEFT JOIN v_GS_LOGICAL_DISK disk ON disk.ResourceID = sys.ResourceID AND disk.DeviceID0 = 'C:';
+LEFT JOIN v_GS_LOGICAL_DISK disk ON disk.ResourceID = sys.ResourceID AND disk.DeviceID0 = 'C:'
+WHERE ISNULL(sys.Obsolete0, 0) = 0;
 """
 
 CONFIGMGR = f"""\
@@ -83,8 +87,8 @@ Save Results As... > CSV. Give both files to comanage-audit audit; NULL cells ar
 INTUNE = """\
 Intune devices: Intune admin center (intune.microsoft.com) > Devices > All devices > Export.
 Choose "Include all inventory data in the exported file" and keep the downloaded zip as it is
-(the tool reads the CSV inside). Its Total storage / Free storage columns add the system drive
-size to the Windows 11 check.
+(the tool reads the CSV inside). Its Total storage column (MB) is the Windows 11 check's
+system drive size for devices the ConfigMgr hardware inventory does not cover.
 """
 
 ENTRA = """\

@@ -1,6 +1,7 @@
 """What people read from the result besides the verdicts: each device's wave as a label in
 plan order (composed from the wave fields engine.waves stores, never parsed back), the
-fleet by platform for the Summary's headline, and the totals a manager budgets for.
+fleet by platform for the Summary's headline, the totals a manager budgets for, and the
+Windows 10 PCs by Windows 11 path.
 
 result.summarise puts these in `AuditResult.summary`; the writers compose wave labels here.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from comanage_audit.checks.windows11 import ALREADY as ALREADY_WINDOWS_11
+from comanage_audit.checks.windows11 import FIRMWARE, IN_PLACE, REPLACE, UNKNOWN
 from comanage_audit.model import (
     BLANK,
     WIN11_PATHS,
@@ -120,7 +123,7 @@ def budget(devices: pd.DataFrame, licences: LicenceCoverage | None) -> Budget:
         return hit
 
     install = failing("CM-001")
-    path = devices.get("Windows 11 path")
+    path = devices.get(WINDOWS11_PATH)
     readiness = devices["readiness"].astype("string")
     return Budget(
         entra_p1_licences=None
@@ -142,3 +145,34 @@ def budget(devices: pd.DataFrame, licences: LicenceCoverage | None) -> Budget:
             ).sum()
         ),
     )
+
+
+WINDOWS_10_BUILDS = (10240, 21999)
+WINDOWS11_CHECK = "WIN-004"
+WINDOWS11_PATH = "Windows 11 path"  # the device table's column (result.FACT_COLUMNS)
+WINDOWS_10_PATHS = (IN_PLACE, FIRMWARE, REPLACE, UNKNOWN)
+
+
+def windows10(fleet: pd.DataFrame) -> pd.Series:
+    """Windows 10 clients: a Windows client platform on a build from 10240 to 21999."""
+    client = fleet["os_family"].astype("string").eq("windows-client").fillna(False)
+    build = fleet["os_build"].astype("Int64")
+    return (client & build.between(*WINDOWS_10_BUILDS).fillna(False)).astype(bool)
+
+
+def windows11_paths(
+    devices: pd.DataFrame, check_counts: pd.DataFrame, windows10: pd.Series | None
+) -> dict[str, int]:
+    """Summary.windows11: in-scope Windows 10 PCs per path, then those already on Windows 11;
+    empty when WIN-004 was not evaluated."""
+    label = WINDOWS11_PATH
+    if windows10 is None or label not in devices or not len(check_counts):
+        return {}
+    evaluated = check_counts.loc[check_counts["check_id"].eq(WINDOWS11_CHECK), "evaluated"]
+    if not evaluated.astype(bool).any():
+        return {}
+    path = devices[label].astype("string")
+    in_scope = devices["readiness"].ne(Verdict.OUT_OF_SCOPE.value).to_numpy(dtype=bool)
+    counts = path[in_scope & windows10.to_numpy(dtype=bool)].value_counts()
+    already = int(path[in_scope].eq(ALREADY_WINDOWS_11).sum())
+    return {p: int(counts.get(p, 0)) for p in WINDOWS_10_PATHS} | {ALREADY_WINDOWS_11: already}

@@ -20,7 +20,8 @@ from comanage_audit.arrow_text import STRING, large_text, string_types, text_ser
 from comanage_audit.checks import device_checks
 from comanage_audit.engine import STATUS_DTYPE, Evaluation, blocking
 from comanage_audit.errors import ConfigError
-from comanage_audit.ingest.exports import EXPORTS
+from comanage_audit.identity import device_ids
+from comanage_audit.ingest.exports import EXPORTS, ExportSpec
 from comanage_audit.ingest.exports.spec import header_key
 from comanage_audit.model import (
     Blocker,
@@ -34,7 +35,13 @@ from comanage_audit.model import (
     Verdict,
     Wave,
 )
-from comanage_audit.readout import budget, platforms, wave_counts
+from comanage_audit.readout import (
+    WINDOWS11_CHECK,
+    budget,
+    platforms,
+    wave_counts,
+    windows11_paths,
+)
 
 # Who each device is and what it needs: the first columns of the Devices sheet and
 # devices.csv (whose reasons and fixes are in findings.csv).
@@ -53,7 +60,7 @@ FACT_COLUMNS = {
     "os_build": "OS build",
     "os_family": "Platform",
     "edition": "Edition",
-    "model": "Model",  # from the exports' original model columns (result.device_table)
+    "model": "Model",  # the consolidated model (windows11_facts.py)
     "join_type": "Join type",
     "management": "Managed by",
     "cm_client_version": "ConfigMgr client",
@@ -66,6 +73,7 @@ FACT_COLUMNS = {
     "in_entra": "In Entra",
     "user_department": "Department",
     "win11_path": "Windows 11 path",
+    "win11_reasons": "Windows 11 reasons",
 }
 # Ids for importing a wave into a ConfigMgr collection or an Entra group (--wave-files):
 # in the device table, not on the Devices sheet (its original columns hold them).
@@ -85,8 +93,13 @@ COLUMN_ALIASES = {
     "ad site": "ConfigMgr: AD_Site_Name0",
     "ad_site": "ConfigMgr: AD_Site_Name0",
     "verdict": "readiness",
+    "win11 path": "Windows 11 path",
+    "windows 11": "Windows 11 path",
+    "win11": "Windows 11 path",
 }
-
+# The fleet's Windows 11 path of each Windows client and why (checks/windows11.py): facts
+# of the device table when WIN-004 was evaluated, the last columns of devices.csv.
+WINDOWS11_COLUMNS = ("win11_path", "win11_reasons")
 
 # What the workbook calls the identity columns (devices.csv keeps the names on the left).
 DEVICE_HEADERS = {
@@ -146,26 +159,6 @@ def resolve_column(name: str, table: pd.DataFrame, option: str) -> str:
     )
 
 
-def device_ids(devices: pd.DataFrame) -> pd.Series:
-    """Stable ids: the Entra device id where known, else the best source id, else the name."""
-
-    def col(name: str) -> pd.Series:
-        return (
-            devices[name].astype("string")
-            if name in devices
-            else pd.Series(pd.NA, index=devices.index, dtype="string")
-        )
-
-    ids = col("entra_device_id")
-    ids = ids.fillna("intune:" + col("intune_intune_device_id"))
-    ids = ids.fillna("configmgr:" + col("cm_resource_id"))
-    ids = ids.fillna("name:" + col("name_key"))
-    position = devices.index.to_series().astype("string")
-    ids = ids.fillna("device:" + position)
-    repeat = ids.duplicated(keep="first")
-    return ids.mask(repeat, ids + "#" + position)
-
-
 def device_table(
     devices: pd.DataFrame,
     statuses: pd.DataFrame,
@@ -201,12 +194,9 @@ def device_table(
     for column, name in IMPORT_IDS.items():
         if column in devices:
             facts[name] = devices[column].astype("string")
+    if WINDOWS11_CHECK in evaluation.not_evaluated:  # no Windows 11 source: no path at all
+        facts = facts.drop(columns=[FACT_COLUMNS[c] for c in WINDOWS11_COLUMNS])
     originals = original_columns(devices, tables)
-    model = first_original(originals, "model")
-    if model is not None:
-        facts.insert(
-            list(facts.columns).index("Edition") + 1 if "Edition" in facts else 0, "Model", model
-        )
     return pd.concat([table, facts, originals], axis=1)
 
 
@@ -238,8 +228,12 @@ def original_columns(
     """Each device's original export columns, prefixed by source (`ConfigMgr: Name0`).
 
     Taken by position from the stacked originals with Arrow, nulls where the device is not
-    in that export. Consumes `tables`: each source leaves the dict once its columns are
-    taken, so its memory goes before the next source's copy is made (the audit's peak).
+    in that export. A device export shows every column; an export that only adds facts
+    (hardware inventory, Microsoft's readiness reports) shows the evidence it was read for
+    (`ExportSpec.shown`), as written, not the names and ids the device exports already
+    show. Consumes `tables`:
+    each source leaves the dict once its columns are taken, so its memory goes before the
+    next source's copy is made (the audit's peak).
     """
     frames = []
     for kind, spec in EXPORTS.items():
@@ -250,7 +244,7 @@ def original_columns(
         if not kind_tables or f"{prefix}_pos" not in devices:
             continue
         stacked = pa.concat_tables(
-            [pa.Table.from_pandas(t.original, preserve_index=False) for t in kind_tables],
+            [pa.Table.from_pandas(_shown(spec, t), preserve_index=False) for t in kind_tables],
             promote_options="permissive",
         )
         positions = pa.array(devices[f"{prefix}_pos"].astype("Int64").array, pa.int64())
@@ -262,6 +256,14 @@ def original_columns(
         frames.append(taken.add_prefix(f"{spec.title}: "))
         del stacked, kind_tables, columns  # before the next source is stacked
     return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=devices.index)
+
+
+def _shown(spec: ExportSpec, table: SourceTable) -> pd.DataFrame:
+    """The original columns the Devices sheet shows of one table (`ExportSpec.shown`)."""
+    if spec.shown is None:
+        return table.original
+    headers = [table.matched_headers[c] for c in spec.shown if c in table.matched_headers]
+    return table.original.loc[:, headers]
 
 
 # --- The Devices sheet's columns ----------------------------------------------------------
@@ -407,7 +409,7 @@ def check_summary(statuses: pd.DataFrame, evaluation: Evaluation) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def _join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Series:
+def join_where(pieces: list[pa.Array], separator: str, length: int) -> pd.Series:
     """Element-wise join of string arrays, skipping nulls, in one Arrow call.
 
     A leading empty piece keeps every row non-null: pyarrow 26 drops rows whose pieces are
@@ -436,7 +438,7 @@ def checks_with(
         pa.array(np.where(hit.to_numpy(dtype=bool), check, None), pa.string())
         for check, hit in (also or {}).items()
     ]
-    return _join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
+    return join_where(pieces, ";", len(statuses)).set_axis(statuses.index)
 
 
 def _spread(text: pd.Series, index: pd.Index) -> pa.ChunkedArray:
@@ -476,7 +478,7 @@ def join_texts(
     for mask, text in also:
         hit = pa.array(mask.to_numpy(dtype=bool))
         pieces.append(pc.if_else(hit, pa.scalar(text, pa.large_string()), nothing))
-    return _join_where(pieces, separator, len(statuses)).set_axis(statuses.index)
+    return join_where(pieces, separator, len(statuses)).set_axis(statuses.index)
 
 
 # --- What the run did not check, in words ---------------------------------------------------
@@ -528,11 +530,14 @@ def summarise(
     check_counts: pd.DataFrame,
     users: pd.DataFrame | None,
     issues: pd.DataFrame,
+    windows10: pd.Series | None = None,
 ) -> Summary:
-    """Verdict and wave counts, the top blockers, licence coverage and data issues by code.
+    """Verdict and wave counts, the top blockers, licence coverage, data issues by code and
+    Windows 10 PCs by Windows 11 path.
 
     `devices` is the result's device table, `primary_users` each device's primary user
-    (the fleet's `primary_upn`), `check_counts` the per-check status counts.
+    (the fleet's `primary_upn`), `check_counts` the per-check status counts, `windows10`
+    which devices run Windows 10 (`windows10(fleet)`).
     """
     readiness = devices["readiness"].value_counts()
     by_code = issues["code"].astype("string").value_counts()
@@ -553,6 +558,7 @@ def summarise(
         wave_totals={w.label: int(totals[w.value]) for w in Wave if totals.get(w.value, 0)},
         platforms=platforms(devices),
         budget=budget(devices, licences),
+        windows11=windows11_paths(devices, check_counts, windows10),
     )
 
 

@@ -69,9 +69,11 @@ def _column(fleet: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(pd.NA, index=fleet.index, dtype=dtype)
 
 
-def _words(index: pd.Index, pieces: list[tuple[pd.Series, pd.Series | str]]) -> pd.Series:
-    """Per device, the texts whose condition holds, joined with "; " (NA when none), in one
-    Arrow call. A leading empty piece keeps rows with no text from being dropped as null."""
+def _words(
+    index: pd.Index, pieces: list[tuple[pd.Series, pd.Series | str]], separator: str = "; "
+) -> pd.Series:
+    """Per device, the texts whose condition holds, joined with `separator` (NA when none),
+    in one Arrow call. A leading empty piece keeps rows with no text from being dropped."""
     arrays = [pa.scalar("", pa.large_string())]
     for condition, text in pieces:  # a handful of reasons, not devices
         hit = pa.array(condition.fillna(False).to_numpy(dtype=bool))
@@ -81,11 +83,11 @@ def _words(index: pd.Index, pieces: list[tuple[pd.Series, pd.Series | str]]) -> 
             else pa.array(text.astype(STRING).array, pa.large_string())
         )
         arrays.append(pc.if_else(hit, said, pa.scalar(None, pa.large_string())))
-    sep = pa.scalar("; ", pa.large_string())
+    sep = pa.scalar(separator, pa.large_string())
     joined = pc.binary_join_element_wise(*arrays, sep, null_handling="skip")
     if isinstance(joined, pa.Scalar):  # every piece a scalar: one value for all devices
         joined = pa.array([joined.as_py()] * len(index), pa.large_string())
-    trimmed = pc.utf8_slice_codeunits(joined, 2)
+    trimmed = pc.utf8_slice_codeunits(joined, len(separator))
     out = pd.Series(trimmed.to_pandas(), index=index, dtype=object)
     return out.mask(out.eq("")).astype(STRING)
 
@@ -146,6 +148,7 @@ def from_inventory(fleet: pd.DataFrame) -> pd.DataFrame:
             (drive.isna(), "system drive size"),
             (uefi.isna() | (uefi.eq(True) & secure_boot.isna()), "UEFI/Secure Boot"),
         ],
+        separator=", ",
     )
     reasons = _words(
         fleet.index,
@@ -257,9 +260,17 @@ def windows11_path(fleet: pd.DataFrame) -> pd.DataFrame:
 
     Devices repeat the same facts (one model, one firmware setting, one report code), so the
     decision and its wording are worked out once per distinct combination and taken back.
+    Facts that cannot change the outcome or its wording are left out of the combination:
+    the build of a Windows 10 PC (only "22000 or later" matters), memory and drive sizes
+    above their floors (only sizes below one are quoted), and the processor's name where
+    the reference said why it decided (its basis is what the reasons quote).
     """
     facts = pd.DataFrame({name: _column(fleet, name) for name in COLUMNS})
-    group = facts.groupby(list(COLUMNS), dropna=False, sort=False).ngroup().to_numpy()
+    facts["os_build"] = facts["os_build"].where(facts["os_build"].ge(WINDOWS_11_BUILD), 0)
+    for size, floor in (("memory_gb", MEMORY_FLOOR_GB), ("system_drive_gb", SYSTEM_DRIVE_FLOOR_GB)):
+        facts[size] = facts[size].mask(facts[size].ge(floor).fillna(False), floor)
+    facts["cpu_name"] = facts["cpu_name"].where(facts["cpu_basis"].isna())
+    group = _combination(facts)
     first = np.unique(group, return_index=True)[1]  # first device of group 0, 1, 2, ...
     decided = _decide(facts.iloc[first].reset_index(drop=True))
     return pd.DataFrame(
@@ -268,6 +279,19 @@ def windows11_path(fleet: pd.DataFrame) -> pd.DataFrame:
             for column in decided
         }
     )
+
+
+def _combination(facts: pd.DataFrame) -> np.ndarray:
+    """Per row, the number of its distinct combination of values (0, 1, 2, ... in order of
+    first appearance): each column's codes folded into one integer key, renumbered whenever
+    the key could overflow (a MultiIndex does the same ten times slower)."""
+    key = np.zeros(len(facts), dtype=np.int64)
+    for name in facts.columns:  # sixteen columns, not devices
+        codes, uniques = pd.factorize(facts[name], use_na_sentinel=False)
+        if int(key.max(initial=0)) * (len(uniques) + 1) >= 2**62:
+            key = pd.factorize(key)[0].astype(np.int64)
+        key = key * (len(uniques) + 1) + codes
+    return pd.factorize(key)[0]
 
 
 def _decide(fleet: pd.DataFrame) -> pd.DataFrame:
@@ -326,9 +350,31 @@ def _disagreement(reports: pd.DataFrame, inventory: pd.DataFrame, decisive: pd.S
     )
 
 
-def _message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
+# The path's columns (fleet and device table); NA for devices that are not Windows clients.
+PATH_COLUMNS = ("win11_path", "win11_reasons", "win11_source", "win11_disagreement")
+SOURCES = (K.HARDWARE, K.FEATURE_READINESS, K.WORK_FROM_ANYWHERE)
+
+
+def add_path(fleet: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """The fleet with each Windows client's path (PATH_COLUMNS), worked out once per run.
+
+    All NA when no Windows 11 source was supplied (WIN-004 is then not evaluated, and no
+    device is said to be "unknown" for want of an export nobody gave).
+    """
+    fleet = fleet.copy(deep=False)
+    if not set(SOURCES) & ctx.supplied:
+        for column in PATH_COLUMNS:
+            fleet[column] = pd.Series(pd.NA, index=fleet.index, dtype=STRING)
+        return fleet
     decided = windows11_path(fleet)
-    return decided["win11_path"] + ": " + decided["win11_reasons"]
+    client = windows_client(fleet, ctx).to_numpy()
+    for column in PATH_COLUMNS:
+        fleet[column] = decided[column].where(client)
+    return fleet
+
+
+def _message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
+    return fleet["win11_path"].astype(STRING) + ": " + fleet["win11_reasons"].astype(STRING)
 
 
 @device_check(
@@ -344,12 +390,13 @@ def _message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     "path is 'fix firmware'; plan a replacement where it is 'replace hardware'; otherwise "
     "upgrade in place.",
     link="https://learn.microsoft.com/windows/whats-new/windows-11-requirements",
-    requires=(K.HARDWARE, K.FEATURE_READINESS, K.WORK_FROM_ANYWHERE),
+    requires=SOURCES,
     applies=windows_client,
     message=_message,
     unknown="no hardware inventory, readiness report or Work from anywhere data decides it",
-    columns=tuple(COLUMNS),
+    columns=("os_family", "win11_path", "win11_reasons"),
 )
 def windows11_ready(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
-    path = windows11_path(fleet)["win11_path"]
-    return path.isin([ALREADY, IN_PLACE]).astype("boolean").mask(path.eq(UNKNOWN), pd.NA)
+    path = fleet["win11_path"].astype(STRING)
+    decided = path.isin([ALREADY, IN_PLACE]).astype("boolean")
+    return decided.mask(path.eq(UNKNOWN).fillna(True), pd.NA)

@@ -67,10 +67,17 @@ def size_gb(s: pd.Series, unit: str) -> pd.Series:
     per_gb = UNITS_PER_GB[unit]
 
     def read(text: pd.Series) -> pd.Series:
-        found = text.str.extract(r"^([\d][\d,. ]*?)\s*([kmgt]?i?b)?$")
-        digits = found[0].str.replace(r"[ ,](?=\d{3}(?:\D|$))", "", regex=True)
-        number = pd.to_numeric(digits, errors="coerce")
-        written = found[1].str.replace("i", "", regex=False).map(UNITS_PER_GB)
+        # Plain numbers (nearly every value, and mostly distinct) skip the regular expression.
+        number = pd.to_numeric(text, errors="coerce").astype(float)
+        number = number.where(np.isfinite(number) & number.ge(0))
+        written = pd.Series(np.nan, index=text.index)
+        other = number.isna() & text.ne("nan")
+        if other.any():
+            found = text[other].str.extract(r"^([\d][\d,. ]*?)\s*([kmgt]?i?b)?$")
+            digits = found[0].str.replace(r"[ ,](?=\d{3}(?:\D|$))", "", regex=True)
+            number = number.fillna(pd.to_numeric(digits, errors="coerce"))
+            written = found[1].str.replace("i", "", regex=False).map(UNITS_PER_GB)
+            written = written.reindex(text.index)
         scale = written.fillna(per_gb).astype(float)
         scale = scale.mask(number.ge(1e9) & written.isna(), UNITS_PER_GB["b"])
         # 0 is "not collected" (Graph's physicalMemoryInBytes unless selected), never a size.
@@ -236,36 +243,87 @@ REDUCE: dict[str, str] = {
     "memory_gb": "max",
     "memory_module_gb": "sum",
     "system_drive_gb": "max",
-    "system_drive_free_gb": "max",
+    "manufacturer": "first",
+    "model": "first",
 }
+# Read from the system drive's rows only: a D: drive is not where Windows 11 installs.
+DISK_FACTS = ("system_drive_gb",)
 
 
 def per_device(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """One row per `key` from exports with one row per processor, disk or memory module.
+    """One row per `key` from exports with one row per processor, disk or memory module."""
+    frame = frame[frame[key].notna().to_numpy()]
+    group, keys = pd.factorize(frame[key])
+    out = _reduce(frame, group)
+    out.insert(0, key, keys)
+    return out
 
-    Disk rows other than the system drive (`drive` not C:) are dropped first, so a
-    disks x modules join does not count a module once per disk. Per-module memory is summed
-    into `memory_gb` where the export gives no total. Vectorised groupby, no per-device code.
+
+def merge_parts(records: pd.DataFrame) -> pd.DataFrame:
+    """Each device's rows of a one-row-per-part export merged into its first row.
+
+    A device is its ResourceID (else its name) within one file: the same device in two
+    files is a duplicate, not a part. The first row takes the device's values (see
+    `_reduce`); the others keep theirs and get `_part_of`, the first row's label (-1 on
+    every first row). An export with one row per device comes back unchanged.
     """
-    if "drive" in frame:
-        drive = frame["drive"].astype("string").str.strip().str.upper().str.rstrip("\\")
-        frame = frame[drive.eq(SYSTEM_DRIVE).fillna(True).to_numpy()]
+    records = records.copy(deep=False)
+    records["_part_of"] = np.int64(-1)
+    keys = [k for k in ("resource_id", "name_key") if k in records]
+    if not keys or not records.duplicated(["_table", *keys]).any():
+        return records  # one row per device (NA keys repeat too: those go the long way)
+    device = pd.Series(np.arange(len(records)).astype(str), index=records.index)
+    for key in reversed(keys):  # the ResourceID wins where both are given
+        device = records[key].astype("string").radd(key + ":").fillna(device)
+    device = records["_table"].astype(str) + "|" + device.astype(str)
+    group, _ = pd.factorize(device)
+    if len(group) == len(np.unique(group)):
+        return records
+    first = np.unique(group, return_index=True)[1]  # first row of group 0, 1, 2, ...
+    merged = _reduce(records, group)
+    labels = records.index.to_numpy()
+    for column in merged.columns:
+        if column not in records:  # memory_gb summed from modules
+            records[column] = pd.Series(pd.NA, index=records.index, dtype=merged[column].dtype)
+        values = records[column].array.copy()
+        values[first] = merged[column].astype(records[column].dtype).array
+        records[column] = values
+    part_of = labels[first][group]
+    records["_part_of"] = np.where(np.isin(np.arange(len(group)), first), -1, part_of)
+    return records
+
+
+def _reduce(frame: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
+    """The values of each group (0, 1, 2, ... in `group`) of rows describing one device.
+
+    Disk values come from the system drive's rows (C:, or rows naming no drive); memory
+    modules are summed over the rows of one drive only (C:, else the device's first), so a
+    disks x modules join does not count a module once per disk. A device's memory total
+    wins over its summed modules. Vectorised groupby, no per-device code.
+    """
     present = {c: how for c, how in REDUCE.items() if c in frame}
-    typed = frame.copy()
-    for column, how in present.items():  # booleans reduce as 0/1 ("any enabled")
-        if how == "max" and typed[column].dtype == "boolean":
-            typed[column] = typed[column].astype("Int8")
-    grouped = typed.groupby(key, sort=False, dropna=True)
-    out = grouped.agg({c: how for c, how in present.items() if how != "sum"})
-    for column in (c for c, how in present.items() if how == "sum"):
-        out[column] = grouped[column].sum(min_count=1)
-    for column in present:
-        if frame[column].dtype == "boolean":
-            out[column] = out[column].astype("boolean")
+    drive = frame.get("drive", pd.Series(pd.NA, index=frame.index, dtype="string"))
+    drive = drive.astype("string").str.strip().str.upper().str.rstrip("\\")
+    on_system = drive.eq(SYSTEM_DRIVE).fillna(True).to_numpy()
+    by_group = pd.Series(group, index=frame.index)
+    has_system = pd.Series(on_system).groupby(group).transform("any").to_numpy()
+    first_drive = drive.groupby(group).transform("first")
+    one_drive = on_system | (~has_system & drive.eq(first_drive).fillna(False).to_numpy())
+    out = pd.DataFrame(index=pd.RangeIndex(int(group.max()) + 1 if len(group) else 0))
+    for column, how in present.items():
+        values = frame[column]
+        rows = on_system if column in DISK_FACTS else one_drive if how == "sum" else None
+        if rows is not None:
+            values = values.where(rows)
+        if values.dtype == "boolean":  # booleans reduce as 0/1: any row says enabled
+            values = values.astype("Int8")
+        grouped = values.groupby(by_group.to_numpy())
+        reduced = grouped.sum(min_count=1) if how == "sum" else grouped.agg(how)
+        out[column] = reduced.reindex(out.index).astype(frame[column].dtype)
     if "memory_module_gb" in out:
         total = out["memory_module_gb"].astype("Float64")
         out["memory_gb"] = out["memory_gb"].fillna(total) if "memory_gb" in out else total
-    return out.reset_index()
+    return out
 
 
 def size_gb_from_mb(s: pd.Series) -> pd.Series:
@@ -286,16 +344,29 @@ def derive_name_key(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
     return typed
 
 
+def derive_name_and_serial(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+    """Work from anywhere's `derive`: the name key, and the serial number read as the device
+    exports read theirs (upper case, placeholders dropped), so the two meet."""
+    if "serial" in text:
+        typed["serial"] = parse.serial(text["serial"])
+    return derive_name_key(typed, text)
+
+
 def wfa_reasons(frame: pd.DataFrame) -> pd.Series:
     """The Work from anywhere checks a device failed, in words ("TPM, Secure Boot"); "" when
-    none failed, NA when the export has none of the check columns for it."""
-    words = pd.Series("", index=frame.index, dtype=object)
-    seen = pd.Series(False, index=frame.index)
-    for column, (word, _kind) in WFA_CHECKS.items():  # nine columns, not devices
-        if column not in frame:
-            continue
+    none failed, NA when the export has none of the check columns for it.
+
+    The failed checks are folded into one bit mask per device; each distinct mask (a fleet
+    has a handful) is put into words once.
+    """
+    mask = np.zeros(len(frame), dtype=np.int64)
+    seen = np.zeros(len(frame), dtype=bool)
+    checks = [(c, word) for c, (word, _kind) in WFA_CHECKS.items() if c in frame]
+    for bit, (column, _word) in enumerate(checks):  # nine columns, not devices
         failed = frame[column].astype("boolean")
         seen |= failed.notna().to_numpy()
-        words = words + np.where(failed.fillna(False).to_numpy(dtype=bool), word + ", ", "")
-    said = pd.Series(words, index=frame.index).str.rstrip(", ")
-    return said.where(seen).astype(STRING)
+        mask |= failed.fillna(False).to_numpy(dtype=bool).astype(np.int64) << bit
+    masks, codes = np.unique(mask, return_inverse=True)
+    words = [", ".join(w for bit, (_c, w) in enumerate(checks) if m >> bit & 1) for m in masks]
+    said = pd.array(words, dtype=STRING).take(codes.ravel())
+    return pd.Series(said, index=frame.index).where(seen).astype(STRING)

@@ -35,6 +35,7 @@ from comanage_audit.reference.licences import (
     merge_licence_tables,
     missing_catalogue_headers,
 )
+from comanage_audit.reference.processor_list import load_processor_list
 from comanage_audit.report import output_files
 from comanage_audit.timing import Phases
 
@@ -65,7 +66,13 @@ def load_sources(
     explicit = {p.resolve() for p in named}
     folders = [p for p in explicit if p.is_dir()]
     out_dir = options.out_dir.resolve()
-    paths = [p for p in read.discover(named) if not _our_output(p, explicit, folders, out_dir)]
+    # A previous audit's outputs (--previous) are skipped like this run's own.
+    previous = [(p if p.is_dir() else p.parent).resolve() for p in options.previous]
+    paths = [
+        p
+        for p in read.discover(named)
+        if not any(_our_output(p, explicit, folders, d) for d in (out_dir, *previous))
+    ]
     output_files.refuse_overwriting(paths, options.out_dir, options.formats)
     unique: dict[Path, Path] = {}
     for path in paths:
@@ -284,6 +291,30 @@ def licence_table(
     derived = entitlements_from_catalogue(pd.concat(catalogues, ignore_index=True))
     # The newer catalogue wins; the packaged table still knows retired and renamed products.
     return merge_licence_tables(derived, load_licence_table())
+
+
+def processor_list(options: AuditOptions, issues: DataIssues) -> pd.DataFrame | None:
+    """Microsoft's supported-processor lists as the user saved them (`--processor-list`), or
+    None. A listed row the tool cannot place is a data issue: it decides nothing."""
+    if not options.processor_lists:
+        return None
+    listed = load_processor_list(list(options.processor_lists), options.max_input_mb)
+    unplaced = listed[~listed["placed"]]
+    issues.add(
+        pd.DataFrame(
+            {
+                "file": unplaced["file"],
+                "sheet": unplaced["sheet"],
+                "row": unplaced["row"],
+                "column": "Model",
+                "value": (unplaced["brand"] + " " + unplaced["model_text"]).str.strip(),
+                "issue": "a processor on the supplied list whose name the tool cannot read "
+                "as a family and model; it decides nothing (the packaged table still does)",
+            }
+        ),
+        IssueCode.UNPARSED_VALUE,
+    )
+    return listed
 
 
 def scope_users(policy: Policy) -> frozenset[str]:

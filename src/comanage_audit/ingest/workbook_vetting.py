@@ -10,7 +10,9 @@ shared strings table claiming more strings than it can hold (calamine reserves t
 
 from __future__ import annotations
 
+import posixpath
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
@@ -33,11 +35,18 @@ SHARED_STRING_BYTES = 24  # what calamine reserves per string the shared strings
 SHARED_STRING_MIN_BYTES = 5  # `<si/>`: the shortest shared string a part can hold
 
 
-def vet_workbook(path: Path, archive: zipfile.ZipFile, limit: int) -> None:
+def vet_workbook(
+    path: Path, archive: zipfile.ZipFile, limit: int, sheets: Callable[[str], bool] | None = None
+) -> None:
     """Refuse DTDs in any XML part, lying zip directories and anything calamine would
-    allocate past the input size limit: a sheet's used range, the shared strings' count."""
+    allocate past the input size limit: a sheet's used range, the shared strings' count.
+
+    With `sheets`, the worksheets whose names it rejects are skipped (every other part is
+    vetted): only the accepted sheets are then read, and calamine never opens the others.
+    """
+    skipped = _unread_sheet_parts(archive, sheets) if sheets is not None else frozenset()
     for info in archive.infolist():
-        if info.is_dir():
+        if info.is_dir() or info.filename in skipped:
             continue
         try:
             root = _xml_root(path, archive, info)
@@ -114,23 +123,41 @@ def inflate_error(path: Path, member: str, exc: Exception) -> InputError:
 
 def sheet_of_part(archive: zipfile.ZipFile, part: str) -> str:
     """The sheet name the workbook gives a worksheet part (for messages), else the part name."""
-    relationship = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
     try:
-        workbook = SafeElementTree.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
-        rels = SafeElementTree.fromstring(
-            archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True
-        )
-        targets = {
-            rel.get("Id"): (rel.get("Target") or "").lstrip("/").removeprefix("xl/") for rel in rels
-        }
-        for sheet in workbook.iter():
-            if sheet.tag.endswith("}sheet") and targets.get(sheet.get(relationship)) == (
-                part.removeprefix("xl/")
-            ):
-                return sheet.get("name") or part
+        named = sheet_parts(archive)
     except (KeyError, ParseError, DefusedXmlException, *INFLATE_ERRORS):
-        pass
-    return part
+        return part
+    return next((name for name, where in named if where == part), part)
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, zip part) of every sheet the workbook lists, in workbook order."""
+    relationship = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    workbook = SafeElementTree.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
+    rels = SafeElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
+    targets = {rel.get("Id"): _part_name(rel.get("Target") or "") for rel in rels}
+    return [
+        (sheet.get("name") or "", targets.get(sheet.get(relationship), ""))
+        for sheet in workbook.iter()
+        if sheet.tag.endswith("}sheet")
+    ]
+
+
+def _part_name(target: str) -> str:
+    """A relationship target of xl/workbook.xml as a zip member name."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join("xl", target))
+
+
+def _unread_sheet_parts(archive: zipfile.ZipFile, sheets: Callable[[str], bool]) -> frozenset[str]:
+    """The parts of the sheets `sheets` rejects and no accepted sheet shares."""
+    try:
+        named = sheet_parts(archive)
+    except (KeyError, ParseError, DefusedXmlException, *INFLATE_ERRORS):
+        return frozenset()  # every part is vetted, as without `sheets`
+    wanted = {part for name, part in named if sheets(name)}
+    return frozenset(part for name, part in named if not sheets(name) and part not in wanted)
 
 
 def _xml_root(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Element | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from comanage_audit.errors import InputError
@@ -33,9 +34,12 @@ def list_header_score(row: list[str]) -> float:
     return float(sum(column in keys for column in LIST_COLUMNS))
 
 
-def list_from_frame(frame: pd.DataFrame, where: str, sheet: str | None = None) -> pd.DataFrame:
+def list_from_frame(
+    frame: pd.DataFrame, where: str, sheet: str | None = None, rows: pd.Series | None = None
+) -> pd.DataFrame:
     """Family and model key per listed processor; `placed` is False for rows the parser
-    cannot place (they decide nothing). Raises InputError when a column is missing."""
+    cannot place (they decide nothing). `file`, `sheet` and `row` (the row number in the
+    file, from `rows`) say where each came from. Raises InputError when a column is missing."""
     found = {_key(c): c for c in frame.columns}
     missing = [c.title() for c in LIST_COLUMNS if c not in found]
     if missing:
@@ -49,8 +53,8 @@ def list_from_frame(frame: pd.DataFrame, where: str, sheet: str | None = None) -
             fix=f"Copy the tables from the pages linked at {LIST_URL} into a CSV or workbook",
         )
     text = {c: frame[found[c]].astype("string").fillna("").str.strip() for c in LIST_COLUMNS}
-    rows = text["manufacturer"] + " " + text["brand"] + " " + text["model"]
-    listed = rows.str.strip().ne("") & text["model"].ne("")
+    names = text["manufacturer"] + " " + text["brand"] + " " + text["model"]
+    listed = names.str.strip().ne("") & text["model"].ne("")
     if not listed.any():
         raise InputError(
             where,
@@ -58,11 +62,16 @@ def list_from_frame(frame: pd.DataFrame, where: str, sheet: str | None = None) -
             sheet=sheet,
             fix=f"Copy the tables from the pages linked at {LIST_URL}",
         )
-    rows = rows[listed]
-    parsed = parse_names(rows.astype(object).reset_index(drop=True))
+    where_in_file = np.arange(len(frame)) + 2 if rows is None else np.asarray(rows)
+    line = pd.Series(where_in_file, index=frame.index)
+    names = names[listed]
+    parsed = parse_names(names.astype(object).reset_index(drop=True))
     placed = parsed["family"].notna() & parsed["family"].ne("virtual")
     return pd.DataFrame(
         {
+            "file": where,
+            "sheet": sheet or "",
+            "row": line[listed].to_numpy(),
             "manufacturer": text["manufacturer"][listed].to_numpy(),
             "brand": text["brand"][listed].to_numpy(),
             "model_text": text["model"][listed].to_numpy(),
@@ -80,5 +89,5 @@ def load_processor_list(paths: list[Path], max_input_mb: int | None = None) -> p
     parts = []
     for path in paths:
         for table in read.read_tables(path, list_header_score, **kwargs):
-            parts.append(list_from_frame(table.frame, table.name, table.sheet))
+            parts.append(list_from_frame(table.frame, table.name, table.sheet, table.rows))
     return pd.concat(parts, ignore_index=True)

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from comanage_audit.checks.windows11 import ALREADY as ALREADY_WINDOWS_11
 from comanage_audit.ingest.exports import label
 from comanage_audit.model import NOT_READ, AuditResult, InputRecord, IssueCode, Status, Verdict
 
@@ -38,11 +39,16 @@ def print_summary(result: AuditResult, written: list[Path], console: Console) ->
         share = f"{count / total:.0%}" if total else "-"
         table.add_row(f"[{VERDICT_STYLE[verdict]}]{verdict.value}[/]", f"{count:,}", share)
     console.print(table)
+    if result.progress is not None:
+        headline = result.progress.headline
+        console.print(f"[bold]{escape(headline[:1].upper() + headline[1:])}[/] (see Progress).")
 
     if summary.top_blockers:
         console.print("[bold]Top blockers[/]")
         for blocker in summary.top_blockers[:TOP_BLOCKERS]:
             console.print(f"  {blocker.check_id:<10} {blocker.devices:>8,}  {blocker.title}")
+    if summary.windows11:
+        console.print(windows11_line(summary.windows11), highlight=False)
     print_tenant_failures(result, console)
     _users_undecided(result, console)
     issues = result.data_issues
@@ -149,3 +155,14 @@ def print_tenant_failures(result: AuditResult, console: Console) -> None:
             f"{escape(str(row['detail']))}. Fix: {escape(str(row['fix']))}",
             soft_wrap=True,
         )
+
+
+def windows11_line(paths: dict[str, int]) -> str:
+    """ "Windows 11 (412 Windows 10 PCs): 250 upgrade in place, ...; 900 already on it"."""
+    already = paths.get(ALREADY_WINDOWS_11, 0)
+    windows10 = {path: count for path, count in paths.items() if path != ALREADY_WINDOWS_11}
+    said = ", ".join(f"{count:,} {path}" for path, count in windows10.items())
+    total = sum(windows10.values())
+    return (
+        f"[bold]Windows 11[/] ({total:,} Windows 10 PCs): {said}; {already:,} already on Windows 11"
+    )

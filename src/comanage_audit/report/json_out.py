@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from comanage_audit import __version__
-from comanage_audit.model import AuditResult, Status
+from comanage_audit.model import AuditResult, Progress, Status
 from comanage_audit.report.atomic import Stage, atomic_path
 from comanage_audit.report.output_files import SUMMARY_JSON
 
@@ -44,6 +44,49 @@ def summary(result: AuditResult) -> dict[str, object]:
         "wave_totals": counts.wave_totals,
         "platforms": None if counts.platforms is None else dataclasses.asdict(counts.platforms),
         "budget": None if counts.budget is None else dataclasses.asdict(counts.budget),
+        "windows11": counts.windows11,
+        "basis": result.basis,
+        "progress": None if result.progress is None else progress_summary(result.progress),
+    }
+
+
+def progress_summary(progress: Progress) -> dict[str, object]:
+    """The Progress sheet's numbers: what changed since the previous audit."""
+    checks = progress.checks.set_index("check_id")
+    numbers = [c for c in checks.columns if c not in ("title", "severity", "comparable")]
+    return {
+        "since": progress.since.isoformat() if progress.since else None,
+        "source": progress.source,
+        "headline": progress.headline,
+        "like_for_like": not progress.verdicts_caveat,
+        "basis_known": progress.basis_known,
+        "differences": list(progress.differences),
+        "verdicts_caveat": progress.verdicts_caveat,
+        "waves_caveat": progress.waves_caveat,
+        "devices": progress.counts,
+        "transitions": {
+            str(before): {str(now): int(n) for now, n in row.items()}
+            for before, row in progress.transitions.to_dict("index").items()
+        },
+        "checks": {
+            str(check): {c: int(row[c]) for c in numbers} | {"caveat": row["comparable"]}
+            for check, row in checks.to_dict("index").items()
+        },
+        "waves": {
+            str(row.pop("wave")): {k: int(v) for k, v in row.items()}
+            for row in progress.waves.to_dict("records")
+        },
+        "trend": [
+            {
+                "label": point.label,
+                "as_of": point.as_of.isoformat() if point.as_of else None,
+                "devices": point.devices,
+                "readiness": point.verdicts,
+                "caveat": point.caveat,
+            }
+            for point in progress.trend
+        ],
+        "notes": list(progress.notes),
     }
 
 

@@ -1,8 +1,8 @@
 """comanage-audit.xlsx: the annotated workbook (DESIGN.md "Outputs"), assembled.
 
-Sheets, in order: Summary, Devices (then `Devices (2)`... past Excel's row limit), Findings
-(likewise), Waves, Upgrade plan (likewise), Pivots, Licences, Tenant, Checks, Data issues,
-Inputs, Owners (the names Owner's drop-down offers). Each sheet's
+Sheets, in order: Summary, with --previous Progress and Changes, Devices (then `Devices (2)`...
+past Excel's row limit), Findings (likewise), Waves, Upgrade plan (likewise), Pivots, Licences,
+Tenant, Checks, Data issues, Inputs, Owners (the names Owner's drop-down offers). Each sheet's
 content lives in report/sheets/; this module creates the tabs in order, splits the big tables
 over sheets and hands each its part.
 
@@ -35,7 +35,15 @@ from comanage_audit.report.cells import Tally
 from comanage_audit.report.fast_sheet import DEFAULT_WRITER, WRITERS, FastSheets
 from comanage_audit.report.output_files import WORKBOOK
 from comanage_audit.report.safety import XLSX_OPTIONS
-from comanage_audit.report.sheets import devices, licences, pivots, plan, reference, summary
+from comanage_audit.report.sheets import (
+    devices,
+    licences,
+    pivots,
+    plan,
+    progress,
+    reference,
+    summary,
+)
 from comanage_audit.report.xlsx_styles import TAB_COLOURS, Styles
 from comanage_audit.report.xlsx_table import write_split
 
@@ -106,6 +114,8 @@ def _fill(book: Workbook, result: AuditResult, options: AuditOptions, fast: Fast
     finding_parts = part_bounds(len(finding_list.frame), limit - 1, limit - 1)
     issue_parts = part_bounds(len(issue_list.frame), limit - 1, limit - 1)
     plan_parts = part_bounds(len(plan_list.frame), limit - 1, limit - 1)
+    change_list = progress.changes_table(result)
+    change_parts = part_bounds(len(change_list.frame), limit - 1, limit - 1)
 
     # Every sheet is created first so the tabs are in order; content is written afterwards.
     taken: set[str] = set()
@@ -117,6 +127,8 @@ def _fill(book: Workbook, result: AuditResult, options: AuditOptions, fast: Fast
         return ws
 
     summary_ws = add("Summary")
+    progress_ws = add("Progress") if result.progress is not None else None
+    change_ws = [add("Changes") for _ in change_parts] if result.progress is not None else []
     device_ws = [add("Devices") for _ in device_parts]
     finding_ws = [add("Findings") for _ in finding_parts]
     waves_ws = add("Waves")
@@ -129,6 +141,9 @@ def _fill(book: Workbook, result: AuditResult, options: AuditOptions, fast: Fast
     inputs_ws = add("Inputs")
     owners_ws = add("Owners")
 
+    if progress_ws is not None:
+        progress.write_progress(book, progress_ws, result, styles, tally)
+        write_split(change_ws, change_list, change_parts, styles, tally, fast)
     write_split(device_ws, device_list, device_parts, styles, tally, fast)
     write_split(finding_ws, finding_list, finding_parts, styles, tally, fast)
     plan.write_waves(waves_ws, result, styles)

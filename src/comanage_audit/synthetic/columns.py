@@ -109,6 +109,66 @@ CONFIGMGR_COLUMNS: tuple[str, ...] = (
     "Caption0",
 )
 
+# The hardware query `comanage-audit queries configmgr` prints (queries.CONFIGMGR_HARDWARE_SQL).
+HARDWARE_COLUMNS: tuple[str, ...] = (
+    "ResourceID",
+    "Name0",
+    "Manufacturer0",
+    "Model0",
+    "Processor",
+    "NumberOfCores0",
+    "MaxClockSpeed0",
+    "SpecVersion0",
+    "IsEnabled_InitialValue0",
+    "IsActivated_InitialValue0",
+    "UEFI0",
+    "SecureBoot0",
+    "TotalPhysicalMemory0",
+    "Size0",
+    "FreeSpace0",
+)
+# Intune's Windows feature update device readiness report, CSV export (MEMUpgradeReadinessDevice).
+READINESS_COLUMNS: tuple[str, ...] = (
+    "DeviceName",
+    "DeviceManufacturer",
+    "DeviceModel",
+    "OSVersion",
+    "ReadinessStatus",
+    "SystemRequirements",
+    "AppIssuesCount",
+    "DriverIssuesCount",
+    "AppOtherIssuesCount",
+    "DeviceId",
+    "AadDeviceId",
+    "Ownership",
+)
+# Endpoint analytics Work from anywhere, Windows tab, CSV export.
+WFA_CHECK_COLUMNS: tuple[str, ...] = (
+    "RamCheckFailed",
+    "StorageCheckFailed",
+    "ProcessorCoreCountCheckFailed",
+    "ProcessorSpeedCheckFailed",
+    "TpmCheckFailed",
+    "SecureBootCheckFailed",
+    "ProcessorFamilyCheckFailed",
+    "Processor64BitCheckFailed",
+    "OsCheckFailed",
+)
+WFA_COLUMNS: tuple[str, ...] = (
+    "DeviceName",
+    "DeviceId",
+    "SerialNumber",
+    "Manufacturer",
+    "Model",
+    "Ownership",
+    "GraphDeviceIsManaged",
+    "AzureAdDeviceId",
+    "OsVersion",
+    "UpgradeEligibility",
+    *WFA_CHECK_COLUMNS,
+    "WorkFromAnywhereScore",
+)
+
 USERS_COLUMNS: tuple[str, ...] = (
     "Block credential",
     "City",

@@ -45,7 +45,7 @@ from comanage_audit.synthetic.vocabulary import (
 
 def configmgr_export(rng: np.random.Generator, dev: Arrays, users: Arrays) -> pd.DataFrame:
     """The ConfigMgr table: text columns named as in v_R_System, blanks missing."""
-    rows = _rows(dev)
+    rows = device_rows(dev)
     os = _operating_system(rng, dev, rows)
     people = _users(rng, dev, users, rows)
     when = _dates_and_ids(rng, dev, rows)
@@ -60,7 +60,7 @@ def _name0(dev: Arrays, d: np.ndarray, old: np.ndarray) -> tuple[pa.Array, pa.Ar
     return name, where(long, cat(name, suffix), name)
 
 
-def _rows(dev: Arrays) -> dict[str, Any]:
+def device_rows(dev: Arrays) -> dict[str, Any]:
     """Which device each row describes (obsolete duplicates second), sorted by Name0."""
     d, part = stack_rows(np.flatnonzero(dev["in_cm"]), np.flatnonzero(dev["obsolete"]))
     order = pc.sort_indices(pc.utf8_upper(_name0(dev, d, part == 1)[1])).to_numpy()

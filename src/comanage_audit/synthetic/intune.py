@@ -53,8 +53,11 @@ from comanage_audit.synthetic.vocabulary import (
 INTUNE_TIME = "%Y-%m-%d %H:%M:%S.0000000"
 
 
-def intune_export(rng: np.random.Generator, dev: Arrays, users: Arrays) -> pd.DataFrame:
-    """The Intune table: the export's headers, values as the portal writes them."""
+def intune_export(
+    rng: np.random.Generator, dev: Arrays, users: Arrays
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The Intune table (the export's headers, values as the portal writes them), and per
+    row the device it is the current record of (-1 for stale and re-enrolled records)."""
     c = _rows(rng, dev)
     for step in (_versions, _features, _owner, _network, _state):
         c.update(step(rng, dev, users, c))
@@ -63,7 +66,7 @@ def intune_export(rng: np.random.Generator, dev: Arrays, users: Arrays) -> pd.Da
         **_user_and_state_columns(rng, dev, users, c),
         **_hardware_columns(rng, dev, users, c),
     }
-    return text_frame(table, c["m"])
+    return text_frame(table, c["m"]), np.where(c["primary"], c["d"], -1)
 
 
 def _rows(rng: np.random.Generator, dev: Arrays) -> dict[str, Any]:
@@ -194,6 +197,8 @@ def _state(rng: np.random.Generator, dev: Arrays, users: Arrays, c: dict[str, An
         np.array([243_199, 486_399, 975_871])[rng.integers(0, 3, m)],
         np.array([119_209, 238_418, 476_837])[rng.integers(0, 3, m)],
     )
+    # A Windows PC's storage is its system drive, as its hardware inventory has it.
+    storage_total = np.where(is_win, dev["drive_mb"][d], storage_total)
     return dict(
         managed_by=managed_by,
         grace=where(dev["compliance"][d] == 2, grace_end, NO_GRACE),

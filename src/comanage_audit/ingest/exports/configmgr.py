@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from comanage_audit.ingest import parse
+from comanage_audit.ingest.exports import inventory
 from comanage_audit.ingest.exports.derive import column
 from comanage_audit.ingest.exports.spec import Column, Derived, ExportSpec, Linking
 from comanage_audit.model import SourceKind
@@ -195,6 +196,10 @@ SPEC = ExportSpec(
             "co_managed", ("CoManaged", "Co-managed", "Co-Managed"), parse.boolean, FLAG, keep=True
         ),
         Column("hierarchy", ("Hierarchy", "CAS", "Top-level site")),
+        # Hardware inventory joined into the device query (v_GS_TPM, v_GS_FIRMWARE,
+        # v_GS_PROCESSOR, ...; Model0 of v_GS_COMPUTER_SYSTEM), read as the hardware export
+        # reads it: Windows 11 readiness (WIN-004) and the model to plan replacements by.
+        *inventory.IN_DEVICE_EXPORT,
     ),
     signature={
         "Name0": 2,

@@ -90,7 +90,7 @@ SPEC = ExportSpec(
         Column("managed", ("isManaged", "Managed"), parse.boolean, FLAG, keep=True),
         Column("profile_type", ("profileType",)),
         Column("system_labels", ("systemLabels",)),
-        Column("model", ("model", "Model")),
+        Column("model", ("model", "Model"), keep=True),
         Column("manufacturer", ("manufacturer", "Manufacturer")),
     ),
     signature={

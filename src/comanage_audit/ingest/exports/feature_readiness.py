@@ -30,8 +30,8 @@ SPEC = ExportSpec(
             keep=True,
         ),
         Column("intune_device_id", ("DeviceId", "Intune Device ID")),
-        Column("manufacturer", ("DeviceManufacturer", "Manufacturer")),
-        Column("model", ("DeviceModel", "Model")),
+        Column("manufacturer", ("DeviceManufacturer", "Manufacturer"), keep=True),
+        Column("model", ("DeviceModel", "Model"), keep=True),
         Column("os_version", ("OSVersion", "OS Version", "OS version")),
         Column(
             "readiness_status",
@@ -67,6 +67,7 @@ SPEC = ExportSpec(
     unread_headers=("AppOtherIssuesCount",),
     derived=(Derived("name_key"),),
     derive=hardware.derive_name_key,
+    shown=("readiness_status", "readiness_reasons"),
     linking=Linking(
         prefix="ready_",
         activity=None,

@@ -1,7 +1,7 @@
 """ConfigMgr hardware inventory, as admins export it from SQL (`comanage-audit queries configmgr`).
 
 One row per device (the query aggregates in subqueries), or one row per processor, logical
-disk or memory module (`ingest.hardware.per_device` reduces those). Headers are the SQL view
+disk or memory module (`ingest.hardware.merge_parts` merges each device's rows before linking). Headers are the SQL view
 columns (`v_GS_TPM.SpecVersion0`, `v_GS_FIRMWARE.UEFI0`, ...) or the aliases the printed query
 gives them; the device is `v_R_System.ResourceID` and/or `Name0`. It attaches to devices the
 device exports found and creates none.
@@ -10,14 +10,9 @@ device exports found and creates none.
 from __future__ import annotations
 
 from comanage_audit.ingest import hardware
+from comanage_audit.ingest.exports import inventory
 from comanage_audit.ingest.exports.spec import Column, Derived, ExportSpec, Layout, Linking
 from comanage_audit.model import SourceKind
-
-
-def _flag(name: str, *headers: str) -> Column:
-    """A 1/0 column of v_GS_TPM or v_GS_FIRMWARE, kept for the Windows 11 decision."""
-    return Column(name, headers, hardware.flag, "1/0 or True/False", keep=True)
-
 
 SPEC = ExportSpec(
     kind=SourceKind.HARDWARE,
@@ -29,58 +24,14 @@ SPEC = ExportSpec(
     columns=(
         Column("resource_id", ("ResourceID", "Resource ID", "ResourceId", "MachineID"), keep=True),
         Column("name", ("Name0", "Netbios_Name0", "DeviceName", "Device Name", "ComputerName")),
-        Column(
-            "cpu_name",
-            ("Processor", "ProcessorName", "Processor Name", "CPU", "CPUName", "CPU Name"),
-            keep=True,
-        ),
+        inventory.CPU,
         Column("cpu_cores", ("NumberOfCores0", "NumberOfCores", "Cores")),
         Column("cpu_speed_mhz", ("MaxClockSpeed0", "NormSpeed0", "MaxClockSpeed")),
-        Column(
-            "tpm_version",
-            ("SpecVersion0", "SpecVersion", "TPMVersion", "TPM Version", "TPMSpecVersion"),
-            hardware.tpm_version,
-            "a TPM spec version such as '2.0, 0, 1.38' or 'Not Supported'",
-            keep=True,
-        ),
-        _flag("tpm_enabled", "IsEnabled_InitialValue0", "TPMEnabled", "TPM Enabled", "IsEnabled"),
-        _flag(
-            "tpm_activated",
-            "IsActivated_InitialValue0",
-            "TPMActivated",
-            "TPM Activated",
-            "IsActivated",
-        ),
-        _flag("uefi", "UEFI0", "UEFI", "IsUEFI"),
-        _flag("secure_boot", "SecureBoot0", "SecureBoot", "Secure Boot", "SecureBootEnabled"),
-        Column(
-            "memory_gb",
-            ("TotalPhysicalMemory0", "TotalPhysicalMemoryKB", "TotalPhysicalMemory"),
-            hardware.memory_gb_from_kb,
-            "a memory size in KB",
-            keep=True,
-        ),
-        Column(
-            "memory_module_gb",
-            ("Capacity0", "CapacityMB", "MemoryCapacityMB"),
-            hardware.size_gb_from_mb,
-            "a memory module size in MB",
-        ),
+        *inventory.TPM_AND_FIRMWARE,
+        *inventory.MEMORY,
         Column("drive", ("DeviceID0", "Drive", "DriveLetter")),
-        Column(
-            "system_drive_gb",
-            ("Size0", "SystemDriveSizeMB", "DiskSizeMB"),
-            hardware.size_gb_from_mb,
-            "a disk size in MB",
-            keep=True,
-        ),
-        Column(
-            "system_drive_free_gb",
-            ("FreeSpace0", "SystemDriveFreeMB", "FreeSpaceMB"),
-            hardware.size_gb_from_mb,
-            "a free space in MB",
-            keep=True,
-        ),
+        *inventory.SYSTEM_DRIVE,
+        *inventory.MODEL,
     ),
     signature={
         "SpecVersion0": 3,
@@ -95,15 +46,36 @@ SPEC = ExportSpec(
         "Processor": 1,
         "Size0": 1,
         "FreeSpace0": 1,
+        # A device export with hardware columns joined in is a device export, not this one.
+        "Operating_System_Name_and0": -4,
+        "Client_Version0": -4,
+        "Client0": -2,
+        "Build01": -2,
+        "AADDeviceID": -2,
     },
     required=(),
     derived=(Derived("name_key"),),
     derive=hardware.derive_name_key,
+    reduce=hardware.merge_parts,
+    shown=(
+        "model",
+        "cpu_name",
+        "tpm_version",
+        "tpm_enabled",
+        "tpm_activated",
+        "uefi",
+        "secure_boot",
+        "memory_gb",
+        "memory_module_gb",
+        "system_drive_gb",
+    ),
     linking=Linking(
         prefix="hw_",
         activity=None,
         link_keys=("resource_id", "name_key"),
-        duplicate_keys=("resource_id", "name_key"),
+        # Not the name: an obsolete record's row (a re-imaged PC) shares its name with the
+        # current one; the current row links by ResourceID, the obsolete one to nothing.
+        duplicate_keys=("resource_id",),
         creates_devices=False,
     ),
     layouts=(

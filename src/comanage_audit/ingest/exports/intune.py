@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from comanage_audit.ingest import parse
+from comanage_audit.ingest import hardware, parse
 from comanage_audit.ingest.exports.derive import column, windows_name
 from comanage_audit.ingest.exports.spec import Column, Derived, ExportSpec, Linking
 from comanage_audit.model import SourceKind
@@ -75,8 +75,8 @@ SPEC = ExportSpec(
             "True/False",
         ),
         Column("serial", ("Serial number", "serialNumber", "SerialNumber")),
-        Column("manufacturer", ("Manufacturer", "manufacturer")),
-        Column("model", ("Model", "model")),
+        Column("manufacturer", ("Manufacturer", "manufacturer"), keep=True),
+        Column("model", ("Model", "model"), keep=True),
         Column(
             "upn",
             ("Primary user UPN", "userPrincipalName", "UPN", "PrimaryUser", "Primary user"),
@@ -110,6 +110,23 @@ SPEC = ExportSpec(
         Column("device_state", ("Device state", "ManagementState", "managementState")),
         Column("intune_registered", ("Intune registered", "DeviceRegistrationState")),
         Column("category", ("Category", "deviceCategoryDisplayName", "CategoryName")),
+        # Storage and memory: Windows 11 readiness (WIN-004) when no ConfigMgr inventory has
+        # them. `Total storage` is in MB (DevDetail CSP TotalStorage: the first internal
+        # drive); Graph's ...InBytes in bytes (a value past 1e9 is read as bytes anyway).
+        Column(
+            "system_drive_gb",
+            ("Total storage", "totalStorageSpaceInBytes", "StorageTotal"),
+            hardware.size_gb_from_mb,
+            "a storage size in MB",
+            keep=True,
+        ),
+        Column(
+            "memory_gb",
+            ("physicalMemoryInBytes", "PhysicalMemoryInBytes"),
+            hardware.size_gb_from_bytes,
+            "a memory size in bytes",
+            keep=True,
+        ),
     ),
     signature={
         "Managed by": 3,

@@ -19,6 +19,9 @@ from comanage_audit.model import SourceKind
 Parser = Callable[[pd.Series], pd.Series]
 # (typed canonical columns, the same columns as cleaned text) -> typed plus derived columns
 Derive = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
+# (one kind's records, stacked) -> the same rows, each device's parts merged into its first
+# record and the others marked with that record in `_part_of` (fleet.py links only the first)
+Reduce = Callable[[pd.DataFrame], pd.DataFrame]
 
 _SPACES = re.compile(r"\s+")
 # An SSRS report exported to CSV names each column after its text box, `Details_Table0_`
@@ -88,13 +91,18 @@ class Layout:
 class ExportSpec:
     """One kind of export.
 
-    `signature` weighs headers that (nearly) only this kind has; a table is this kind when
-    its signature score is the highest, at least `MIN_SCORE`, and every `required` column is
+    `signature` weighs headers that (nearly) only this kind has (a negative weight: a header
+    of another kind that says the table is not this one); a table is this kind when its
+    signature score is the highest, at least `MIN_SCORE`, and every `required` column is
     mapped. `title` prefixes the export's original columns on the Devices sheet.
     `unread_headers` are headers of this kind that no column reads but the signature may
     weigh (a users export's `First name`), so a signature header is never a typo.
     `derive` adds the `derived` columns and may retype canonical ones (`os_build` text to
-    a build number).
+    a build number). `reduce` is for exports with one row per part of a device (a
+    processor, disk or memory module): it merges them before linking, so the parts of one
+    device are never taken for duplicate records of it. `shown` names the columns whose
+    original headers the Devices sheet shows (None: every original column, as for the
+    device exports; a report that only adds facts shows the evidence it was read for).
     """
 
     kind: SourceKind
@@ -109,6 +117,8 @@ class ExportSpec:
     linking: Linking | None = None
     layouts: tuple[Layout, ...] = ()
     unread_headers: tuple[str, ...] = ()
+    reduce: Reduce | None = None
+    shown: tuple[str, ...] | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

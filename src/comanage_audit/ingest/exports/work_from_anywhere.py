@@ -38,8 +38,8 @@ SPEC = ExportSpec(
             keep=True,
         ),
         Column("serial", ("SerialNumber", "Serial number")),
-        Column("manufacturer", ("Manufacturer",)),
-        Column("model", ("Model",)),
+        Column("manufacturer", ("Manufacturer",), keep=True),
+        Column("model", ("Model",), keep=True),
         Column("os_version", ("OsVersion", "OS version")),
         Column(
             "wfa_eligibility",
@@ -72,7 +72,8 @@ SPEC = ExportSpec(
     required=("wfa_eligibility",),
     unread_headers=("WorkFromAnywhereScore", "CloudManagementScore", "GraphDeviceIsManaged"),
     derived=(Derived("name_key"),),
-    derive=hardware.derive_name_key,
+    derive=hardware.derive_name_and_serial,
+    shown=("wfa_eligibility",),  # the failed checks are in the path's reasons, in words
     linking=Linking(
         prefix="anywhere_",
         activity=None,

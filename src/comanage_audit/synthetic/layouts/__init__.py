@@ -13,10 +13,20 @@ from pathlib import Path
 import pandas as pd
 
 from comanage_audit.synthetic.files import FileFormat, write_csv, write_report_xlsx
-from comanage_audit.synthetic.layouts import configmgr, entra, users
+from comanage_audit.synthetic.layouts import configmgr, entra, users, windows11
 from comanage_audit.synthetic.layouts.spec import Exports, Layout
 
-__all__ = ["DEFAULTS", "KINDS", "LAYOUTS", "Exports", "FileFormat", "Layout", "render", "write"]
+__all__ = [
+    "DEFAULTS",
+    "KINDS",
+    "LAYOUTS",
+    "WINDOWS11_KINDS",
+    "Exports",
+    "FileFormat",
+    "Layout",
+    "render",
+    "write",
+]
 
 INTUNE_PORTAL = Layout(
     name="intune-portal",
@@ -33,14 +43,24 @@ INTUNE_PORTAL = Layout(
 
 LAYOUTS: dict[str, Layout] = {
     layout.name: layout
-    for layout in (*configmgr.LAYOUTS, INTUNE_PORTAL, *entra.LAYOUTS, *users.LAYOUTS)
+    for layout in (
+        *configmgr.LAYOUTS,
+        INTUNE_PORTAL,
+        *entra.LAYOUTS,
+        *users.LAYOUTS,
+        *windows11.LAYOUTS,
+    )
 }
-KINDS = ("configmgr", "intune", "entra", "users")
+KINDS = ("configmgr", "intune", "entra", "users")  # what every sample holds
+WINDOWS11_KINDS = ("hardware", "readiness", "wfa")  # `sample --windows11` adds these
 DEFAULTS: dict[str, Layout] = {
     "configmgr": LAYOUTS["configmgr-report-xlsx"],
     "intune": INTUNE_PORTAL,
     "entra": LAYOUTS["entra-portal"],
     "users": LAYOUTS["users-admin-center-2022"],
+    "hardware": LAYOUTS["configmgr-hardware-sql"],
+    "readiness": LAYOUTS["intune-feature-readiness-csv"],
+    "wfa": LAYOUTS["endpoint-analytics-wfa-csv"],
 }
 
 

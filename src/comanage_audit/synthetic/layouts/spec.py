@@ -19,7 +19,8 @@ from comanage_audit.synthetic.files import FileFormat
 
 __all__ = ["Exports", "FileFormat", "Layout"]
 
-Exports = dict[str, pd.DataFrame]  # "configmgr", "intune", "entra", "users" -> portal format
+# "configmgr", "intune", "entra", "users" (and "hardware", "readiness", "wfa") -> portal format
+Exports = dict[str, pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Layout:
     """One real-world shape of one export kind."""
 
     name: str  # "<kind>-<layout>", the name `sample --layout` takes
-    kind: str  # configmgr, intune, entra or users
+    kind: str  # configmgr, intune, entra, users, hardware, readiness or wfa
     origin: str  # where an administrator gets this file, in a few words
     file_name: str  # a realistic file name ({as_of} is replaced by the export date)
     render: Callable[[Exports, date], pd.DataFrame]
