@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from comanage_audit.ingest import parse
+from comanage_audit.ingest import parse, timestamps
 from comanage_audit.ingest.parse import EditionFamily, JoinType, Management, OsFamily
 
 
@@ -186,7 +186,8 @@ def test_boolean_dtype():
         ("azureADJoined", JoinType.ENTRA_JOINED),
         ("hybridAzureADJoined", JoinType.HYBRID_JOINED),
         ("azureADRegistered", JoinType.REGISTERED),
-        ("Domain joined", JoinType.NOT_JOINED),
+        ("Domain joined", JoinType.HYBRID_JOINED),  # MSOnline DeviceTrustType: hybrid
+        ("Hybrid AzureAD", JoinType.HYBRID_JOINED),  # GraphEssentials Get-MyDevice
         ("On-premises", JoinType.NOT_JOINED),
         ("unknown", None),
         ("joined-ish", None),
@@ -515,7 +516,7 @@ def test_day_month_dates_read_as_strptime_reads_them(
     text = f"{date}{sep}{second}{sep}{year}"
     if timed:
         text += f" {hour}:{minute:02d}" + ("" if seconds is None else f":{seconds:02d}") + half
-    got = parse._with_formats(pd.Series([text], dtype="string"), day_first, sep).iloc[0]
+    got = timestamps._with_formats(pd.Series([text], dtype="string"), day_first, sep).iloc[0]
     expected = strptime_oracle(text, day_first, sep)
     if expected is None or not (1678 <= expected.year <= 2261):
         assert pd.isna(got), text
@@ -524,7 +525,7 @@ def test_day_month_dates_read_as_strptime_reads_them(
 
 
 def test_day_month_fractions_and_leap_seconds():
-    got = parse._with_formats(
+    got = timestamps._with_formats(
         pd.Series(["11/20/2026 15:04:05.1234567", "11/20/2026 23:59:60", "11/20/2026 3:04 PM"]),
         day_first=False,
     )

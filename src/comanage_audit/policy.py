@@ -19,6 +19,7 @@ from typing import Any
 from comanage_audit.errors import ConfigError
 
 MDM_SCOPES = ("all", "some", "none")
+DATE_ORDERS = ("dmy", "mdy")  # [dates] order: how exports whose dates never tell write them
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Policy:
     domains: dict[str, str] = field(default_factory=dict)
     admins: tuple[Admin, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
+    date_order: str | None = None
     assumptions: tuple[Assumption, ...] = ()
     source: Path | None = None
 
@@ -86,6 +88,9 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
     "thresholds": {
         "stale_days": ((int,), "stale_days"),
         "min_build": ((int,), "min_build"),
+    },
+    "dates": {
+        "order": ((str,), "date_order"),
     },
 }
 TABLES = {"domains", "admins", "suppress", "assume"}
@@ -154,6 +159,14 @@ def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
         if scope.lower() not in MDM_SCOPES:
             raise fail("intune.mdm_user_scope", f"must be one of {', '.join(MDM_SCOPES)}")
         values["mdm_user_scope"] = scope.lower()
+    order = values.get("date_order")
+    if order is not None:
+        if order.strip().lower() not in DATE_ORDERS:
+            raise fail(
+                "dates.order",
+                'must be "dmy" (24/11/2026, day first) or "mdy" (11/24/2026, month first)',
+            )
+        values["date_order"] = order.strip().lower()
     for key in ("site_versions", "mdm_scope_users"):
         if key in values:
             items = values[key]

@@ -74,6 +74,11 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
+class EmptyInput(InputError):
+    """A file with no table in it at all (no bytes, blank lines, a workbook without data):
+    an error when named, left out with a note when found in a folder."""
+
+
 def _no_note(_file: str, _sheet: str | None, _text: str, _code: object = None) -> None:
     return None
 
@@ -366,7 +371,7 @@ def _read_csv(
     head_text = _first_lines(text, HEADER_SEARCH_ROWS)
     non_blank = [line for line in head_text.split("\n") if line.strip()]
     if not non_blank:
-        raise InputError(
+        raise EmptyInput(
             where,
             "is empty",
             expected="a header row and at least one record",
@@ -817,7 +822,7 @@ def _read_xlsx(
             )
         tables.append(_xlsx_table(path, name, cells, top, merged, digest, header_score, note))
     if not tables and sheets is None:
-        raise InputError(
+        raise EmptyInput(
             path,
             "has no sheet with data",
             expected="a header row and records",
