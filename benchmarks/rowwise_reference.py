@@ -219,8 +219,8 @@ def device_statuses(d: dict[str, Any], ctx: Context, ref: Reference) -> dict[str
         elif not found:
             out[check] = "unknown"
         else:
-            value = d.get(column)
-            out[check] = "pass" if (not _missing(value) and bool(value)) else "fail"
+            value = d.get(column)  # missing: a licence value the reference cannot resolve
+            out[check] = "unknown" if _missing(value) else ("pass" if bool(value) else "fail")
 
     name = "" if _missing(d["device_name"]) else str(d["device_name"])
     for rule in policy.suppressions:

@@ -48,6 +48,10 @@ READY_DEVICE: dict[str, object] = {
     "user_found": True,
     "user_entra_p1": True,
     "user_intune_full": True,
+    "user_licence_unresolved": None,  # licence values the reference could not resolve
+    "unmapped_user": None,  # a ConfigMgr user whose domain the policy does not map
+    "unmapped_domain": None,
+    "unmapped_suffix": None,
     "last_seen": pd.Timestamp("2026-11-25", tz="UTC"),
     # Windows 11 hardware (WIN-004): inventory of a PC that meets every minimum; no reports.
     "tpm_version": 2.0,
@@ -82,6 +86,10 @@ DTYPES = {
     "management": "string",
     "mdm": "string",
     "primary_upn": "string",
+    "user_licence_unresolved": "string",
+    "unmapped_user": "string",
+    "unmapped_domain": "string",
+    "unmapped_suffix": "string",
     "cm_client_version": "string",
     "tpm_version": "Float64",
     "tpm_enabled": "boolean",

@@ -81,7 +81,7 @@ def test_device_check_reads_only_its_declared_columns(check_id: str, case: dict)
         spec.predicate(alone, ctx).astype("boolean"),
         spec.predicate(enriched, ctx).astype("boolean"),
     )
-    for part in (spec.applies, spec.message):
+    for part in (spec.applies, spec.message, spec.unknown_message):
         if part is not None:
             pd.testing.assert_series_equal(part(alone, ctx), part(enriched, ctx))
 

@@ -105,14 +105,22 @@ def test_primary_user_links_case_insensitively(tmp_path: Path) -> None:
 
 
 def test_configmgr_users_map_to_upns_only_for_mapped_domains() -> None:
-    from comanage_audit.fleet import _configmgr_upn
+    from comanage_audit.accounts import account_upns
 
     domains = pd.Series(["CONTOSO", "contoso", None, "LAB", "CONTOSO", "CONTOSO"])
     users = pd.Series(["JDoe", "FABRIKAM\\amy", "CONTOSO\\bob", "kiosk", "", None])
-    upns = _configmgr_upn(domains, users, {"contoso": "Contoso.com", "FABRIKAM": "fabrikam.com"})
+    none = pd.Series([None] * 6, dtype="string")
+    accounts = parse.configmgr_account(none, users, domains, none)
+    upns = account_upns(accounts, {"contoso": "Contoso.com", "FABRIKAM": "fabrikam.com"})["upn"]
     assert upns.tolist()[:3] == ["jdoe@contoso.com", "amy@fabrikam.com", "bob@contoso.com"]
     assert upns.isna().tolist()[3:] == [True, True, True]
-    assert _configmgr_upn(domains, users, {}).isna().all()
+    assert account_upns(accounts, {})["upn"].isna().all()
+    assert account_upns(accounts, {})["domain"].tolist()[:4] == [
+        "CONTOSO",
+        "FABRIKAM",
+        "CONTOSO",
+        "LAB",
+    ]
 
 
 # --- A supplementary export: attaches to devices, never creates one ------------------------

@@ -186,7 +186,8 @@ def test_boolean_dtype():
         ("azureADJoined", JoinType.ENTRA_JOINED),
         ("hybridAzureADJoined", JoinType.HYBRID_JOINED),
         ("azureADRegistered", JoinType.REGISTERED),
-        ("Domain joined", JoinType.NOT_JOINED),
+        ("Domain joined", JoinType.HYBRID_JOINED),  # MSOnline DeviceTrustType: hybrid
+        ("Hybrid AzureAD", JoinType.HYBRID_JOINED),  # GraphEssentials Get-MyDevice
         ("On-premises", JoinType.NOT_JOINED),
         ("unknown", None),
         ("joined-ish", None),

@@ -41,6 +41,7 @@ def test_template_examples_are_valid_when_uncommented(tmp_path: Path) -> None:
     assert policy.mdm_user_scope == "all"
     assert policy.site_versions == ("2503",)
     assert policy.stale_days == 90
+    assert policy.date_order == "dmy"
     assert policy.domains == {"CONTOSO": "contoso.com"}
     assert [a.upn for a in policy.admins] == ["cm-admin@contoso.com", "ga@contoso.com"]
     assert [s.check for s in policy.suppressions] == ["WIN-003"]

@@ -27,7 +27,8 @@ LAYOUTS = sorted(p.name for p in HERE.iterdir() if p.suffix in (".csv", ".xlsx")
 BLOCKING = [s.id for s in device_checks() if s.severity is Severity.FAIL]
 MET = {"pass", "suppressed", "assumed", "n/a"}
 # Entra layouts with a registration column can show a pending hybrid join (fleet.md: PC105).
-SHOWS_REGISTRATION = {"entra-portal.csv", "entra-portal-legacy.csv"}
+# Get-MyDevice's FirstSeen is the registration time (registrationDateTime).
+SHOWS_REGISTRATION = {"entra-portal.csv", "entra-portal-legacy.csv", "entra-get-mydevice.csv"}
 
 
 def assert_ready_means_checked(result: AuditResult) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from comanage_audit import (
+    accounts,
     directory,
     engine,
     fleet,
@@ -25,6 +26,7 @@ from comanage_audit import (
 from comanage_audit.checks import Context, all_checks, device_checks, tenant_checks
 from comanage_audit.ingest.exports import device_exports
 from comanage_audit.ingest.load import licence_table, load_sources, processor_list, scope_users
+from comanage_audit.ingest.parse import DateOrder
 from comanage_audit.model import (
     AuditResult,
     DataIssues,
@@ -32,6 +34,7 @@ from comanage_audit.model import (
     IssueCode,
     SourceKind,
     SourceTable,
+    Status,
 )
 from comanage_audit.options import AuditOptions
 from comanage_audit.policy import load_policy, require_known_checks
@@ -84,7 +87,8 @@ def prepare(options: AuditOptions, progress: Progress, phases: Phases) -> Linked
     policy = load_policy(options.config)
     require_known_checks(policy, {spec.id for spec in all_checks()})
     issues = DataIssues()
-    tables = load_sources(options, issues, progress, phases)
+    order = DateOrder(policy.date_order) if policy.date_order else None
+    tables = load_sources(options, issues, progress, phases, order)
     device_kinds = {spec.kind for spec in device_exports()}
     device_tables = {k: v for k, v in tables.items() if k in device_kinds}
 
@@ -182,9 +186,17 @@ def check(linked: Linked, progress: Progress, phases: Phases) -> AuditResult:
         not_evaluated=evaluation.not_evaluated,
         summary=summary,
         title=options.title or ctx.policy.tenant_name,
+        unresolved_licences=directory.unresolved_licences(linked.users),
+        unmapped_domains=accounts.domain_hints(devices, _user_undecided(statuses)),
         device_keys=identity.device_keys(devices),
         basis=basis,
     )
+
+
+def _user_undecided(statuses: pd.DataFrame) -> pd.Series:
+    """Devices where a check that reads the primary user came out unknown."""
+    reads_user = [s.id for s in device_checks() if "primary_upn" in s.columns and s.id in statuses]
+    return statuses[reads_user].eq(Status.UNKNOWN.value).any(axis=1)
 
 
 def _originals_only(table: SourceTable) -> SourceTable:

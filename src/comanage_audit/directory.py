@@ -58,6 +58,7 @@ def load_users(
     for column in ENTITLEMENTS:
         users[column] = resolved[column].astype("boolean")
     users["licence_products"] = resolved["products"]
+    users["licence_unresolved"] = resolved["unknown_products"]
     unknown = resolved["unknown_products"].notna()
     if unknown.any():
         _report(
@@ -72,6 +73,22 @@ def load_users(
             value=users.loc[unknown, "licenses"],
         )
     return users.reset_index(drop=True), records
+
+
+def unresolved_licences(users: pd.DataFrame | None) -> pd.DataFrame:
+    """Each licence value the reference could not resolve (as written: a product name, SKU
+    GUID, String_Id or `tenant:SKU`) and how many users carry it, most users first."""
+    empty = pd.DataFrame({"value": pd.Series(dtype="string"), "users": pd.Series(dtype="int64")})
+    if users is None or "licence_unresolved" not in users:
+        return empty
+    values = users["licence_unresolved"].astype("string").dropna().str.split("; ")
+    values = values.explode().dropna()
+    if values.empty:
+        return empty
+    per_user = pd.DataFrame({"user": values.index, "value": values.to_numpy()}).drop_duplicates()
+    counts = per_user.groupby("value").size().rename("users").reset_index()
+    counts = counts.sort_values(["users", "value"], ascending=[False, True], ignore_index=True)
+    return counts.astype({"value": "string", "users": "int64"})
 
 
 def catalogue_records(tables: list[SourceTable]) -> list[InputRecord]:

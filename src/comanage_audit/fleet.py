@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from comanage_audit import windows11_facts
-from comanage_audit.arrow_text import large_text, text_series
+from comanage_audit import accounts, windows11_facts
 from comanage_audit.ingest.exports import EXPORTS, ExportSpec, device_exports
 from comanage_audit.model import DataIssues, InputRecord, IssueCode, SourceKind, SourceTable
 
@@ -379,10 +376,11 @@ def assemble(
     edition, join_type, entra_enabled, cm_client, cm_client_build, management, mdm,
     mdm_managed (Entra's isManaged), registration_pending (a hybrid object that never
     completed registration; NA where the Entra export has no registration column),
-    primary_upn, last_seen, site_code, domain, in_configmgr/in_intune/in_entra, the
-    Windows 11 facts and the model (windows11_facts.consolidate; `processor_list` is a
-    supplied Microsoft supported-processor list), and the primary user's licence columns
-    when a users export was given.
+    primary_upn (with unmapped_user/unmapped_domain/unmapped_suffix), last_seen, site_code,
+    domain, in_configmgr/in_intune/in_entra, the Windows 11 facts and the model
+    (windows11_facts.consolidate; `processor_list` is a supplied Microsoft
+    supported-processor list), and the primary user's licence columns when a users export
+    was given.
     """
     devices = keys.set_index("device").sort_index()
     devices.index.name = "device"
@@ -435,14 +433,37 @@ def assemble(
         axis=1,
     )
     devices["last_seen"] = activity.max(axis=1, skipna=True)
-    devices["primary_upn"] = _first(
-        col("intune_upn"),
-        _configmgr_upn(col("cm_user_domain"), col("cm_user_name"), domain_upn_suffix),
-        _first_upn(col("entra_user_names")),
-    )
+    _primary_users(devices, col("cm_user_account"), users, domain_upn_suffix)
     windows11_facts.consolidate(devices, processor_list)
     devices = _join_users(devices, users)
     return devices.reset_index()
+
+
+def _primary_users(
+    devices: pd.DataFrame,
+    cm_account: pd.Series,
+    users: pd.DataFrame | None,
+    domain_upn_suffix: dict[str, str],
+) -> None:
+    """`primary_upn`: Intune's primary user, else ConfigMgr's user through the domain map,
+    else Entra's first registered user. Where only an unmapped ConfigMgr domain stands in
+    the way, `unmapped_user`/`unmapped_domain` say so (and `unmapped_suffix` what to map
+    it to, where a known user shows it)."""
+    configmgr = accounts.account_upns(cm_account, domain_upn_suffix)
+    intune = devices.get("intune_upn", pd.Series(pd.NA, index=devices.index, dtype="string"))
+    entra = _first_upn(devices.get("entra_user_names", pd.Series(pd.NA, index=devices.index)))
+    devices["primary_upn"] = _first(intune.astype("string"), configmgr["upn"], entra)
+    # A local account (`PC123\\admin`: the device's own name as its domain) has no UPN at all.
+    local = configmgr["domain"].str.upper().eq(devices["name_key"].astype("string"))
+    undecided = devices["primary_upn"].isna() & configmgr["domain"].notna() & ~local.fillna(False)
+    devices[accounts.UNMAPPED_USER] = cm_account.astype("string").where(undecided)
+    devices[accounts.UNMAPPED_DOMAIN] = configmgr["domain"].where(undecided)
+    known = [intune, entra] + ([users["upn"]] if users is not None and "upn" in users else [])
+    suggested = accounts.suggest_suffixes(devices.loc[undecided], known)
+    suffix = pd.Series(pd.NA, index=devices.index, dtype="string")
+    if suggested:  # a map over the few undecided devices, not the fleet
+        suffix[undecided] = devices.loc[undecided, accounts.UNMAPPED_DOMAIN].map(suggested)
+    devices[accounts.UNMAPPED_SUFFIX] = suffix
 
 
 def _activities(specs: tuple[ExportSpec, ...]) -> list[tuple[str, str]]:
@@ -461,28 +482,6 @@ def _cm_client(devices: pd.DataFrame, configmgr_supplied: bool) -> pd.Series:
         absent = ~devices["in_configmgr"].astype(bool)
         client = client.mask(client.isna() & absent, False)
     return client
-
-
-def _configmgr_upn(domain: pd.Series, user: pd.Series, suffixes: dict[str, str]) -> pd.Series:
-    """`CONTOSO\\jdoe` becomes `jdoe@contoso.com` only where the policy maps that domain.
-
-    The user may carry its domain (`CONTOSO\\jdoe`) or leave it to User_Domain0. Done in
-    Arrow over the whole column: user names are nearly all distinct.
-    """
-    if not suffixes:
-        return pd.Series(pd.NA, index=user.index, dtype="string")
-    text = pc.utf8_trim_whitespace(large_text(user))
-    qualified = pc.fill_null(pc.match_substring(text, "\\"), False)
-    account = pc.if_else(qualified, pc.replace_substring_regex(text, r"^.*\\", ""), text)
-    named = pc.replace_substring_regex(text, r"\\.*$", "")
-    dom = pc.utf8_upper(pc.if_else(qualified, named, large_text(domain)))
-    keys = pa.array([k.upper() for k in suffixes], pa.large_string())
-    values = pa.array([v.lower() for v in suffixes.values()], pa.large_string())
-    suffix = pc.take(values, pc.index_in(dom, value_set=keys))
-    at = pa.scalar("@", pa.large_string())
-    upn = pc.binary_join_element_wise(pc.utf8_lower(account), suffix, at)
-    upn = pc.if_else(pc.fill_null(pc.equal(account, ""), True), pa.scalar(None, upn.type), upn)
-    return text_series(upn, index=user.index)
 
 
 def _first_upn(names: pd.Series) -> pd.Series:

@@ -459,6 +459,9 @@ class AuditResult:
     basis: what makes two audits' counts comparable (policy values, checks, exports,
         audit date; progress/basis.py), in summary.json.
     progress: the comparison with `--previous` audits; None without one.
+    unmapped_domains: ConfigMgr user domains the policy's [domains] does not map, where
+        they leave devices without a user: `domain`, `devices` (how many it would decide),
+        `line` (what to add, `CONTOSO = "contoso.com"`) and an `example` user.
     """
 
     as_of: date
@@ -483,3 +486,8 @@ class AuditResult:
     device_keys: pd.DataFrame | None = None
     basis: dict[str, object] = field(default_factory=dict)
     progress: Progress | None = None
+    unmapped_domains: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {c: pd.Series(dtype="object") for c in ("domain", "devices", "line", "example")}
+        )
+    )

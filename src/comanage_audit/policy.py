@@ -31,6 +31,7 @@ BOUNDS = {
     "stale_days": (1, 36_500),
     "min_build": (0, 99_999),
 }
+DATE_ORDERS = ("dmy", "mdy")  # [dates] order: how exports whose dates never tell write them
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class Policy:
     domains: dict[str, str] = field(default_factory=dict)
     admins: tuple[Admin, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
+    date_order: str | None = None
     assumptions: tuple[Assumption, ...] = ()
     source: Path | None = None
 
@@ -141,6 +143,9 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
     "thresholds": {
         "stale_days": ((int,), "stale_days"),
         "min_build": ((int,), "min_build"),
+    },
+    "dates": {
+        "order": ((str,), "date_order"),
     },
 }
 TABLES = {"domains", "admins", "suppress", "assume"}
@@ -244,6 +249,14 @@ def parse_policy(data: dict[str, Any], text: str, path: Path) -> Policy:
         if scope.lower() not in MDM_SCOPES:
             raise fail("intune.mdm_user_scope", f"must be one of {', '.join(MDM_SCOPES)}")
         values["mdm_user_scope"] = scope.lower()
+    order = values.get("date_order")
+    if order is not None:
+        if order.strip().lower() not in DATE_ORDERS:
+            raise fail(
+                "dates.order",
+                'must be "dmy" (24/11/2026, day first) or "mdy" (11/24/2026, month first)',
+            )
+        values["date_order"] = order.strip().lower()
     for key in ("site_versions", "mdm_scope_users"):
         if key in values:
             items = values[key]

@@ -15,6 +15,11 @@ HeaderScore = Callable[[list[str]], float]
 Note = Callable[..., None]  # (file, sheet, text, code=IssueCode.READ_NOTE)
 
 
+class EmptyInput(InputError):
+    """A file with no table in it at all (no bytes, blank lines, a workbook without data):
+    an error when named, left out with a note when found in a folder."""
+
+
 def no_note(_file: str, _sheet: str | None, _text: str, _code: object = None) -> None:
     return None
 

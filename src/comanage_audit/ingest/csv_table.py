@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from comanage_audit.errors import InputError
-from comanage_audit.ingest.context import MB, ReadContext
+from comanage_audit.ingest.context import MB, EmptyInput, ReadContext
 from comanage_audit.ingest.encoding import decode_with_strays
 from comanage_audit.ingest.record_lines import bare_cr_to_lf, has_blank_lines, record_lines
 from comanage_audit.ingest.sniff import refuse_binary_text
@@ -200,7 +200,7 @@ def _find_head(where: str, text: str, ctx: ReadContext) -> _Head:
     head_text = _first_lines(where, text, lead, HEADER_SEARCH_ROWS)
     non_blank = [line for line in head_text.split("\n") if line.strip()]
     if not non_blank:
-        raise InputError(
+        raise EmptyInput(
             where,
             "is empty",
             expected="a header row and at least one record",

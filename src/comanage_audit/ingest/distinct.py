@@ -1,9 +1,8 @@
-"""Vectorised parsing plumbing: parse each distinct value once and map the answers back.
+"""Parse each distinct value once: the plumbing every parser shares.
 
-Inputs reach a million rows but hold few distinct strings, so the parsers in `parse` and
-`timestamps` factorise their input, parse the distinct values with vectorised string
-methods and take the answers back per row. Regexes here must read the same in Python's
-`re` and in RE2 (pandas' Arrow string engine), e.g. `[0-9]`, never `\\d`.
+Export columns reach a million rows but hold few distinct strings, so a parser factorises
+its input, parses the distinct values with vectorised string methods and maps the answers
+back (`per_distinct`). Slow regex steps run only on the values a cheap test picked out.
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ import numpy as np
 import pandas as pd
 
 STRING = pd.StringDtype()
-STRING_ARROW = pd.StringDtype("pyarrow")
-UTC_NS = "datetime64[ns, UTC]"
 
 
 def flag(u: pd.Series, pattern: str, *, regex: bool = True) -> pd.Series:
@@ -50,28 +47,28 @@ def clean_values(u: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
-def _factorize(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+def factorize(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Codes into the distinct values of `s` (-1 for NA), and those values cleaned."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes, clean_values(pd.Series(uniques, dtype="object")).reset_index(drop=True)
 
 
-def _take(values: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+def take(values: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
     taken = pd.api.extensions.take(values.array, codes, allow_fill=True)
     return pd.Series(taken, index=index, dtype=values.dtype)
 
 
 def per_distinct(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """Apply `parse` to the distinct cleaned values of `s` and map the answers back."""
-    codes, values = _factorize(s)
-    return _take(parse(values), codes, s.index).rename(s.name)
+    codes, values = factorize(s)
+    return take(parse(values), codes, s.index).rename(s.name)
 
 
 def per_distinct_frame(s: pd.Series, parse: Callable[[pd.Series], pd.DataFrame]) -> pd.DataFrame:
     """`per_distinct` for parsers that return several columns."""
-    codes, values = _factorize(s)
+    codes, values = factorize(s)
     parsed = parse(values)
-    return pd.DataFrame({c: _take(parsed[c], codes, s.index) for c in parsed}, index=s.index)
+    return pd.DataFrame({c: take(parsed[c], codes, s.index) for c in parsed}, index=s.index)
 
 
 def lower_key(u: pd.Series) -> pd.Series:
@@ -88,7 +85,7 @@ def first_non_na(parsed: list[pd.Series]) -> pd.Series:
     return out
 
 
-def by_rules(u: pd.Series, rules: list[tuple[str | None, str]]) -> pd.Series:
+def rules(u: pd.Series, rules: list[tuple[str | None, str]]) -> pd.Series:
     """First matching regex wins; a rule with value None pins the value to NA."""
     out = pd.Series(pd.NA, index=u.index, dtype=STRING)
     decided = pd.Series(False, index=u.index)

@@ -15,9 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from comanage_audit.errors import ConfigError, InputError
-from comanage_audit.ingest import read, sources
+from comanage_audit.ingest import own_files, read, sources
 from comanage_audit.ingest.exports import EXPORTS, creates_devices
 from comanage_audit.ingest.normalise import normalise
+from comanage_audit.ingest.parse import DateOrder
 from comanage_audit.model import (
     NOT_READ,
     DataIssues,
@@ -45,7 +46,11 @@ READERS = 2
 
 
 def load_sources(
-    options: AuditOptions, issues: DataIssues, progress: Progress, phases: Phases
+    options: AuditOptions,
+    issues: DataIssues,
+    progress: Progress,
+    phases: Phases,
+    date_order: DateOrder | None = None,
 ) -> dict[SourceKind, list[SourceTable]]:
     """Read and recognise every input table.
 
@@ -78,7 +83,7 @@ def load_sources(
     def load(path: Path) -> _LoadedFile:
         progress(f"reading {path.name}")
         in_folder = path.resolve() not in explicit
-        return _load_file(path, forced.get(path.resolve()), options, phases, in_folder)
+        return _load_file(path, forced.get(path.resolve()), options, phases, in_folder, date_order)
 
     tables: dict[SourceKind, list[SourceTable]] = {}
     left_out: list[sources.UnrecognisedExport] = []
@@ -94,6 +99,7 @@ def load_sources(
             pool.shutdown(cancel_futures=True)  # files not started yet are not read
             raise
     _note_identical_files([t for ts in tables.values() for t in ts], issues)
+    _note_merged(tables, issues)
     if not paths:
         raise InputError(
             ", ".join(str(p) for p in options.inputs),
@@ -135,6 +141,23 @@ def _note_identical_files(tables: list[SourceTable], issues: DataIssues) -> None
             )
 
 
+def _note_merged(tables: dict[SourceKind, list[SourceTable]], issues: DataIssues) -> None:
+    """Two exports of one kind (this month's and an `old/` copy, two sites) are merged into
+    one: said on the table merged in, so nobody mistakes it for a single export."""
+    for kind, kind_tables in tables.items():
+        first = kind_tables[0].raw
+        for table in kind_tables[1:]:
+            if table.raw.sha256 == first.sha256:
+                continue  # the same export given twice: _note_identical_files says so
+            issues.add_one(
+                table.raw.name,
+                table.raw.sheet,
+                f"merged with {first.where}: both are {EXPORTS[kind].label} exports, read as "
+                "one (a device or user in both is kept once)",
+                IssueCode.READ_NOTE,
+            )
+
+
 def _our_output(path: Path, explicit: set[Path], folders: list[Path], out_dir: Path) -> bool:
     """Whether a file found in an input folder is this tool's output rather than an export.
 
@@ -163,13 +186,36 @@ def _load_file(
     options: AuditOptions,
     phases: Phases,
     in_folder: bool,
+    date_order: DateOrder | None = None,
 ) -> _LoadedFile:
     """One input file's tables, recognised and normalised, and the data issues found."""
     issues = DataIssues()
-    with phases("read"):
-        raws = read.read_tables(
-            path, sources.header_score, max_input_mb=options.max_input_mb, note=issues.add_one
-        )
+    not_an_export = own_files.describe_file(path)
+    if not_an_export is None:
+        try:
+            with phases("read"):
+                raws = read.read_tables(
+                    path,
+                    sources.header_score,
+                    max_input_mb=options.max_input_mb,
+                    note=issues.add_one,
+                )
+        except read.EmptyInput:
+            if not in_folder:  # named on the command line, it must be an export
+                raise
+            what = (
+                "the workbook has no sheet with data"
+                if path.suffix.lower().startswith(".xls")
+                else "the file is empty"
+            )
+            issues.add_one(str(path), None, f"{NOT_READ[0]}: {what}", IssueCode.LEFT_OUT)
+            return _LoadedFile([], issues)
+        not_an_export = own_files.earlier_output(raws)
+    if not_an_export is not None:
+        if not in_folder:
+            raise InputError(path, not_an_export)
+        issues.add_one(str(path), None, f"{NOT_READ[0]}: {not_an_export}", IssueCode.LEFT_OUT)
+        return _LoadedFile([], issues)
     loaded = []
     unrecognised: list[tuple[RawTable, sources.UnrecognisedExport]] = []
     for raw in raws:
@@ -191,7 +237,7 @@ def _load_file(
                 IssueCode.REJECTED_ROW,
             )
         with phases("identify/normalise"):
-            loaded.append(normalise(raw, match, issues))
+            loaded.append(normalise(raw, match, issues, date_order))
     if unrecognised and not loaded and not in_folder:
         raise unrecognised[0][1]  # the user named this file: it must be an export
     for raw, _error in unrecognised:

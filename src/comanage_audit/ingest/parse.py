@@ -3,7 +3,8 @@
 Every parser is index-aligned with its input and returns NA where the text cannot be read;
 it never guesses. The caller reports non-blank inputs that came out NA as data issues.
 Inputs reach a million rows but hold few distinct strings, so each parser factorises its
-input, parses the distinct values once with vectorised string methods, and maps back.
+input, parses the distinct values once with vectorised string methods, and maps back
+(ingest/distinct.py). Timestamps and the day/month order of dates: ingest/timestamps.py.
 """
 
 from __future__ import annotations
@@ -17,21 +18,25 @@ import pyarrow.compute as pc
 
 from comanage_audit.arrow_text import characters, large_text, text_series
 from comanage_audit.ingest.distinct import (
-    STRING,
-    by_rules,
     first_non_na,
     flag,
     mapped,
     per_distinct,
     per_distinct_frame,
     replace_where,
+    rules,
 )
-from comanage_audit.ingest.serials import serial  # noqa: F401  (parse.serial, as before)
-from comanage_audit.ingest.timestamps import (  # noqa: F401  (parse.timestamp, as before)
+from comanage_audit.ingest.serials import serial
+from comanage_audit.ingest.timestamps import (
+    DateEvidence,
+    DateOrder,
+    date_evidence,
     timestamp,
     timestamp_sentinel,
 )
 from comanage_audit.reference.windows import LTSC_RELEASES, WINDOWS_RELEASES
+
+STRING = pd.StringDtype()
 
 
 class OsFamily(StrEnum):
@@ -82,8 +87,11 @@ class Management(StrEnum):
 # text
 
 
+SQL_NULL = "NULL"
+
+
 def clean_text(s: pd.Series) -> pd.Series:
-    """Text with NBSP as space and outer whitespace stripped; blank -> NA.
+    """Text with NBSP as space and outer whitespace stripped; blank and SQL's `NULL` -> NA.
 
     Done over the whole column in Arrow: most text columns (names, ids) are nearly all
     distinct, so factorizing first would cost more than it saves.
@@ -94,7 +102,9 @@ def clean_text(s: pd.Series) -> pd.Series:
         if invisible.encode() in text:  # a memchr-speed search saves a rewrite of the column
             array = pc.replace_substring(array, invisible, replacement)
     array = pc.utf8_trim_whitespace(array)
-    array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
+    # SQL tools (SSMS "Save Results As") write a missing value as the word NULL.
+    blank = pc.or_(pc.equal(array, ""), pc.equal(array, SQL_NULL))
+    array = pc.if_else(blank, pa.scalar(None, pa.large_string()), array)
     return text_series(array, s.index).rename(s.name)
 
 
@@ -119,6 +129,48 @@ def domain_user(s: pd.Series) -> pd.DataFrame:
         return pd.DataFrame({"domain": domain.mask(domain == ""), "user": user.mask(user == "")})
 
     return per_distinct_frame(s, parse)
+
+
+def _account_text(s: pd.Series) -> pa.ChunkedArray:
+    """Trimmed Arrow text, blank -> null."""
+    text = pc.utf8_trim_whitespace(large_text(s))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
+
+
+def configmgr_account(
+    primary: pd.Series, user_name: pd.Series, user_domain: pd.Series, current: pd.Series
+) -> pd.Series:
+    """The device's user as ConfigMgr reports it, `DOMAIN\\user` (or a UPN), by preference:
+
+    1. the primary user (user device affinity: `Primary User(s)`, `PrimaryUser`; the
+       first one where several are listed), the user the device belongs to;
+    2. the last logged-on user (`User_Name0` + `User_Domain0`, `LastLogonUser`, ...), a
+       name without a domain counting only with its domain column;
+    3. the user logged on now (`CurrentLogonUser`, `Currently Logged on User`).
+
+    The domain comes out upper case and the account lower case (`CONTOSO\\jdoe`): Windows
+    compares both case-insensitively. Done in Arrow over whole columns: user names are
+    nearly all distinct.
+    """
+    slash = pa.scalar("\\", pa.large_string())
+
+    def first_listed(s: pd.Series) -> pa.ChunkedArray:
+        return _account_text(text_series(pc.replace_substring_regex(large_text(s), r"[,;].*$", "")))
+
+    def qualified(text: pa.ChunkedArray) -> pa.ChunkedArray:
+        return pc.or_(pc.match_substring(text, "\\"), pc.match_substring(text, "@"))
+
+    name = _account_text(user_name)
+    joined = pc.binary_join_element_wise(_account_text(user_domain), name, slash)
+    last = pc.if_else(pc.fill_null(qualified(name), False), name, joined)
+    account = pc.coalesce(first_listed(primary), last, first_listed(current))
+    domain = pc.utf8_upper(pc.replace_substring_regex(account, r"\\.*$", ""))
+    user = pc.utf8_lower(pc.replace_substring_regex(account, r"^.*\\", ""))
+    has_domain = pc.fill_null(pc.match_substring(account, "\\"), False)
+    account = pc.if_else(
+        has_domain, pc.binary_join_element_wise(domain, user, slash), pc.utf8_lower(account)
+    )
+    return text_series(account, primary.index)
 
 
 def device_name_key(s: pd.Series) -> pd.Series:
@@ -158,13 +210,14 @@ def guid(s: pd.Series) -> pd.Series:
 # booleans and enumerations
 
 _BOOLEANS: dict[str, bool] = {
-    **dict.fromkeys(["true", "yes", "y", "1", "1.0", "enabled", "on", "t"], True),
-    **dict.fromkeys(["false", "no", "n", "0", "0.0", "disabled", "off", "f"], False),
+    **dict.fromkeys(["true", "yes", "y", "1", "1.0", "enabled", "on", "t", "active"], True),
+    **dict.fromkeys(["false", "no", "n", "0", "0.0", "disabled", "off", "f", "inactive"], False),
 }
 
 
 def boolean(s: pd.Series) -> pd.Series:
-    """True/False, Yes/No, 1/0 (also "1.0" from Excel), Y/N, Enabled/Disabled; else NA."""
+    """True/False, Yes/No, 1/0 (also "1.0" from Excel), Y/N, Enabled/Disabled,
+    Active/Inactive (the ConfigMgr console's Client Activity); else NA."""
     return per_distinct(s, lambda u: u.str.lower().map(_BOOLEANS).astype("boolean"))
 
 
@@ -177,17 +230,22 @@ _JOIN_TYPES = _invert(
     {
         JoinType.ENTRA_JOINED: "azuread azureadjoined aadjoined microsoftentrajoined"
         " microsoftentraidjoined entrajoined entraidjoined",
+        # MSOnline's Get-MsolDevice writes a hybrid joined device's trust type as
+        # "Domain Joined" (the Entra object of a domain-joined PC); GraphEssentials'
+        # Get-MyDevice writes "Hybrid AzureAD".
         JoinType.HYBRID_JOINED: "serverad hybridazureadjoined hybridaadjoined"
-        " microsoftentrahybridjoined microsoftentraidhybridjoined entrahybridjoined hybridjoined",
+        " microsoftentrahybridjoined microsoftentraidhybridjoined entrahybridjoined hybridjoined"
+        " domainjoined hybridazuread hybridentra hybridentraid",
         JoinType.REGISTERED: "workplace workplacejoined azureadregistered aadregistered"
         " microsoftentraregistered microsoftentraidregistered entraregistered registered",
-        JoinType.NOT_JOINED: "domainjoined onpremises onpremisesdomainjoined notjoined workgroup",
+        JoinType.NOT_JOINED: "onpremises onpremisesdomainjoined notjoined workgroup",
     }
 )
 
 
 def join_type(s: pd.Series) -> pd.Series:
-    """Entra join state from trustType, portal labels (Azure AD and Entra era) or Graph enum."""
+    """Entra join state from trustType, portal labels (Azure AD and Entra era), Graph enum,
+    MSOnline (`Domain Joined`, `Azure AD Joined`, `Workplace Joined`) or GraphEssentials."""
     return per_distinct(s, lambda u: mapped(u, _JOIN_TYPES))
 
 
@@ -244,9 +302,7 @@ def os_family(*texts: pd.Series) -> pd.Series:
 
     Known spellings map to an `OsFamily`; anything else is NA, not "other".
     """
-    return first_non_na(
-        [per_distinct(t, lambda u: by_rules(u.str.lower(), _OS_RULES)) for t in texts]
-    )
+    return first_non_na([per_distinct(t, lambda u: rules(u.str.lower(), _OS_RULES)) for t in texts])
 
 
 _EDITION_RULES: list[tuple[str | None, str]] = [
@@ -267,7 +323,7 @@ def windows_edition_family(*texts: pd.Series) -> pd.Series:
     Pro Education and Pro for Workstations follow the Home/Pro timeline.
     """
     return first_non_na(
-        [per_distinct(t, lambda u: by_rules(u.str.lower(), _EDITION_RULES)) for t in texts]
+        [per_distinct(t, lambda u: rules(u.str.lower(), _EDITION_RULES)) for t in texts]
     )
 
 
@@ -293,11 +349,14 @@ def _ascii_digits(u: pd.Series) -> pd.Series:
 def _windows_version(u: pd.Series) -> pd.DataFrame:
     """Distinct texts -> (build, ubr), from the first form that parses.
 
-    Dotted `10.0.19045[.6036]` (also inside longer text; major.minor must be a Windows
-    NT version, so `5.00.9128.1000` or `17.4.1` are not builds), `19045.6036`, a bare build,
+    Dotted `10.0.19045[.6036]` (also inside longer text, or Active Directory's
+    `10.0 (19045)`; major.minor must be a Windows NT version, so `5.00.9128.1000` or `17.4.1` are not builds), `19045.6036`, a bare build,
     an LTSC name with its year, or a product plus version label ("Windows 11 23H2").
     """
-    low = _ascii_digits(u).str.lower()
+    # Active Directory's operatingSystemVersion form, `10.0 (19045)`, as dotted text.
+    low = replace_where(
+        _ascii_digits(u).str.lower(), r"^([0-9]{1,2}\.[0-9]{1,2}) ?\(([0-9]{3,5})\)$", r"\1.\2"
+    )
     dotted = low.str.extract(
         r"(?<![0-9.])([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{3,5})(?:\.([0-9]{1,6}))?(?![0-9.])"
     )
@@ -383,3 +442,17 @@ def _version_parts(u: pd.Series) -> pd.DataFrame:
         normalized = normalized.where(text.isna(), normalized + "." + text)
     parts["normalized"] = normalized
     return parts
+
+
+__all__ = [
+    "DateEvidence",
+    "DateOrder",
+    "EditionFamily",
+    "JoinType",
+    "Management",
+    "OsFamily",
+    "date_evidence",
+    "serial",
+    "timestamp",
+    "timestamp_sentinel",
+]

@@ -31,7 +31,14 @@ from pathlib import Path
 from comanage_audit.errors import InputError
 from comanage_audit.file_bytes import read_file_bytes
 from comanage_audit.ingest.archive import MAX_ZIP_MEMBERS, open_zip, read_archive
-from comanage_audit.ingest.context import MB, HeaderScore, Note, ReadContext, no_note
+from comanage_audit.ingest.context import (
+    MB,
+    EmptyInput,
+    HeaderScore,
+    Note,
+    ReadContext,
+    no_note,
+)
 from comanage_audit.ingest.csv_table import (
     DELIMITER_NAMES,
     DELIMITERS,
@@ -69,6 +76,7 @@ __all__ = [
     "REFUSED_SUFFIXES",
     "REPEATED_HEADER",
     "TABLE_SUFFIXES",
+    "EmptyInput",
     "HeaderScore",
     "Note",
     "decode",

@@ -73,22 +73,9 @@ class UnrecognisedExport(InputError):
 def identify(table: RawTable, forced: SourceKind | None = None) -> Match:
     """The kind this table is, or an InputError naming the candidates and what each lacked."""
     headers = list(table.frame.columns)
-    if forced is not None:
-        spec = EXPORTS[forced]
-        match = score(spec, headers)
-        missing = [c for c in spec.required if c not in match.mapping]
-        if missing:
-            wanted = "; ".join(
-                f"{c} (one of {', '.join(spec.column(c).headers[:4])})" for c in missing
-            )
-            raise UnrecognisedExport(
-                table.name,
-                f"was given as {spec.label} with --source, but it lacks {wanted}",
-                sheet=table.sheet,
-                fix=f"Its headers are: {_preview(headers)}",
-            )
-        return match
     matches = sorted((score(spec, headers) for spec in EXPORTS.values()), key=lambda m: -m.score)
+    if forced is not None:
+        return _as_forced(table, forced, matches)
     best, second = matches[0], matches[1]
     if best.score >= MIN_SCORE and best.score > second.score:
         return best
@@ -107,6 +94,52 @@ def identify(table: RawTable, forced: SourceKind | None = None) -> Match:
         "licensing catalogue or admin roles export",
         fix=f"If you know what it is, say so with --source KIND={table.path} (KIND is one of "
         f"{kinds}), or remove it from the inputs",
+    )
+
+
+def _as_forced(table: RawTable, forced: SourceKind, matches: list[Match]) -> Match:
+    """The table as the kind `--source` names, unless it lacks that kind's required columns
+    or its headers are plainly another kind's: then say what it lacks."""
+    spec = EXPORTS[forced]
+    match = next(m for m in matches if m.kind is forced)
+    headers = list(table.frame.columns)
+    missing = [c for c in spec.required if c not in match.mapping]
+    keys = {header_key(h) for h in headers}
+    # Another kind's evidence, counting only headers the named kind does not read itself
+    # (a hardware inventory has ConfigMgr's ResourceID and Name0 too).
+    own = {header_key(h) for c in spec.columns for h in c.headers}
+    evidence = {
+        m.kind: sum(
+            weight
+            for header, weight in EXPORTS[m.kind].signature.items()
+            if header_key(header) in keys and header_key(header) not in own
+        )
+        for m in matches
+        if m.kind is not forced and m.score > 0
+    }
+    other = max(evidence, key=lambda kind: evidence[kind], default=None)
+    looks_other = (
+        other is not None and evidence[other] >= MIN_SCORE and (evidence[other] > match.score)
+    )
+    if not missing and not looks_other:
+        return match
+    problems = [
+        f"it has no {c} column ({', '.join(spec.column(c).headers[:4])}, ...)" for c in missing
+    ]
+    fix = f"Its headers are: {_preview(headers)}"
+    if looks_other:
+        theirs = [h for h in EXPORTS[other].signature if header_key(h) in keys - own][:4]
+        lacking = ", ".join(match.lacking[:4]) or "its distinctive headers"
+        problems.append(
+            f"its headers are those of {EXPORTS[other].label} ({', '.join(theirs)}), "
+            f"and it lacks {spec.label}' {lacking}"
+        )
+        fix = f"If it is, name it --source {other.value}={table.path}. {fix}"
+    raise UnrecognisedExport(
+        table.name,
+        f"was given as {spec.label} with --source, but {'; '.join(problems)}",
+        sheet=table.sheet,
+        fix=fix,
     )
 
 

@@ -1,21 +1,32 @@
-"""Timestamps from every form exports write them in, as UTC datetime64[ns].
+"""Timestamps from every form exports write, and the day/month order of a file's dates.
 
-ISO 8601 first (Intune, Entra and Graph), then day/month dates in either order, Excel
-serial days as text and `/Date(ms)/`. A value nanoseconds cannot hold (before 1677 or
-after 2262: "no date" sentinels, typos, far-future milliseconds) is missing, never an
-error; `timestamp_sentinel` tells the deliberate "no date" placeholders apart.
+ISO 8601 is what Intune, Entra and Graph write; ConfigMgr reports and PowerShell dumps
+write the culture of the machine they ran on (`11/24/2026 8:41:07 AM`, `24.11.2026
+08:41:07`, `24/11/2026 08:41:07`). Whether `05/03/2026` is the 5th of March or the 3rd of
+May is decided per file from all its date columns (`date_evidence`), never guessed.
+A value nanoseconds cannot hold (before 1677 or after 2262: "no date" sentinels, typos,
+far-future milliseconds) is missing, never an error; `timestamp_sentinel` tells the
+deliberate "no date" placeholders apart.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from comanage_audit.ingest.distinct import STRING_ARROW, UTC_NS, flag, per_distinct, replace_where
+from comanage_audit.arrow_text import large_text
+from comanage_audit.ingest.distinct import flag, per_distinct, replace_where
+
+STRING = pd.StringDtype()
+STRING_ARROW = pd.StringDtype("pyarrow")
+UTC_NS = "datetime64[ns, UTC]"
+
 
 _SENTINEL = r"^(?:9999-12-31|0001-01-01|1601-01-01|12/31/9999|31\.12\.9999|1/1/0001|0?1\.0?1\.0001)"
 _ISO = r"^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}(?:[ T].*)?$"
@@ -102,15 +113,84 @@ def _calendar_stamps(
     return np.where(ok, midnight.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
 
 
-def _slash_dates(u: pd.Series) -> pd.Series:
-    """d/m vs m/d decided once per column (see `timestamp`)."""
+class DateOrder(StrEnum):
+    """How a file writes slash dates: day first (`24/11/2026`) or month first (`11/24/2026`).
+
+    `EITHER` is a file whose dates never tell (every day 12 or less): only the values
+    both orders read the same (`05/05/2026`) are kept, the rest are missing, not guessed.
+    """
+
+    DMY = "dmy"
+    MDY = "mdy"
+    EITHER = "either"
+
+
+@dataclass(frozen=True)
+class DateEvidence:
+    """What a file's slash dates say about their order (see `date_evidence`)."""
+
+    day_first: bool  # some date has a first number over 12 (`24/11/2026`)
+    month_first: bool  # some date has a second number over 12 (`11/24/2026`)
+    ambiguous: bool  # some date reads as two different days (`05/03/2026`)
+
+    @property
+    def order(self) -> DateOrder | None:
+        """The order the evidence decides; None when it decides nothing (no ambiguous
+        dates, or both orders seen, which is left to each column as before)."""
+        if self.day_first != self.month_first:
+            return DateOrder.DMY if self.day_first else DateOrder.MDY
+        if not self.day_first and self.ambiguous:
+            return DateOrder.EITHER
+        return None
+
+
+def _slash_text(u: pd.Series) -> pd.Series:
+    """`11-24-2026` as `11/24/2026`, `8:41AM` as `8:41 AM`: one shape for the slash parser."""
     text = replace_where(u, r"^([0-9]{1,2})-([0-9]{1,2})-", r"\1/\2/")
-    text = replace_where(text, r"([0-9])([AaPp][Mm])$", r"\1 \2")
+    return replace_where(text, r"([0-9])([AaPp][Mm])$", r"\1 \2")
+
+
+_SLASH_DATE = (
+    r"^\s*(?P<first>[0-9]{1,2})[/-](?P<second>[0-9]{1,2})[/-](?:[0-9]{4}|[0-9]{2})(?:[ T]|$)"
+)
+_SLASH_DAY_OVER_12 = r"^\s*(?:1[3-9]|2[0-9]|3[01])[/-][0-9]{1,2}[/-](?:[0-9]{4}|[0-9]{2})(?:[ T]|$)"
+_SLASH_MONTH_OVER_12 = (
+    r"^\s*[0-9]{1,2}[/-](?:1[3-9]|2[0-9]|3[01])[/-](?:[0-9]{4}|[0-9]{2})(?:[ T]|$)"
+)
+
+
+def date_evidence(*columns: pd.Series) -> DateEvidence:
+    """The day/month order the slash dates of these columns (one file's) show: one
+    `24/11/2026` anywhere in the file decides every column. Arrow regex tests over the
+    whole columns; the values are only split when nothing decided the order."""
+
+    def test(array: pa.ChunkedArray, pattern: str) -> bool:
+        return bool(pc.any(pc.match_substring_regex(array, pattern)).as_py())
+
+    arrays = [large_text(column) for column in columns]
+    day_first = any(test(array, _SLASH_DAY_OVER_12) for array in arrays)
+    month_first = any(test(array, _SLASH_MONTH_OVER_12) for array in arrays)
+    ambiguous = False
+    if not (day_first or month_first):
+        for array in arrays:
+            parts = pc.extract_regex(array, _SLASH_DATE)
+            first = pc.cast(pc.struct_field(parts, "first"), pa.int64())
+            second = pc.cast(pc.struct_field(parts, "second"), pa.int64())
+            ambiguous |= bool(pc.any(pc.not_equal(first, second)).as_py())
+    return DateEvidence(day_first, month_first, ambiguous)
+
+
+def _slash_dates(u: pd.Series, order: DateOrder | None = None) -> pd.Series:
+    """d/m vs m/d as `order` says, else decided once per column (see `timestamp`)."""
+    text = _slash_text(u)
+    if order in (DateOrder.DMY, DateOrder.MDY):
+        return _with_formats(text, day_first=order is DateOrder.DMY)
     day_first_seen = bool(flag(text, _DAY_OVER_12).any())
     month_first_seen = bool(flag(text, _MONTH_SLOT_OVER_12).any())
-    if not (day_first_seen and month_first_seen):
+    if not (day_first_seen and month_first_seen) and order is None:
         return _with_formats(text, day_first=day_first_seen)
-    # Both orders in one column: keep a value only if one order reads it, or both agree.
+    # Both orders in one column, or a file whose dates never tell: keep a value only if one
+    # order reads it, or both agree.
     us, eu = _with_formats(text, day_first=False), _with_formats(text, day_first=True)
     agree = us.eq(eu).fillna(False).astype(bool)
     return us.where(eu.isna() | agree, eu.where(us.isna()))
@@ -134,19 +214,23 @@ def _within_ns(parsed: pd.Series) -> pd.Series:
     return parsed.where(parsed.between(_NS_FIRST, _NS_LAST)).astype(UTC_NS)
 
 
-def _timestamps(u: pd.Series) -> pd.Series:
+def _timestamps(u: pd.Series, order: DateOrder | None = None) -> pd.Series:
     """ISO 8601 first (what Intune, Entra and Graph write), then every other shape."""
     parsed = pd.to_datetime(u, format="ISO8601", utc=True, errors="coerce")
     # Beyond what nanoseconds hold (9999-12-31 "no date" sentinels): the other path decides.
     iso = _within_ns(parsed)
     rest = iso.isna().to_numpy() & u.notna().to_numpy()
     if rest.any():
-        iso[rest] = _other_timestamps(u[rest])
+        iso[rest] = _other_timestamps(u[rest], order)
     return iso
 
 
-def _other_timestamps(u: pd.Series) -> pd.Series:
-    text = replace_where(u, r"\s+", " ", gate=r"  |[\t\r\n\x0b\x0c]")
+def _other_text(u: pd.Series) -> pd.Series:
+    return replace_where(u, r"\s+", " ", gate=r"  |[\t\r\n\x0b\x0c]")
+
+
+def _other_timestamps(u: pd.Series, order: DateOrder | None = None) -> pd.Series:
+    text = _other_text(u)
     out = pd.Series(pd.NaT, index=u.index, dtype=UTC_NS)
     usable = ~flag(text, _SENTINEL)
     iso = flag(text, _ISO) & usable
@@ -154,7 +238,7 @@ def _other_timestamps(u: pd.Series) -> pd.Series:
         out[iso] = _iso_timestamps(text[iso])
     slash = flag(text, _SLASH) & usable
     if slash.any():
-        out[slash] = _slash_dates(text[slash]).dt.tz_localize("UTC")
+        out[slash] = _slash_dates(text[slash], order).dt.tz_localize("UTC")
     dotted = flag(text, _DOTTED) & usable
     if dotted.any():
         out[dotted] = _with_formats(text[dotted], day_first=True, sep=".").dt.tz_localize("UTC")
@@ -172,7 +256,7 @@ def _other_timestamps(u: pd.Series) -> pd.Series:
     return out
 
 
-def timestamp(s: pd.Series) -> pd.Series:
+def timestamp(s: pd.Series, order: DateOrder | None = None) -> pd.Series:
     """Timestamps in UTC from the forms exports use; naive times are taken as UTC.
 
     ISO 8601 (any fraction, `Z`/offset), `m/d/Y h:m[:s] [AM/PM]`, `d.m.Y h:m[:s]`, Excel
@@ -181,5 +265,7 @@ def timestamp(s: pd.Series) -> pd.Series:
     the whole column). A column with both (13/01 and 01/13) keeps only the values that read
     the same either way, or that only one order can read; the rest are NA, not guesses.
     "No date" sentinels (9999-12-31, 0001-01-01, ...) are NA; see `timestamp_sentinel`.
+    `order` overrides the per-column decision with the file's (`date_evidence`), or the
+    policy's; `DateOrder.EITHER` keeps only the slash dates both orders read the same.
     """
-    return per_distinct(s, _timestamps)
+    return per_distinct(s, lambda u: _timestamps(u, order))

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from comanage_audit.errors import InputError
-from comanage_audit.ingest.context import ReadContext
+from comanage_audit.ingest.context import EmptyInput, ReadContext
 from comanage_audit.ingest.formula_cells import FormulaCells
 from comanage_audit.ingest.tidy import (
     HEADER_SEARCH_ROWS,
@@ -77,7 +77,7 @@ def read_xlsx(
         unsaved = formulas.get(sheet.name)
         tables.append(_xlsx_table(path, sheet.name, cells, top, merged, ctx, unsaved))
     if not tables and sheets is None:
-        raise InputError(
+        raise EmptyInput(
             path,
             "has no sheet with data",
             expected="a header row and records",

@@ -87,6 +87,14 @@ CATALOGUE_HEADERS = {  # as Microsoft's CSV writes them, for messages
 _UNLICENSED = frozenset({"unlicensed", "unlicenced", "no licenses", "no licences"})
 _SEPARATORS = re.compile(r"([+;,])")
 _AROUND_SEPARATORS = re.compile(r"\s*([+;,])\s*")
+# Get-MsolUser writes `contoso:ENTERPRISEPACK` (tenant:String_Id).
+_TENANT_PREFIX = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9.-]*:(?=\S)")
+# An AssignedLicenses object exported as text: PowerShell's `@{DisabledPlans=...;
+# SkuId=<guid>}` or Graph's JSON `{"disabledPlans":[],"skuId":"<guid>"}`: the SKU GUID.
+_SKU_OBJECT = re.compile(
+    r"""@?\{[^{}]*?\bsku_?id"?\s*[=:]\s*"?\{?([0-9a-f]{8}-[0-9a-f-]{27})\}?"?[^{}]*\}""",
+    re.IGNORECASE,
+)
 
 
 def _clean(s: pd.Series) -> pd.Series:
@@ -241,8 +249,11 @@ def _index(table: pd.DataFrame) -> dict[str, _Sku]:
 
 
 def _resolve_cell(cell: str, index: dict[str, _Sku], span: int) -> tuple[object, ...]:
-    """One distinct licence cell: greedy longest match of "+"/";"/","-separated pieces."""
+    """One distinct licence cell: greedy longest match of "+"/";"/","-separated pieces
+    (product names, String_Ids, SKU GUIDs, `tenant:String_Id`)."""
     text = cell.replace("\r", ";").replace("\n", ";")
+    if "{" in text:  # licence objects (GUIDs in PowerShell or JSON dress), a JSON list
+        text = _SKU_OBJECT.sub(r"\1;", text).strip().strip("[]").strip()
     if _key(text) in _UNLICENSED or not text.strip():
         return (False,) * len(FLAG_COLUMNS) + (True, pd.NA, pd.NA)
     parts = _SEPARATORS.split(text)
@@ -256,7 +267,10 @@ def _resolve_cell(cell: str, index: dict[str, _Sku], span: int) -> tuple[object,
             continue
         for j in range(min(len(tokens), i + span), i, -1):
             piece = "".join(t + s for t, s in zip(tokens[i:j], [*seps[i : j - 1], ""], strict=True))
-            if (sku := index.get(_key(piece))) is not None:
+            sku = index.get(_key(piece))
+            if sku is None and _TENANT_PREFIX.match(piece):
+                sku = index.get(_key(_TENANT_PREFIX.sub("", piece)))
+            if sku is not None:
                 matched.append(sku)
                 i = j
                 break

@@ -15,6 +15,16 @@ WHEN = "a date and time"
 
 
 def derive(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+    if "client" in text:
+        # Discovery lists devices that never had a client: Client0 0, NULL or blank there
+        # means "no client", not a gap. An export without the column says nothing.
+        typed["client"] = typed["client"].mask(text["client"].isna(), False)
+    typed["user_account"] = parse.configmgr_account(
+        column(text, "primary_user"),
+        column(text, "user_name"),
+        column(text, "user_domain"),
+        column(text, "current_user"),
+    )
     name = column(text, "name").fillna(column(text, "netbios_name"))
     typed["name"] = name
     typed["name_key"] = parse.device_name_key(name)
@@ -42,7 +52,16 @@ SPEC = ExportSpec(
     columns=(
         Column(
             "name",
-            ("Name0", "Name", "Device Name", "Computer Name", "ComputerName", "Computer", "Device"),
+            (
+                "Name0",
+                "Name",
+                "Device Name",
+                "DeviceName",
+                "Computer Name",
+                "ComputerName",
+                "Computer",
+                "Device",
+            ),
             keep=True,
         ),
         Column("netbios_name", ("Netbios_Name0", "NetbiosName", "NetBIOS Name")),
@@ -54,6 +73,7 @@ SPEC = ExportSpec(
                 "ResourceDomainORWorkgroup",
                 "Domain",
                 "Domain/Workgroup",
+                "Resource Domain or Workgroup",
                 "Full_Domain_Name0",
             ),
             keep=True,
@@ -63,12 +83,18 @@ SPEC = ExportSpec(
             (
                 "Operating_System_Name_and0",
                 "OperatingSystemNameandVersion",
+                "Operating System Name and Version",
                 "DeviceOS",
                 "Operating System",
                 "OS Name",
+                "OSName",
             ),
         ),
-        Column("os_caption", ("Caption0", "OS Caption", "Operating System Caption", "OSCaption")),
+        Column(
+            "os_caption",
+            # SQL aliases name v_GS_OPERATING_SYSTEM.Caption0 `OperatingSystem`.
+            ("Caption0", "OS Caption", "Operating System Caption", "OSCaption", "OperatingSystem"),
+        ),
         Column(
             "os_build",
             (
@@ -90,7 +116,11 @@ SPEC = ExportSpec(
             FLAG,
             keep=True,
         ),
-        Column("client_version", ("Client_Version0", "ClientVersion", "Client Version"), keep=True),
+        Column(
+            "client_version",
+            ("Client_Version0", "ClientVersion", "Client Version", "SCCMClientVersion"),
+            keep=True,
+        ),
         Column(
             "active",
             ("Active0", "IsActive", "ClientActiveStatus", "Client Activity"),
@@ -100,15 +130,33 @@ SPEC = ExportSpec(
         Column("obsolete", ("Obsolete0", "IsObsolete", "Obsolete"), parse.boolean, FLAG),
         Column(
             "user_name",
-            ("User_Name0", "LastLogonUserName", "UserName", "Last Logon User"),
+            (
+                "User_Name0",
+                "LastLogonUserName",
+                "UserName",
+                "Last Logon User",
+                "LastLogonUser",
+                "Last Logon User Name",
+            ),
             keep=True,
         ),
         Column(
             "user_domain",
-            ("User_Domain0", "UserDomainName", "LastLogonUserDomain"),
+            (
+                "User_Domain0",
+                "UserDomainName",
+                "LastLogonUserDomain",
+                "UserDomain",
+                "Last Logon User Domain",
+            ),
             keep=True,
         ),
-        Column("primary_user", ("Primary User(s)", "PrimaryUser", "Primary User")),
+        # DOMAIN\user values; the console's "Primary User(s)" may list several.
+        Column("primary_user", ("Primary User(s)", "PrimaryUser", "Primary User", "PrimaryUsers")),
+        Column(
+            "current_user",
+            ("CurrentLogonUser", "Currently Logged on User", "Current Logon User"),
+        ),
         Column("ad_site", ("AD_Site_Name0", "ADSiteName", "AD Site")),
         Column(
             "last_active",
@@ -120,7 +168,9 @@ SPEC = ExportSpec(
                 "LastDDR",
                 "Last_Logon_Timestamp0",
                 "LastLogonTimestamp",
+                "Last Logon Timestamp",
                 "ADLastLogonTime",
+                "LastLogon",
             ),
             parse.timestamp,
             WHEN,
@@ -169,10 +219,22 @@ SPEC = ExportSpec(
         "SiteCode": 1,
         "Client Version": 2,
         "Client": 1,
+        # SQL aliases (public inventory queries), WMI display names, Get-CMDevice
+        "SCCMClientVersion": 3,
+        "HasSCCMClient": 3,
+        "NetBIOS Name": 2,
+        "Operating System Name and Version": 3,
+        "Resource Domain or Workgroup": 2,
+        "DeviceOSBuild": 2,
+        "SMSID": 2,
+        "Client Activity": 2,
+        "Primary User(s)": 2,
+        "Currently Logged on User": 2,
     },
     required=("name",),
     derived=(
         Derived("name_key"),
+        Derived("user_account", keep=True),
         Derived("os_family", keep=True),
         Derived("edition", keep=True),
         Derived("client_build", keep=True),

@@ -39,7 +39,7 @@ SPEC = ExportSpec(
     label="Microsoft Entra devices",
     title="Entra",
     origin="Entra admin center > Devices > All devices > Download devices; "
-    "Get-MgDevice/Get-AzureADDevice dumps",
+    "Get-MgDevice/Get-EntraDevice/Get-AzureADDevice/Get-MsolDevice dumps in any culture",
     columns=(
         Column("name", ("displayName", "Display name", "Name", "Device name"), keep=True),
         Column(
@@ -66,7 +66,8 @@ SPEC = ExportSpec(
         Column("compliant", ("isCompliant", "Compliant"), parse.boolean, FLAG),
         Column(
             "registered",
-            ("registrationTime", "registrationDateTime", "Registered"),
+            # GraphEssentials' Get-MyDevice writes registrationDateTime as FirstSeen
+            ("registrationTime", "registrationDateTime", "Registered", "FirstSeen"),
             parse.timestamp,
             WHEN,
         ),
@@ -77,6 +78,7 @@ SPEC = ExportSpec(
                 "approximateLastLogonTimeStamp",
                 "Activity",
                 "Last sign-in",
+                "LastSeen",  # GraphEssentials' Get-MyDevice
             ),
             parse.timestamp,
             WHEN,
@@ -84,6 +86,7 @@ SPEC = ExportSpec(
         ),
         Column("entra_device_id", ("deviceId", "Device ID"), parse.guid, "a GUID"),
         Column("object_id", ("objectId", "Object ID", "id")),
+        # Managed by some MDM; PowerShell dumps give it without the MDM's name.
         Column("managed", ("isManaged", "Managed"), parse.boolean, FLAG, keep=True),
         Column("profile_type", ("profileType",)),
         Column("system_labels", ("systemLabels",)),

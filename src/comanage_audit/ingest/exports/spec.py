@@ -24,12 +24,16 @@ Derive = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
 Reduce = Callable[[pd.DataFrame], pd.DataFrame]
 
 _SPACES = re.compile(r"\s+")
+# An SSRS report exported to CSV names each column after its text box, `Details_Table0_`
+# plus the field: `Details_Table0_Name0` is the report's `Name0`.
+_SSRS_PREFIX = re.compile(r"^details_table\d+_(?=.)")
 
 
 def header_key(header: str) -> str:
-    """Compare headers case-insensitively, ignoring BOMs, NBSPs, quotes and repeated spaces."""
+    """Compare headers case-insensitively, ignoring BOMs, NBSPs, quotes, repeated spaces and
+    SSRS's `Details_Table0_` prefix."""
     text = header.replace("\ufeff", "").replace("\u00a0", " ").strip().strip('"').strip()
-    return _SPACES.sub(" ", text).casefold()
+    return _SSRS_PREFIX.sub("", _SPACES.sub(" ", text).casefold())
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,13 @@ SPEC = ExportSpec(
     kind=SourceKind.USERS,
     label="Microsoft 365 users with licences",
     title="User",
-    origin="Microsoft 365 admin center > Users > Active users > Export users",
+    origin="Microsoft 365 admin center > Users > Active users > Export users; Get-MgUser "
+    "(AssignedLicenses SKU GUIDs), SkuPartNumber reports, Get-MsolUser (tenant:SKU)",
     columns=(
         Column(
             "upn",
-            ("User principal name", "userPrincipalName", "UPN", "User Principal Name"),
+            # `User`: Graph licence reports (one row per user, SkuPartNumber String_Ids)
+            ("User principal name", "userPrincipalName", "UPN", "User Principal Name", "User"),
             parse.upn,
             "a user principal name (name@domain)",
         ),
@@ -55,7 +57,7 @@ SPEC = ExportSpec(
         "Usage location": 1,
         "Proxy addresses": 1,
         "Password never expires": 1,
-        "assignedLicenses": 2,
+        "assignedLicenses": 3,  # Get-MgUser dumps: SKU GUIDs
     },
     required=("upn",),
     derive=derive,
