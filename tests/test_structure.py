@@ -15,7 +15,10 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "comanage_audit"
 REPORT = f"{PACKAGE}.report"
 MAY_IMPORT_REPORT = {f"{PACKAGE}.cli"}  # the command line runs the writers
-FRONT_ENDS = (f"{PACKAGE}.batch.",)  # `batch` runs them per customer, as the command line does
+FRONT_ENDS = (
+    f"{PACKAGE}.cli.",  # the command line's modules, one per command
+    f"{PACKAGE}.batch.",  # `batch` runs them per customer, as the command line does
+)
 
 Graph = dict[str, set[str]]
 
