@@ -17,7 +17,6 @@ from rich.markup import escape
 from comanage_audit.cli.common_options import (
     FAIL_ON_CHOICES,
     FAIL_ON_VERDICTS,
-    WRITERS,
     AsOfOption,
     DebugOption,
     LicenceCatalogueOption,
@@ -29,14 +28,7 @@ from comanage_audit.cli.common_options import (
     WriterOption,
 )
 from comanage_audit.cli.outcome import StopWords, stops_reported, terminate_like_ctrl_c
-from comanage_audit.cli.parse import (
-    choice,
-    output_folder,
-    parse_date,
-    parse_formats,
-    parse_source,
-    whole_number,
-)
+from comanage_audit.cli.parse import audit_options, output_folder, parse_source
 from comanage_audit.errors import EXIT_THRESHOLD, UserError
 from comanage_audit.options import DEFAULT_MAX_INPUT_MB, AuditOptions, FailOn
 
@@ -163,23 +155,23 @@ def audit(
                 "No inputs: give the export files or folders to audit, e.g. "
                 "comanage-audit audit exports/ (or name each file with --source KIND=PATH)."
             )
-        options = AuditOptions(
+        options = audit_options(
             inputs=tuple(inputs or ()),
             out_dir=output_folder(out),
             forced=parse_source(source),
             config=config,
-            as_of=parse_date(as_of),
-            formats=parse_formats(fmt),
-            fail_on=FailOn(choice(fail_on, "--fail-on", FAIL_ON_CHOICES)),
+            as_of=as_of,
+            fmt=fmt,
+            fail_on=fail_on,
             title=title,
             wave_by=wave_by,
-            wave_size=whole_number(wave_size, "--wave-size", 1),
+            wave_size=wave_size,
             pivots=tuple(pivot),
             licence_catalogue=licence_catalogue,
             processor_lists=tuple(processor_list),
             quiet=quiet,
-            max_input_mb=whole_number(max_input_mb, "--max-input-mb", 1) or DEFAULT_MAX_INPUT_MB,
-            writer=choice(writer, "--writer", WRITERS),
+            max_input_mb=max_input_mb,
+            writer=writer,
             wave_files=wave_files,
             previous=tuple(previous),
         )

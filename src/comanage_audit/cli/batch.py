@@ -11,7 +11,6 @@ from rich.console import Console
 from comanage_audit.cli.common_options import (
     FAIL_ON_CHOICES,
     FAIL_ON_VERDICTS,
-    WRITERS,
     AsOfOption,
     DebugOption,
     LicenceCatalogueOption,
@@ -23,8 +22,8 @@ from comanage_audit.cli.common_options import (
     WriterOption,
 )
 from comanage_audit.cli.outcome import StopWords, stops_reported
-from comanage_audit.cli.parse import choice, parse_date, parse_formats, whole_number
-from comanage_audit.options import DEFAULT_MAX_INPUT_MB, AuditOptions, FailOn
+from comanage_audit.cli.parse import audit_options
+from comanage_audit.options import DEFAULT_MAX_INPUT_MB, FailOn
 
 if TYPE_CHECKING:
     from comanage_audit.batch.run import BatchOptions
@@ -110,19 +109,19 @@ def batch(
     from comanage_audit.batch.run import BatchOptions, default_jobs
 
     with stops_reported(STOPS, debug=debug):
-        shared = AuditOptions(
+        shared = audit_options(
             inputs=(),
             out_dir=out,
-            as_of=parse_date(as_of),
-            formats=parse_formats(fmt),
-            fail_on=FailOn(choice(fail_on, "--fail-on", FAIL_ON_CHOICES)),
+            as_of=as_of,
+            fmt=fmt,
+            fail_on=fail_on,
             wave_by=wave_by,
-            wave_size=whole_number(wave_size, "--wave-size", 1),
+            wave_size=wave_size,
             pivots=tuple(pivot),
             licence_catalogue=licence_catalogue,
             quiet=True,
-            max_input_mb=whole_number(max_input_mb, "--max-input-mb", 1) or DEFAULT_MAX_INPUT_MB,
-            writer=choice(writer, "--writer", WRITERS),
+            max_input_mb=max_input_mb,
+            writer=writer,
         )
         options = BatchOptions(
             root=root,

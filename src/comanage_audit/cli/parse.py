@@ -5,10 +5,35 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
+from comanage_audit.cli.common_options import FAIL_ON_CHOICES, WRITERS
 from comanage_audit.errors import ConfigError
 from comanage_audit.model import SourceKind
-from comanage_audit.options import OutputFormat
+from comanage_audit.options import DEFAULT_MAX_INPUT_MB, AuditOptions, FailOn, OutputFormat
+
+
+def audit_options(
+    *,
+    as_of: str | None,
+    fmt: str,
+    fail_on: str,
+    wave_size: str | None,
+    max_input_mb: str,
+    writer: str,
+    **fields: Any,
+) -> AuditOptions:
+    """AuditOptions from the option text `audit` and `batch` share, each value checked here;
+    `fields` are the other AuditOptions fields, taken as they are."""
+    return AuditOptions(
+        as_of=parse_date(as_of),
+        formats=parse_formats(fmt),
+        fail_on=FailOn(choice(fail_on, "--fail-on", FAIL_ON_CHOICES)),
+        wave_size=whole_number(wave_size, "--wave-size", 1),
+        max_input_mb=whole_number(max_input_mb, "--max-input-mb", 1) or DEFAULT_MAX_INPUT_MB,
+        writer=choice(writer, "--writer", WRITERS),
+        **fields,
+    )
 
 
 def parse_source(values: list[str]) -> tuple[tuple[SourceKind, Path], ...]:
