@@ -174,8 +174,8 @@ def test_a_readme_in_the_exports_folder_is_left_out_but_named_it_stops_the_run(
     assert found.exit_code == 0, found.output
     printed = " ".join(found.output.split())  # Rich wraps at 80 columns here
     assert (
-        "Left out, not exports: README.txt (its headers (Intune, Entra, ConfigMgr.) are not "
-        "those of an export) (see Data issues)." in printed
+        "Left out, not exports: README.txt (the headers of its 3 column(s) are not those of "
+        "an export) (see Data issues)." in printed
     )
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert "README.txt" not in {Path(i["path"]).name for i in summary["inputs"]}
