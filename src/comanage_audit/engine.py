@@ -286,8 +286,13 @@ def _legacy_windows_name(build: pd.Series) -> pd.Series:
 def verdicts(
     fleet: pd.DataFrame, statuses: pd.DataFrame, unchecked: dict[str, pd.Series]
 ) -> pd.Series:
-    """First that applies: out-of-scope, co-managed, upgrade-required, action-required,
-    insufficient-data, ready. Warnings and suppressed findings never change it.
+    """First that applies: out-of-scope, co-managed, insufficient-data when no export says
+    the platform, upgrade-required, action-required, insufficient-data, ready. Warnings and
+    suppressed findings never change it.
+
+    A device whose platform is unknown (WIN-001 unknown) is not called upgrade- or
+    action-required: the checks it fails apply only if it is a Windows PC, which no export
+    says; it is insufficient-data until one does.
 
     `ready` is a promise: every blocking check that applies to the device was evaluated and
     passed, was suppressed, or is assumed by the policy. A blocking check that is unknown for
@@ -313,11 +318,19 @@ def verdicts(
         [
             status_is("WIN-001", Status.FAIL),
             co_managed.to_numpy(dtype=bool),
+            status_is("WIN-001", Status.UNKNOWN),
             status_is("WIN-002", Status.FAIL),
             any_fail,
             gaps,
         ],
-        [v.value for v in list(Verdict)[:5]],
+        [
+            Verdict.OUT_OF_SCOPE.value,
+            Verdict.CO_MANAGED.value,
+            Verdict.INSUFFICIENT_DATA.value,
+            Verdict.UPGRADE_REQUIRED.value,
+            Verdict.ACTION_REQUIRED.value,
+            Verdict.INSUFFICIENT_DATA.value,
+        ],
         default=Verdict.READY.value,
     )
     return pd.Series(
