@@ -50,8 +50,20 @@ def blocking(check_id: str) -> bool:
     return spec is not None and spec.severity is Severity.FAIL
 
 
+# A reason a check was not evaluated says what is missing, then THEN_DO and what an admin
+# does about it (a flag, a policy key, a query): the customer's Summary shows only what is
+# missing (`missing_only`), the console, summary.json and the working sheets say both.
+THEN_DO = "; "
+
+
+def missing_only(reason: str) -> str:
+    """What a not-evaluated reason says is missing, without the admin's instruction."""
+    return reason.split(THEN_DO, 1)[0]
+
+
 def why_not_evaluated(spec: CheckSpec, ctx: Context) -> str | None:
-    """Why a check cannot run this time and what would enable it (None when it can)."""
+    """Why a check cannot run this time (what is missing, THEN_DO, what would enable it);
+    None when it can."""
     if spec.requires and not set(spec.requires) & ctx.supplied:
         labels = [label(kind) for kind in spec.requires]
         wanted = (
@@ -60,7 +72,7 @@ def why_not_evaluated(spec: CheckSpec, ctx: Context) -> str | None:
         topics = "|".join(dict.fromkeys(QUERY_TOPIC.get(k, k.value) for k in spec.requires))
         which = "it" if len(labels) == 1 else "one"
         return (
-            f"no {wanted} export was recognised; add {which} "
+            f"no {wanted} export was recognised{THEN_DO}add {which} "
             f"(`comanage-audit queries {topics}` shows how)"
         )
     if spec.needs is not None:

@@ -15,12 +15,13 @@ THIRD_PARTY_MDM = r"workspace one|airwatch|vmware|mobileiron|ivanti|jamf|citrix|
 def _scope_needs(ctx: Context) -> str | None:
     if ctx.policy.mdm_user_scope is None:
         return (
-            "the policy does not state the automatic-enrollment MDM user scope; set "
-            "intune.mdm_user_scope (all, some or none) in the policy file"
+            "the automatic-enrollment MDM user scope (Intune) was not given to the audit; "
+            "set intune.mdm_user_scope (all, some or none) in the policy file"
         )
     if ctx.policy.mdm_user_scope == "some" and not ctx.mdm_scope_users:
         return (
-            "the MDM user scope is Some but no scoped users are listed; list them "
+            "the MDM user scope is Some but the users in it were not given to the audit; "
+            "list them "
             "(intune.mdm_scope_users or intune.mdm_scope_group_csv)"
         )
     return None
