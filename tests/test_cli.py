@@ -85,8 +85,8 @@ def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
     assert sum(summary["readiness"].values()) == 6
     assert summary["checks"]["INT-001"] == {
         "evaluated": False,
-        "reason": "the policy does not state the automatic-enrollment MDM user scope; set "
-        "intune.mdm_user_scope (all, some or none) in the policy file",
+        "reason": "the automatic-enrollment MDM user scope (Intune) was not given to the "
+        "audit; set intune.mdm_user_scope (all, some or none) in the policy file",
     }
     assert summary["checks"]["WIN-002"]["fail"] == 2
     for record in summary["inputs"]:
@@ -174,8 +174,8 @@ def test_a_readme_in_the_exports_folder_is_left_out_but_named_it_stops_the_run(
     assert found.exit_code == 0, found.output
     printed = " ".join(found.output.split())  # Rich wraps at 80 columns here
     assert (
-        "Left out, not exports: README.txt (its headers (Intune, Entra, ConfigMgr.) are not "
-        "those of an export) (see Data issues)." in printed
+        "Left out, not exports: README.txt (the headers of its 3 column(s) are not those of "
+        "an export) (see Data issues)." in printed
     )
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert "README.txt" not in {Path(i["path"]).name for i in summary["inputs"]}
