@@ -14,9 +14,9 @@ import stat
 from pathlib import Path
 
 from comanage_audit.errors import InputError
-from comanage_audit.ingest.context import too_big
 
-CHUNK = 16 * 1024 * 1024
+MB = 1024 * 1024
+CHUNK = 16 * MB
 _NOT_REGULAR = (
     (stat.S_ISDIR, "is a folder, not a file"),
     (stat.S_ISFIFO, "is a named pipe (FIFO), not a file: reading it could wait forever"),
@@ -88,3 +88,22 @@ def _cannot_read(path: Path, exc: OSError) -> InputError:
             fix="Check the file's permissions (or copy it somewhere you can read it) and run again",
         )
     return InputError(path, f"cannot be read ({exc.strerror or exc})")
+
+
+def too_big(where: Path | str, size: int, limit: int, unzipped: bool = False) -> InputError:
+    """The error for an input (or what a zip unpacks to) past the input size limit."""
+    what = "would unzip to" if unzipped else "is"
+    return InputError(
+        where,
+        f"{what} {mb(size)}, more than the input size limit of {mb(limit)}",
+        expected="an export small enough to audit in memory",
+        fix=f"If the file is genuine, raise the limit with --max-input-mb {_mb_needed(size)}",
+    )
+
+
+def mb(size: int) -> str:
+    return f"{size / MB:,.1f} MB" if size < 10 * MB else f"{size // MB:,} MB"
+
+
+def _mb_needed(size: int) -> int:
+    return -(-size // MB) + 1

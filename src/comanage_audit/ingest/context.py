@@ -1,15 +1,16 @@
 """What every reader of one input file shares: its hash, the header scorer, the size limit
-and where notes go; and the words for an input that is too big."""
+and where notes go (the words for an input that is too big live with the bounded reader,
+file_bytes)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from comanage_audit.errors import InputError
+from comanage_audit.file_bytes import MB, mb, too_big
 
-MB = 1024 * 1024
+__all__ = ["MB", "EmptyInput", "HeaderScore", "Note", "ReadContext", "mb", "no_note", "too_big"]
 
 HeaderScore = Callable[[list[str]], float]
 Note = Callable[..., None]  # (file, sheet, text, code=IssueCode.READ_NOTE)
@@ -32,21 +33,3 @@ class ReadContext:
     header_score: HeaderScore
     limit: int  # bytes: no input may be, or unzip to, more
     note: Note
-
-
-def too_big(where: Path | str, size: int, limit: int, unzipped: bool = False) -> InputError:
-    what = "would unzip to" if unzipped else "is"
-    return InputError(
-        where,
-        f"{what} {mb(size)}, more than the input size limit of {mb(limit)}",
-        expected="an export small enough to audit in memory",
-        fix=f"If the file is genuine, raise the limit with --max-input-mb {_mb_needed(size)}",
-    )
-
-
-def mb(size: int) -> str:
-    return f"{size / MB:,.1f} MB" if size < 10 * MB else f"{size // MB:,} MB"
-
-
-def _mb_needed(size: int) -> int:
-    return -(-size // MB) + 1
