@@ -201,7 +201,12 @@ def device_statuses(d: dict[str, Any], ctx: Context, ref: Reference) -> dict[str
     third = any(name in mdm for name in THIRD_PARTY) or d["management"] == "third-party"
     if K.INTUNE in ctx.supplied and d["mdm_managed"] is True and not d["in_intune"]:
         third = third or not any(name in mdm for name in OUR_MDM)  # another MDM, inferred
-    known = d["in_intune"] or d["in_entra"] or K.ENTRA in ctx.supplied
+    flag = None if _missing(d["mdm_managed"]) else bool(d["mdm_managed"])
+    entra_says = bool(mdm) or flag is not None
+    if K.INTUNE not in ctx.supplied and not mdm and flag is True:
+        entra_says = False  # "managed", but by whom? Only Intune's export would tell
+    known = bool(d["in_intune"]) or (bool(d["in_entra"]) and entra_says)
+    known = known or (K.ENTRA in ctx.supplied and not d["in_entra"])
     if not windows:
         out["INT-002"] = "n/a"
     else:
@@ -242,6 +247,8 @@ def verdict(d: dict[str, Any], statuses: dict[str, str], unchecked: list[str]) -
         return "out-of-scope"
     if d["management"] == "co-managed" or d.get("cm_co_managed") is True:
         return "co-managed"
+    if statuses.get("WIN-001") == "unknown":  # failures apply only if it is a Windows PC
+        return "insufficient-data"
     if statuses.get("WIN-002") == "fail":
         return "upgrade-required"
     if "fail" in statuses.values():

@@ -113,8 +113,8 @@ def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:
     assert sum(summary["readiness"].values()) == 6
     assert summary["checks"]["INT-001"] == {
         "evaluated": False,
-        "reason": "the policy does not state the automatic-enrollment MDM user scope; set "
-        "intune.mdm_user_scope (all, some or none) in the policy file",
+        "reason": "the automatic-enrollment MDM user scope (Intune) was not given to the "
+        "audit; set intune.mdm_user_scope (all, some or none) in the policy file",
     }
     assert summary["checks"]["WIN-002"]["fail"] == 2
     for record in summary["inputs"]:

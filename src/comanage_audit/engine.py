@@ -49,8 +49,20 @@ def blocking(check_id: str) -> bool:
     return spec is not None and spec.severity is Severity.FAIL
 
 
+# A reason a check was not evaluated says what is missing, then THEN_DO and what an admin
+# does about it (a flag, a policy key, a query): the customer's Summary shows only what is
+# missing (`missing_only`), the console, summary.json and the working sheets say both.
+THEN_DO = "; "
+
+
+def missing_only(reason: str) -> str:
+    """What a not-evaluated reason says is missing, without the admin's instruction."""
+    return reason.split(THEN_DO, 1)[0]
+
+
 def why_not_evaluated(spec: CheckSpec, ctx: Context) -> str | None:
-    """Why a check cannot run this time and what would enable it (None when it can)."""
+    """Why a check cannot run this time (what is missing, THEN_DO, what would enable it);
+    None when it can."""
     if spec.requires and not set(spec.requires) & ctx.supplied:
         labels = [label(kind) for kind in spec.requires]
         wanted = (
@@ -59,7 +71,7 @@ def why_not_evaluated(spec: CheckSpec, ctx: Context) -> str | None:
         topics = "|".join(dict.fromkeys(QUERY_TOPIC.get(k, k.value) for k in spec.requires))
         which = "it" if len(labels) == 1 else "one"
         return (
-            f"no {wanted} export was recognised; add {which} "
+            f"no {wanted} export was recognised{THEN_DO}add {which} "
             f"(`comanage-audit queries {topics}` shows how)"
         )
     if spec.needs is not None:
@@ -285,8 +297,13 @@ def _legacy_windows_name(build: pd.Series) -> pd.Series:
 def verdicts(
     fleet: pd.DataFrame, statuses: pd.DataFrame, unchecked: dict[str, pd.Series]
 ) -> pd.Series:
-    """First that applies: out-of-scope, co-managed, upgrade-required, action-required,
-    insufficient-data, ready. Warnings and suppressed findings never change it.
+    """First that applies: out-of-scope, co-managed, insufficient-data when no export says
+    the platform, upgrade-required, action-required, insufficient-data, ready. Warnings and
+    suppressed findings never change it.
+
+    A device whose platform is unknown (WIN-001 unknown) is not called upgrade- or
+    action-required: the checks it fails apply only if it is a Windows PC, which no export
+    says; it is insufficient-data until one does.
 
     `ready` is a promise: every blocking check that applies to the device was evaluated and
     passed, was suppressed, or is assumed by the policy. A blocking check that is unknown for
@@ -312,11 +329,19 @@ def verdicts(
         [
             status_is("WIN-001", Status.FAIL),
             co_managed.to_numpy(dtype=bool),
+            status_is("WIN-001", Status.UNKNOWN),
             status_is("WIN-002", Status.FAIL),
             any_fail,
             gaps,
         ],
-        [v.value for v in list(Verdict)[:5]],
+        [
+            Verdict.OUT_OF_SCOPE.value,
+            Verdict.CO_MANAGED.value,
+            Verdict.INSUFFICIENT_DATA.value,
+            Verdict.UPGRADE_REQUIRED.value,
+            Verdict.ACTION_REQUIRED.value,
+            Verdict.INSUFFICIENT_DATA.value,
+        ],
         default=Verdict.READY.value,
     )
     return pd.Series(

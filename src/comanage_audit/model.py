@@ -371,7 +371,8 @@ class Summary:
     platforms and budget: the headline's platform counts and the totals to budget for;
     data_issues: the codes present, in IssueCode order; partial_audit: one sentence per
     thing the run did not check, naming the checks and what would enable them (empty when
-    every device check was evaluated).
+    every device check was evaluated); partial_audit_plain: the same for the customer's
+    Summary sheet, in words without check ids, flags or policy keys.
     windows11: the Windows 10 clients in scope (not out-of-scope; builds 10240 to 21999)
     by Windows 11 path, always these keys in this order: `upgrade in place`, `fix
     firmware`, `replace hardware`, `unknown`; then `already Windows 11`, the in-scope
@@ -388,6 +389,7 @@ class Summary:
     licences: LicenceCoverage | None
     data_issues: dict[str, int]
     partial_audit: tuple[str, ...] = ()
+    partial_audit_plain: tuple[str, ...] = ()
     wave_totals: dict[str, int] = field(default_factory=dict)
     platforms: Platforms | None = None
     budget: Budget | None = None

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from comanage_audit.arrow_text import STRING, large_text, string_types, text_series
 from comanage_audit.checks import device_checks
-from comanage_audit.engine import STATUS_DTYPE, Evaluation, blocking
+from comanage_audit.engine import STATUS_DTYPE, Evaluation, blocking, missing_only
 from comanage_audit.errors import ConfigError
 from comanage_audit.identity import device_ids
 from comanage_audit.ingest.exports import EXPORTS, ExportSpec
@@ -555,6 +555,7 @@ def summarise(
         licences=licences,
         data_issues={c.value: int(by_code[c.value]) for c in IssueCode if c.value in by_code},
         partial_audit=partial_audit(check_counts),
+        partial_audit_plain=partial_audit(check_counts, plain=True),
         wave_totals={w.label: int(totals[w.value]) for w in Wave if totals.get(w.value, 0)},
         platforms=platforms(devices),
         budget=budget(devices, licences),
@@ -562,9 +563,13 @@ def summarise(
     )
 
 
-def partial_audit(check_counts: pd.DataFrame) -> tuple[str, ...]:
+def partial_audit(check_counts: pd.DataFrame, *, plain: bool = False) -> tuple[str, ...]:
     """One sentence per group of device checks the run did not check (same area, same
-    reason), naming the checks and what would enable them; then the assumed ones."""
+    reason), naming the checks and what would enable them; then the assumed ones.
+
+    `plain` is the customer's version for the Summary sheet: what was not checked and what
+    is missing, in words, without check ids or the admin's instruction (flags, policy keys,
+    queries: `engine.missing_only`)."""
     if not len(check_counts):
         return ()
     skipped = check_counts[~check_counts["evaluated"].astype(bool)]
@@ -576,13 +581,21 @@ def partial_audit(check_counts: pd.DataFrame) -> tuple[str, ...]:
             if any(blocking(c) for c in ids)
             else "advisory only, no verdict depends on it"
         )
-        sentences.append(f"{subject} not checked ({', '.join(ids)}): {reason}; {effect}.")
+        if plain:
+            effect = effect.replace(
+                "the devices they apply to cannot", "no device it applies to can"
+            )
+            sentences.append(f"{subject} not checked: {missing_only(reason)}; {effect}.")
+        else:
+            sentences.append(f"{subject} not checked ({', '.join(ids)}): {reason}; {effect}.")
     if "assumption" in check_counts:
         assumed = check_counts[check_counts["assumption"].astype(str).ne("")]
         assumptions = dict(zip(assumed["check_id"], assumed["assumption"], strict=True))
         for subject, ids, reason in _groups(assumptions):
             sentences.append(
-                f"{subject} assumed by the policy where the data does not say "
+                f"{subject} assumed where the data does not say: {reason}."
+                if plain
+                else f"{subject} assumed by the policy where the data does not say "
                 f"({', '.join(ids)}): {reason}."
             )
     return tuple(sentences)

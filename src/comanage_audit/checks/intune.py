@@ -15,12 +15,13 @@ THIRD_PARTY_MDM = r"workspace one|airwatch|vmware|mobileiron|ivanti|jamf|citrix|
 def _scope_needs(ctx: Context) -> str | None:
     if ctx.policy.mdm_user_scope is None:
         return (
-            "the policy does not state the automatic-enrollment MDM user scope; set "
-            "intune.mdm_user_scope (all, some or none) in the policy file"
+            "the automatic-enrollment MDM user scope (Intune) was not given to the audit; "
+            "set intune.mdm_user_scope (all, some or none) in the policy file"
         )
     if ctx.policy.mdm_user_scope == "some" and not ctx.mdm_scope_users:
         return (
-            "the MDM user scope is Some but no scoped users are listed; list them "
+            "the MDM user scope is Some but the users in it were not given to the audit; "
+            "list them "
             "(intune.mdm_scope_users or intune.mdm_scope_group_csv)"
         )
     return None
@@ -109,14 +110,25 @@ def _mdm_message(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     requires=(K.ENTRA, K.INTUNE),
     applies=windows_client,
     message=_mdm_message,
-    unknown="no export reports the device's MDM",
+    unknown="no export says whether another MDM manages the device (an Entra export with "
+    "the MDM or IsManaged column, or an Intune export listing it, would)",
     columns=("mdm", "management", "os_family", "in_intune", "in_entra", "mdm_managed"),
 )
 def no_third_party_mdm(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
-    # Any MDM enrollment registers the device in Entra, so a device missing from a supplied
-    # Entra export has none; without that export only the Intune records can tell.
-    known = fleet["in_intune"].astype(bool) | fleet["in_entra"].astype(bool)
+    """Intune's record decides for a device it lists; else Entra's, where it names the MDM or
+    says whether one manages the device. Any MDM enrollment registers the device in Entra, so
+    a device missing from a supplied Entra export has none. An Entra record that says
+    nothing of MDM (Get-MgDevice and other PowerShell selects), or says "managed" without a
+    name while no Intune export can tell whose, leaves it unknown."""
+    in_intune = fleet["in_intune"].astype(bool)
+    in_entra = fleet["in_entra"].astype(bool)
+    named = fleet["mdm"].notna()
+    flagged = fleet["mdm_managed"].astype("boolean")
+    entra_says = named | flagged.notna()
+    if K.INTUNE not in ctx.supplied:  # "managed" by whom? Intune's export would tell
+        entra_says &= named | ~flagged.fillna(False).astype(bool)
+    known = in_intune | (in_entra & entra_says)
     if K.ENTRA in ctx.supplied:
-        known |= True
+        known |= ~in_entra
     other = third_party(fleet) | inferred_other_mdm(fleet, ctx)
-    return (~other).astype("boolean").where(known, pd.NA)
+    return (~other).astype("boolean").where(known | other, pd.NA)

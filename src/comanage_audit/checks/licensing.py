@@ -99,9 +99,11 @@ def entra_premium(fleet: pd.DataFrame, ctx: Context) -> pd.Series:
     title="Primary user holds a full Intune licence",
     why='Intune management needs an Intune licence; "Mobile Device Management for Office 365" '
     "(basic mobility) does not count. With ConfigMgr Software Assurance, existing ConfigMgr "
-    "clients get Intune co-management rights (Microsoft product and licensing FAQ).",
-    fix="Assign an Intune licence (EMS, Microsoft 365 E3/E5/F3/Business Premium, Intune Plan 1), "
-    "or set tenant.software_assurance = true if ConfigMgr is covered by Software Assurance.",
+    "clients get Intune co-management rights (Microsoft product and licensing FAQ); the "
+    "policy's tenant.software_assurance = true makes the audit count them so.",
+    fix="Assign an Intune licence (EMS, Microsoft 365 E3/E5/F3/Business Premium, Intune Plan 1). "
+    "If ConfigMgr is covered by Software Assurance, its clients already have co-management "
+    "rights and need no licence change.",
     link=FAQ,
     requires=(K.USERS,),
     applies=windows_client,

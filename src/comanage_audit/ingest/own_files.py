@@ -7,9 +7,12 @@ Known by content, never by name alone: an export may be called anything, even de
 from __future__ import annotations
 
 import json
+import stat
 import tomllib
 from pathlib import Path
 
+from comanage_audit.errors import InputError
+from comanage_audit.file_bytes import read_file_bytes
 from comanage_audit.ingest.exports.spec import header_key
 from comanage_audit.model import RawTable
 
@@ -38,10 +41,11 @@ def describe_file(path: Path) -> str | None:
     """What a file that is not a table is, from its first bytes: a policy file or summary.json;
     None for anything else (it is read as a table)."""
     try:
-        if path.stat().st_size > SNIFF_BYTES:
-            return None
-        head = path.read_bytes()
-    except OSError:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode) or status.st_size > SNIFF_BYTES:
+            return None  # a pipe or device is refused by the reader, before a byte is read
+        head = read_file_bytes(path, SNIFF_BYTES)
+    except (OSError, InputError):
         return None  # the reader reports it
     if head.startswith((b"PK", b"\xd0\xcf")):
         return None

@@ -280,7 +280,7 @@ def _answer_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles
     apart = counted_apart(summary)
     if apart:
         _merged(ws, at.take(), apart, styles.wrap)
-    for sentence in summary.partial_audit:
+    for sentence in summary.partial_audit_plain:
         _merged(ws, at.take(), sentence, styles.warning)
     cut = summary.data_issues.get(IssueCode.BEYOND_EXCEL.value, 0)
     if cut:
