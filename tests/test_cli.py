@@ -7,11 +7,13 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from comanage_audit import __version__
 from comanage_audit.cli import app
+from comanage_audit.report import csv_out
 
 FIXTURES = Path(__file__).parent / "fixtures" / "small_fleet"
 runner = CliRunner()
@@ -41,6 +43,32 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and __version__ in result.output
+
+
+@pytest.mark.parametrize(
+    "arrow_eol", [pytest.param(True, id="arrow"), pytest.param(False, id="older-pyarrow")]
+)
+def test_csv_records_end_in_crlf_and_values_keep_their_line_breaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, arrow_eol: bool
+) -> None:
+    if arrow_eol and not csv_out.ARROW_WRITES_CRLF:
+        pytest.skip("this pyarrow has no WriteOptions(eol=)")
+    monkeypatch.setattr(csv_out, "ARROW_WRITES_CRLF", arrow_eol)
+    monkeypatch.setattr(csv_out, "BATCH_ROWS", 2)  # the header once, then every batch
+    frame = pd.DataFrame(
+        {
+            "name": ["PC1", 'say "hi"\nthere', None, "PC4", "PC5"],
+            "note": ["a\r\nb", "", "c", "d", "e"],
+        }
+    )
+    path = tmp_path / "out.csv"
+    csv_out.write_frame(frame, path)
+    data = path.read_bytes()
+    assert data == (
+        b'\xef\xbb\xbf"name","note"\r\n"PC1","a\r\nb"\r\n"say ""hi""\nthere",""\r\n'
+        b',"c"\r\n"PC4","d"\r\n"PC5","e"\r\n'
+    )
+    assert read_csv(path)[1] == {"name": 'say "hi"\nthere', "note": ""}
 
 
 def test_csv_and_json_outputs_follow_the_contract(tmp_path: Path) -> None:

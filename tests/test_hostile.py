@@ -426,6 +426,15 @@ def test_report_footer_lines_are_rejected_not_devices(tmp_path: Path) -> None:
         ]
 
 
+def test_a_footer_spaced_with_a_no_break_space_is_rejected_too(tmp_path: Path) -> None:
+    """`\\s` is every Unicode space on every pandas (RE2 alone would miss the NBSP)."""
+    lines = [CM_HEADER, f"PC1,{CM_ROW}", "Seite\u00a01,,,,"]
+    for path in as_csv_and_xlsx(tmp_path, lines):
+        result = run_pipeline(path)
+        assert list(result.devices["device_name"]) == ["PC1"]
+        assert result.inputs[0].rows_rejected == 1
+
+
 def test_a_bare_carriage_return_ends_a_line_everywhere(tmp_path: Path) -> None:
     """A CR alone ends a line, near the top as further down (issue 19: the csv module
     refused it near the top with a misleading "line break inside an unquoted value")."""

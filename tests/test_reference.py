@@ -280,6 +280,17 @@ def test_entitlements_from_catalogue_copes_with_drift(name, string_id, p1, intun
         assert row["basic_mobility"] == basic
 
 
+def test_catalogue_cells_collapse_every_kind_of_space():
+    """A no-break or thin space inside a name is a space, on every pandas (RE2, the engine
+    pandas before 3.1 uses for Arrow-backed text, reads `\\s` as ASCII only)."""
+    frame = read(CURRENT, encoding="utf-8-sig")
+    ems = frame["String_Id"].eq("EMS")
+    frame.loc[ems, "String_Id"] = "EMS\u00a0\u00a0"
+    frame.loc[ems, "Product_Display_Name"] = "Enterprise\u00a0Mobility +\u2009Security\tE3"
+    out = licences.entitlements_from_catalogue(frame).set_index("string_id")
+    assert out.loc["EMS", "product_name"] == "Enterprise Mobility + Security E3"
+
+
 def test_drifted_headers_are_as_expected():
     assert "String_ Id" in read(DRIFT_2022_01, encoding="cp1252").columns
     assert read(DRIFT_2022_08, encoding="cp1252", sep=";").shape[1] == 6

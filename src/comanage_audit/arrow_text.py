@@ -16,6 +16,14 @@ import pyarrow as pa
 STRING = pd.StringDtype("pyarrow")
 
 
+def python_text(values: pd.Series) -> pd.Series:
+    """Text as Python strings (object dtype), for a regular expression that needs Python's
+    `re`: a lookaround, a backreference, `\\s` as every Unicode space (NBSP included) or
+    `\\d` as every decimal digit. pandas before 3.1 hands Arrow-backed text to RE2, which
+    rejects the first two and reads the others as ASCII only; pandas 3.1 falls back itself."""
+    return values.astype(object)
+
+
 def layout(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """A large_string array's offsets (one per value, plus the end) and its data buffer."""
     _, offsets, data = text.buffers()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from comanage_audit.arrow_text import python_text
 from comanage_audit.ingest import parse
 
 STRING = pd.StringDtype()
@@ -74,7 +75,8 @@ def size_gb(s: pd.Series, unit: str) -> pd.Series:
         other = number.isna() & text.ne("nan")
         if other.any():
             found = text[other].str.extract(r"^([\d][\d,. ]*?)\s*([kmgt]?i?b)?$")
-            digits = found[0].str.replace(r"[ ,](?=\d{3}(?:\D|$))", "", regex=True)
+            separator = r"[ ,](?=\d{3}(?:\D|$))"  # a lookahead: Python's re (python_text)
+            digits = python_text(found[0]).str.replace(separator, "", regex=True)
             number = number.fillna(pd.to_numeric(digits, errors="coerce"))
             written = found[1].str.replace("i", "", regex=False).map(UNITS_PER_GB)
             written = written.reindex(text.index)

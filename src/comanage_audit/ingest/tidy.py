@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from comanage_audit.arrow_text import python_text
 from comanage_audit.ingest.context import HeaderScore, ReadContext
 from comanage_audit.model import RawTable
 
@@ -105,7 +106,7 @@ def drop_footer_rows(
         return frame, rows, no_rejects()
     tail = frame.iloc[-FOOTER_ROWS:].fillna("")
     filled = tail.ne("").to_numpy(dtype=bool)
-    text = pd.Series(tail.to_numpy(dtype=object).sum(axis=1), dtype="string")  # the one cell
+    text = python_text(pd.Series(tail.to_numpy(dtype=object).sum(axis=1)))  # the one cell
     # 'Total: 2 devices', 'Page 1 of 3', 'Generated 2026-11-20 08:00': words or a colon and a
     # number. A record's lone cell is a name (no spaces in a computer name) or a role name.
     words = text.str.contains(r"[\s:]") & text.str.contains(r"\d")

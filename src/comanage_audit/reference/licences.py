@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from comanage_audit.arrow_text import python_text
+
 FLAG_COLUMNS: tuple[str, ...] = ("entra_p1", "entra_p2", "intune_full", "basic_mobility")
 TABLE_COLUMNS: tuple[str, ...] = ("string_id", "guid", "product_name", *FLAG_COLUMNS, "aliases")
 ALIAS_SEPARATOR = "|"
@@ -99,12 +101,9 @@ _SKU_OBJECT = re.compile(
 
 def _clean(s: pd.Series) -> pd.Series:
     """Text with NBSP/tabs as spaces, whitespace runs collapsed, trimmed; blank -> NA."""
-    out = (
-        s.astype("string")
-        .str.replace("\ufeff", "", regex=False)
-        .str.replace(r"\s+", " ", regex=True)
-        .str.strip()
-    )
+    text = python_text(s.astype("string"))  # `\s` as every Unicode space, NBSP included
+    out = text.str.replace("\ufeff", "", regex=False).str.replace(r"\s+", " ", regex=True)
+    out = out.str.strip().astype("string")
     return out.mask(out == "")
 
 

@@ -21,6 +21,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from comanage_audit.arrow_text import python_text
+
 STRING = pd.StringDtype()
 TABLE_FILE = "win11_processors.csv"
 TABLE_COLUMNS = ("vendor", "family", "first", "last", "model", "status", "basis")
@@ -122,7 +124,8 @@ _RULES: tuple[_Rule, ...] = (
 
 def normalise_names(names: pd.Series) -> pd.Series:
     """Lower case, trademarks, speeds and marketing tails removed: `intel core i5-8350u`."""
-    text = names.astype(object).where(names.notna(), "").astype(str).str.lower()
+    # The rules use backreferences and Unicode `\s`: Python's re (see python_text).
+    text = python_text(names.astype(object).where(names.notna(), "").astype(str)).str.lower()
     for pattern, repl in _NOISE:
         text = text.str.replace(pattern, repl, regex=True)
     text = text.str.strip()
@@ -135,7 +138,7 @@ def parse_names(distinct: pd.Series) -> pd.DataFrame:
     `family` is NA for a name no rule places, and `virtual` for a virtual CPU's name.
     """
     text = normalise_names(distinct).fillna("")
-    raw = distinct.astype(object).where(distinct.notna(), "").astype(str).str.lower()
+    raw = python_text(distinct.astype(object).where(distinct.notna(), "").astype(str)).str.lower()
     out = pd.DataFrame(
         {
             "family": pd.Series(pd.NA, index=distinct.index, dtype=object),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -26,13 +27,44 @@ from comanage_audit.result import (
     sheet_layout,
 )
 
+BATCH_ROWS = 65536
+
+
+def _arrow_writes_crlf() -> bool:
+    """pyarrow 26 added `WriteOptions(eol=)`; the pyarrow releases numpy 1.x can use lack it."""
+    try:
+        pacsv.WriteOptions(eol="\r\n")
+    except TypeError:
+        return False
+    return True
+
+
+ARROW_WRITES_CRLF = _arrow_writes_crlf()
+
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:
     """UTF-8 with BOM (so Excel picks the encoding), CRLF, every text value quoted (Arrow)."""
     table = pa.Table.from_pandas(frame.astype("string"), preserve_index=False)
     with path.open("wb") as handle:
         handle.write(b"\xef\xbb\xbf")
-        pacsv.write_csv(table, handle, pacsv.WriteOptions(eol="\r\n", batch_size=65536))
+        if ARROW_WRITES_CRLF:
+            options = pacsv.WriteOptions(eol="\r\n", batch_size=BATCH_ROWS)
+            pacsv.write_csv(table, handle, options)
+            return
+        for number, batch in enumerate(table.to_batches(BATCH_ROWS) or [table]):
+            lines = pa.BufferOutputStream()
+            pacsv.write_csv(batch, lines, pacsv.WriteOptions(include_header=number == 0))
+            handle.write(crlf_records(lines.getvalue()))
+
+
+def crlf_records(csv: pa.Buffer | bytes) -> bytes:
+    """Arrow's LF-terminated CSV with each record ending in CRLF instead. A line feed inside
+    a quoted value is left alone: it is the one that follows an odd number of quotes (an
+    escaped quote is two)."""
+    data = np.frombuffer(csv, dtype=np.uint8)
+    quoted = np.logical_xor.accumulate(data == ord('"'))
+    ends = np.flatnonzero((data == ord("\n")) & ~quoted)
+    return np.insert(data, ends, ord("\r")).tobytes()
 
 
 def write_csv(result: AuditResult, out_dir: Path, stage: Stage = atomic_path) -> list[Path]:

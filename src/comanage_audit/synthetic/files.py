@@ -91,7 +91,7 @@ def csv_chunks(frame: pd.DataFrame, fmt: FileFormat) -> Iterator[bytes | memoryv
     if fmt.header:
         lines.append(_header([str(c) for c in frame.columns], fmt))
     yield "".join(lines).encode("utf-8")
-    table = pa.Table.from_pandas(frame.astype("str"), preserve_index=False)
+    table = pa.Table.from_pandas(frame.astype("string"), preserve_index=False)
     for batch in table.to_batches(max_chunksize=ROWS_PER_CHUNK):
         if batch.num_rows == 0:
             continue
