@@ -578,3 +578,29 @@ def test_large_series_with_few_distinct_values():
         parse.join_type(pd.Series(["AzureAd", "ServerAd"] * (n // 2))).eq("hybrid-joined").sum()
         == n // 2
     )
+
+
+# ---------------------------------------------------------------------------------- memo
+
+
+def test_memo_answers_as_the_parser_does_and_parses_each_value_once():
+    """A batch worker's parsers remember values across customers: same answers, same dtypes."""
+    from comanage_audit.ingest.distinct import Memo, clean_values
+
+    seen: list[list] = []
+
+    def versions(u: pd.Series) -> pd.DataFrame:
+        seen.append(u.tolist())
+        return parse._windows_version(u)
+
+    memo = Memo(versions)
+    first = clean_values(pd.Series(["10.0.19045.6036", "Windows 11 23H2", " ", "x"]))
+    second = clean_values(pd.Series(["x", "10.0.22631", "10.0.19045.6036", None]))
+    for values in (first, second, second.iloc[:0]):
+        pd.testing.assert_frame_equal(memo(values), parse._windows_version(values))
+    assert seen == [first.tolist(), ["10.0.22631"]]  # NA and known values are not parsed again
+
+    names = Memo(lambda u: parse._OS_FAMILY.parse(u).rename("family"))
+    for values in (first, second):
+        got, expected = names(values), parse._OS_FAMILY.parse(values).rename("family")
+        pd.testing.assert_series_equal(got, expected)
