@@ -890,3 +890,21 @@ def test_split_parts_lists_every_non_blank_part_with_its_row() -> None:
     assert parts.tolist() == ["A", "B", "C", "D"]
     rows, parts = cells.split_parts(pd.Series(["WIN-001;CM-002", pd.NA]), ";")
     assert (rows.tolist(), parts.tolist()) == ([0, 0], ["WIN-001", "CM-002"])
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["ab", None, "abcdefghij" * 3, "é" * 12], 12 + 0.9 * 18 + 2.0),  # 95th pct of 2, 12, 30
+        ([None, None], 8.0),  # nothing to measure: the header decides
+        (["", None], 8.0),
+        (["ü" * 100], 60.0),  # capped
+    ],
+)
+def test_column_width_is_the_same_whatever_holds_the_text(texts, expected):
+    """Arrow text is measured by Arrow, other text by pandas: the same characters, the same width."""
+    from comanage_audit.report.columns import Kind, measure_width
+
+    holders = ["object", pd.StringDtype("python"), pd.StringDtype("pyarrow"), "str"]
+    widths = [measure_width(pd.Series(texts, dtype=h), "Header", Kind.TEXT) for h in holders]
+    assert widths == [pytest.approx(expected)] * len(holders)
