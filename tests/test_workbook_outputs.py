@@ -102,7 +102,7 @@ def test_columns_beyond_excel_are_said_and_kept(
 ) -> None:
     """An export wider than the Devices sheet can hold: a data issue and a Summary line say
     so, and devices-original-columns.csv keeps every original column."""
-    monkeypatch.setattr(result, "EXCEL_COLUMNS", 60)  # the fixture has about 90 columns
+    monkeypatch.setattr(result.columns, "EXCEL_COLUMNS", 60)  # the fixture has about 90 columns
     inputs, out = write_fixture(tmp_path / "in"), tmp_path / "out"
     code, output = audit(str(inputs), "--out", str(out))
     assert code == 0, output
@@ -129,7 +129,7 @@ def test_columns_beyond_excel_are_said_and_kept(
     summary_json = (out / "summary.json").read_text(encoding="utf-8")
     assert f'"{IssueCode.BEYOND_EXCEL.value}": 1' in summary_json
     # A narrower run removes the file: the folder holds one run's outputs.
-    monkeypatch.setattr(result, "EXCEL_COLUMNS", 16_384)
+    monkeypatch.setattr(result.columns, "EXCEL_COLUMNS", 16_384)
     code, output = audit(str(inputs), "--out", str(out))
     assert code == 0, output
     assert not (out / "devices-original-columns.csv").exists()

@@ -1,7 +1,7 @@
 """The pipeline: read → identify → normalise → link → check → verdicts, into one AuditResult.
 
 This module only orchestrates: loading is ingest/load.py, linking fleet.py, checking
-engine.py, and shaping the result result.py. Writers only ever see the AuditResult, so
+engine.py, and shaping the result result/. Writers only ever see the AuditResult, so
 nothing is computed twice and every output agrees.
 """
 

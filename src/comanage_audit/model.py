@@ -447,7 +447,7 @@ class AuditResult:
 
     devices: one row per device, identity + verdict columns, one status column per check
         (named by check id), then original source columns prefixed by each export's title
-        (`ConfigMgr: `, ...); result.py builds it and names its columns.
+        (`ConfigMgr: `, ...); result/devices.py builds it, result/columns.py names its columns.
     findings: one row per device x non-pass check.
     summary: the counts the console, summary.json and the workbook show.
     unresolved_licences: licence values (`value`) the reference could not resolve and how

@@ -96,8 +96,16 @@ def _number(values: pd.Series) -> pd.Series:
     return values.round(1).astype("string").str.replace(r"\.0$", "", regex=True)
 
 
-def from_inventory(fleet: pd.DataFrame) -> pd.DataFrame:
-    """The path from hardware inventory alone (`path` NA where no fact was reported)."""
+# The hardware below Windows 11's minimums, by the words a device's reasons say it in.
+NO_TPM = "no TPM"
+OLD_TPM = "TPM 1.2 only (TPM 2.0 needed)"
+BLOCKERS = (NO_TPM, OLD_TPM, "cpu", "memory", "drive")
+
+
+def _conditions(fleet: pd.DataFrame) -> pd.DataFrame:
+    """Per device, what the inventory says against each minimum, False where it says nothing:
+    the hardware blockers (BLOCKERS), the firmware settings that can be switched, whether
+    every minimum is met and whether any fact was reported at all."""
     tpm = _column(fleet, "tpm_version")
     tpm2 = tpm.eq(2.0).fillna(False)
     tpm_off = tpm2 & (
@@ -107,19 +115,15 @@ def from_inventory(fleet: pd.DataFrame) -> pd.DataFrame:
     memory, drive = _column(fleet, "memory_gb"), _column(fleet, "system_drive_gb")
     uefi, secure_boot = _column(fleet, "uefi"), _column(fleet, "secure_boot")
     legacy = uefi.eq(False).fillna(False)
-    legacy_fixable = legacy & (cpu.eq(True).fillna(False) | tpm2)
     hardware = pd.DataFrame(
         {
-            "no TPM": tpm.eq(0.0),
-            "TPM 1.2 only (TPM 2.0 needed)": tpm.gt(0.0) & tpm.lt(2.0),
+            NO_TPM: tpm.eq(0.0),
+            OLD_TPM: tpm.gt(0.0) & tpm.lt(2.0),
             "cpu": cpu.eq(False),
             "memory": memory.lt(MEMORY_FLOOR_GB),
             "drive": drive.lt(SYSTEM_DRIVE_FLOOR_GB),
         }
     ).fillna(False)
-    secure_boot_off = (uefi.eq(True) & secure_boot.eq(False)).fillna(False)
-    blocked = hardware.any(axis=1)
-    fixable = tpm_off | secure_boot_off | legacy_fixable
     ready = (
         tpm2
         & ~tpm_off
@@ -130,43 +134,87 @@ def from_inventory(fleet: pd.DataFrame) -> pd.DataFrame:
         & secure_boot.eq(True)
     ).fillna(False)
     facts = pd.concat([tpm, cpu, memory, drive, uefi, secure_boot], axis=1)
-    reported = facts.notna().any(axis=1)
+    return hardware.assign(
+        tpm_off=tpm_off,
+        secure_boot_off=(uefi.eq(True) & secure_boot.eq(False)).fillna(False),
+        legacy=legacy,
+        legacy_fixable=legacy & (cpu.eq(True).fillna(False) | tpm2),
+        ready=ready,
+        reported=facts.notna().any(axis=1),
+    )
+
+
+def from_inventory(fleet: pd.DataFrame) -> pd.DataFrame:
+    """The path from hardware inventory alone (`path` NA where no fact was reported)."""
+    found = _conditions(fleet)
+    blocked = found[list(BLOCKERS)].any(axis=1)
+    fixable = found["tpm_off"] | found["secure_boot_off"] | found["legacy_fixable"]
     path = np.select(
-        [blocked.to_numpy(), fixable.to_numpy(), ready.to_numpy(), reported.to_numpy()],
+        [
+            blocked.to_numpy(),
+            fixable.to_numpy(),
+            found["ready"].to_numpy(),
+            found["reported"].to_numpy(),
+        ],
         [REPLACE, FIRMWARE, IN_PLACE, UNKNOWN],
         default="",
     )
     undecided = pd.Series(path == UNKNOWN, index=fleet.index)
-    cpu_basis = _column(fleet, "cpu_basis")
+    return pd.DataFrame(
+        {
+            "path": pd.Series(path, index=fleet.index).mask(path == "").astype(STRING),
+            "reasons": _inventory_reasons(fleet, found, blocked, undecided),
+        }
+    )
+
+
+def _inventory_reasons(
+    fleet: pd.DataFrame, found: pd.DataFrame, blocked: pd.Series, undecided: pd.Series
+) -> pd.Series:
+    """Why each device has its inventory path, in words: what blocks it, what to switch in
+    the firmware, or what was not reported (for the devices left unknown)."""
+    cpu, cpu_basis = _column(fleet, "cpu_supported"), _column(fleet, "cpu_basis")
+    memory, drive = _column(fleet, "memory_gb"), _column(fleet, "system_drive_gb")
+    uefi = _column(fleet, "uefi")
     cpu_said = cpu_basis.fillna(_column(fleet, "cpu_name")).fillna("not on Microsoft's lists")
     not_reported = _words(
         fleet.index,
         [
-            (tpm.isna(), "TPM"),
+            (_column(fleet, "tpm_version").isna(), "TPM"),
             (cpu.isna() & cpu_basis.isna(), "processor"),
             (memory.isna(), "memory"),
             (drive.isna(), "system drive size"),
-            (uefi.isna() | (uefi.eq(True) & secure_boot.isna()), "UEFI/Secure Boot"),
+            (
+                uefi.isna() | (uefi.eq(True) & _column(fleet, "secure_boot").isna()),
+                "UEFI/Secure Boot",
+            ),
         ],
         separator=", ",
     )
-    reasons = _words(
+    legacy, legacy_fixable = found["legacy"], found["legacy_fixable"]
+    return _words(
         fleet.index,
         [
-            (hardware["no TPM"], "no TPM"),
-            (hardware["TPM 1.2 only (TPM 2.0 needed)"], "TPM 1.2 only (TPM 2.0 needed)"),
-            (hardware["cpu"], "processor not supported: " + cpu_said),
-            (hardware["memory"], _number(memory) + f" GB RAM ({MIN_MEMORY_GB} GB needed)"),
+            (found[NO_TPM], NO_TPM),
+            (found[OLD_TPM], OLD_TPM),
+            (found["cpu"], "processor not supported: " + cpu_said),
+            (found["memory"], _number(memory) + f" GB RAM ({MIN_MEMORY_GB} GB needed)"),
             (
-                hardware["drive"],
+                found["drive"],
                 _number(drive) + f" GB system drive ({MIN_SYSTEM_DRIVE_GB} GB needed)",
             ),
             (
-                ready,
+                found["ready"],
                 "meets the minimums (TPM 2.0, processor, RAM, system drive, UEFI, Secure Boot)",
             ),
-            (tpm_off & ~blocked, "TPM 2.0 present but not enabled or activated in the firmware"),
-            (secure_boot_off & ~blocked, "Secure Boot is off: switch it on in the firmware"),
+            (
+                found["tpm_off"] & ~blocked,
+                "TPM 2.0 present but not enabled or activated in the firmware",
+            ),
+            (
+                found["secure_boot_off"] & ~blocked,
+                "Secure Boot is off: switch it on in the firmware",
+            ),
             (
                 legacy_fixable & ~blocked,
                 "legacy BIOS boot on UEFI-capable hardware: convert the disk (MBR2GPT) and "
@@ -179,12 +227,6 @@ def from_inventory(fleet: pd.DataFrame) -> pd.DataFrame:
                 "legacy BIOS boot; whether the hardware can boot UEFI is not known",
             ),
         ],
-    )
-    return pd.DataFrame(
-        {
-            "path": pd.Series(path, index=fleet.index).mask(path == "").astype(STRING),
-            "reasons": reasons,
-        }
     )
 
 

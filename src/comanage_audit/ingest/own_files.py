@@ -17,7 +17,7 @@ from comanage_audit.ingest.exports.spec import header_key
 from comanage_audit.model import RawTable
 
 # How this tool's outputs begin (result.DEVICE_COLUMNS / FINDING_COLUMNS). A test keeps
-# these in step with result.py.
+# these in step with result/columns.py.
 DEVICES_HEADERS = ("device_id", "device_name", "readiness", "wave")
 FINDINGS_HEADERS = ("device_id", "device_name", "check_id", "status")
 # The workbook: its Devices sheet, and its Upgrade plan, whose headers are a contract (the

@@ -22,65 +22,34 @@ from xlsxwriter.worksheet import Worksheet
 
 from comanage_audit import __version__
 from comanage_audit.checks.windows11 import ALREADY as ALREADY_WINDOWS_11
-from comanage_audit.checks.windows11 import FIRMWARE, IN_PLACE, REPLACE, UNKNOWN
-from comanage_audit.model import AuditResult, IssueCode, Scope, Status, Summary, Verdict, Wave
+from comanage_audit.model import AuditResult, IssueCode, Scope, Status, Verdict, Wave
 from comanage_audit.report.cells import Tally
 from comanage_audit.report.columns import line_count, points
 from comanage_audit.report.sheets.plan import WAVE_NEEDS
-from comanage_audit.report.words import VERDICT_WORDS
-from comanage_audit.report.xlsx_styles import (
-    BLOCKER_CHART,
-    VERDICT_CHART,
-    WINDOWS11_CHART,
-    Styles,
+from comanage_audit.report.sheets.summary_charts import (
+    blockers_chart,
+    readiness_chart,
+    windows11_chart,
 )
+from comanage_audit.report.sheets.summary_words import (
+    IN_SCOPE,
+    SHEET_MEANING,
+    STATUS_MEANING,
+    VERDICT_MEANING,
+    WINDOWS11_PATHS,
+    budget_rows,
+    counted_apart,
+    headline,
+    plural,
+    ready_and_plan,
+)
+from comanage_audit.report.words import VERDICT_WORDS
+from comanage_audit.report.xlsx_styles import Styles
 from comanage_audit.report.xlsx_table import print_setup, write_text
 
 TOP_BLOCKERS = 10
-IN_SCOPE = (
-    Verdict.CO_MANAGED,
-    Verdict.READY,
-    Verdict.ACTION_REQUIRED,
-    Verdict.UPGRADE_REQUIRED,
-    Verdict.INSUFFICIENT_DATA,
-)
-VERDICT_MEANING = {
-    Verdict.OUT_OF_SCOPE: "Not a Windows 10/11 client (server, phone, tablet, Mac…): not a "
-    "co-management candidate.",
-    Verdict.CO_MANAGED: "Already co-managed by Configuration Manager and Intune.",
-    Verdict.UPGRADE_REQUIRED: "Windows is older than version 1709: upgrade Windows first.",
-    Verdict.ACTION_REQUIRED: "A blocking prerequisite fails: see Failed checks and Fixes.",
-    Verdict.INSUFFICIENT_DATA: "Nothing fails, but the exports cannot decide at least one check.",
-    Verdict.READY: "Every prerequisite is met: can join co-management now.",
-}
-STATUS_MEANING = {
-    Status.PASS: "The prerequisite is met.",
-    Status.FAIL: "A blocking prerequisite is not met (the Fixes column says what to do).",
-    Status.WARN: "Advisory: worth fixing, never changes the verdict.",
-    Status.UNKNOWN: "The exports do not say (a missing value or an unmatched record).",
-    Status.NA: "The check does not apply to this device.",
-    Status.SUPPRESSED: "Waived on purpose, with a reason (see Findings).",
-    Status.ASSUMED: "Not known from the data; assumed to hold, with a reason (see Findings).",
-}
-SHEET_MEANING = {
-    "Summary": "This page: the answer, readiness, blockers, waves, budget, tenant checks.",
-    "Devices": "One row per device: verdict, wave, reasons and fixes, a status column per "
-    "check (empty = not evaluated), device facts, then each export's original columns.",
-    "Findings": "One row per device and check that did not pass, with the reason, the fix "
-    "and Microsoft's documentation.",
-    "Waves": "The waves in the order to work through them, with their devices and needs.",
-    "Upgrade plan": "Every device that needs work, wave by wave, with Owner, Target date, "
-    "Status and Notes to fill in.",
-    "Pivots": "Devices per verdict by OS, domain, site and any other column chosen.",
-    "Licences": "Entra ID P1/P2 and Intune licences held by users of in-scope devices.",
-    "Tenant": "Tenant-wide prerequisites (site version, enrollment, admin roles).",
-    "Checks": "The prerequisite catalogue: why each matters, how to fix it, Microsoft's "
-    "docs, and admin notes on what was not evaluated.",
-    "Data issues": "Duplicates, unmatched records and values that could not be read.",
-    "Inputs": "Each file read, its SHA-256 and how every row was accounted for.",
-    "Owners": "The names the Upgrade plan's Owner drop-down offers.",
-}
-CHART_ROWS = 18
+CHART_ROWS = 18  # the readiness doughnut and the blockers bar float over these
+WINDOWS11_CHART_ROWS = 14
 SUMMARY_WIDTHS = {0: 46, 1: 10, 2: 9, 3: 62, 4: 34}
 LAST_COL = max(SUMMARY_WIDTHS)
 
@@ -95,130 +64,6 @@ class Cursor:
         row = self.row
         self.row += n
         return row
-
-
-# --- The words -----------------------------------------------------------------------------
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
-
-
-def _share(n: int, total: int) -> str:
-    return f" ({n / total:.0%})" if total else ""
-
-
-def headline(summary: Summary) -> str:
-    """The answer in one sentence, with shares of the in-scope PCs."""
-    v = summary.verdicts
-    pcs = sum(v[x.value] for x in IN_SCOPE)
-    if not pcs:
-        return "No Windows 10/11 PC was found in the exports: there is nothing to co-manage."
-    parts = [
-        f"{v[Verdict.CO_MANAGED.value]:,} {'is' if v[Verdict.CO_MANAGED.value] == 1 else 'are'} "
-        "co-managed",
-        f"{v[Verdict.READY.value]:,} can join now",
-        f"{v[Verdict.ACTION_REQUIRED.value]:,} need fixes",
-        f"{v[Verdict.UPGRADE_REQUIRED.value]:,} need a Windows upgrade",
-    ]
-    shares = [
-        v[x.value]
-        for x in (
-            Verdict.CO_MANAGED,
-            Verdict.READY,
-            Verdict.ACTION_REQUIRED,
-            Verdict.UPGRADE_REQUIRED,
-        )
-    ]
-    parts = [p + _share(n, pcs) for p, n in zip(parts, shares, strict=True)]
-    undecided = v[Verdict.INSUFFICIENT_DATA.value]
-    if undecided:
-        parts.append(f"{undecided:,} cannot be decided yet" + _share(undecided, pcs))
-    listed = ", ".join(parts[:-1]) + " and " + parts[-1]
-    return f"Of {_count(pcs, 'Windows 10/11 PC', 'Windows 10/11 PCs')}, {listed}."
-
-
-def counted_apart(summary: Summary) -> str:
-    """The devices that are not co-management candidates, by platform ('' when none)."""
-    p = summary.platforms
-    if p is None:
-        return ""
-    parts = [
-        _count(p.servers, "server (stays on ConfigMgr)", "servers (stay on ConfigMgr)"),
-        _count(p.phones_tablets, "phone or tablet", "phones and tablets"),
-        _count(p.macs, "Mac", "Macs"),
-        _count(p.other, "other device", "other devices"),
-    ]
-    shown = [
-        text
-        for text, n in zip(parts, (p.servers, p.phones_tablets, p.macs, p.other), strict=True)
-        if n
-    ]
-    if not shown:
-        return ""
-    return "Counted apart, not co-management candidates: " + ", ".join(shown) + "."
-
-
-def ready_and_plan(summary: Summary) -> str:
-    """Why the plan's "Ready now" wave holds fewer devices than the Ready verdict, if it does."""
-    ready = summary.verdicts[Verdict.READY.value]
-    in_wave = summary.wave_totals.get(Wave.READY_NOW.label, 0)
-    held = summary.budget.ready_held_back if summary.budget else ready - in_wave
-    if not ready:
-        return ""
-    if not held:
-        return f"The plan's wave {Wave.READY_NOW.label} holds every ready PC ({ready:,})."
-    return (
-        f"{_count(ready, 'PC is', 'PCs are')} ready; the plan's wave {Wave.READY_NOW.label} "
-        f"holds {in_wave:,}: {_count(held, 'ready PC has', 'ready PCs have')} not been seen "
-        f"lately, so {'it waits' if held == 1 else 'they wait'} in wave "
-        f"{Wave.INVESTIGATE.label} until someone confirms "
-        f"{'it is' if held == 1 else 'they are'} still in use."
-    )
-
-
-def budget_rows(summary: Summary) -> list[tuple[str, int | None, str]]:
-    """(what, how many, how it is counted) for the totals a manager budgets for."""
-    b = summary.budget
-    if b is None:
-        return []
-    no_users = "Not known: no Microsoft 365 users export was read."
-    rows: list[tuple[str, int | None, str]] = [
-        (
-            "Microsoft Entra ID P1 licences to assign",
-            b.entra_p1_licences,
-            "Users of in-scope PCs without Entra ID P1 or P2."
-            if b.entra_p1_licences is not None
-            else no_users,
-        ),
-        (
-            "Microsoft Intune licences to assign",
-            b.intune_licences,
-            "Users of in-scope PCs without a full Intune licence."
-            if b.intune_licences is not None
-            else no_users,
-        ),
-        ("ConfigMgr clients to install", b.clients_to_install, "PCs without a client."),
-        (
-            "ConfigMgr clients to upgrade",
-            b.clients_to_upgrade,
-            "PCs whose client is too old or out of support.",
-        ),
-        (
-            "PCs to upgrade to a supported Windows",
-            b.windows_upgrades,
-            "Windows older than Windows 10 version 1709.",
-        ),
-    ]
-    if b.hardware_to_replace is not None:
-        rows.append(
-            (
-                "PCs to replace",
-                b.hardware_to_replace,
-                "Hardware that cannot run Windows 11 (Windows 11 readiness).",
-            )
-        )
-    return rows
 
 
 # --- The sheet -----------------------------------------------------------------------------
@@ -254,7 +99,7 @@ def write_summary(
     _answer_block(ws, at, result, styles)
     first, last = _verdict_block(ws, at, result, styles)
     chart_row = at.take(CHART_ROWS)  # the charts float over rows kept blank for them
-    _readiness_chart(book, ws, chart_row, result.summary, first, last)
+    readiness_chart(book, ws, chart_row, result.summary, first, last)
     pages = [at.row]  # printed: the answer; blockers, waves, budget; tenant, run; how to read
     _blockers_block(book, ws, at, result, styles, chart_row)
     _waves_block(ws, at, result, styles)
@@ -305,7 +150,7 @@ def _verdict_block(
     summary = result.summary
     pcs = sum(summary.verdicts[v.value] for v in IN_SCOPE)
     _section(
-        ws, at, styles, f"Readiness of the {_count(pcs, 'Windows 10/11 PC', 'Windows 10/11 PCs')}"
+        ws, at, styles, f"Readiness of the {plural(pcs, 'Windows 10/11 PC', 'Windows 10/11 PCs')}"
     )
     _header(ws, at.take(), ("Verdict", "PCs", "Share", "What it means"), styles)
     first = at.row
@@ -363,7 +208,7 @@ def _blockers_block(
         _wrapped(ws, row, {0: blocker.title, 3: fixes.get(blocker.check_id, "")}, styles)
         ws.write_string(row, 4, blocker.check_id, styles.text)
     if blockers:
-        _blockers_chart(book, ws, chart_row, blockers, first)
+        blockers_chart(book, ws, chart_row, blockers, first)
     at.take()
 
 
@@ -379,20 +224,6 @@ def _waves_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles)
     at.take()
 
 
-# The Windows 11 paths of Windows 10 PCs, in the order a planner budgets them.
-WINDOWS11_PATHS = (
-    (IN_PLACE, "Upgrade in place", "Meets Windows 11's hardware requirements: upgrade with a "
-     "feature update or a task sequence."),
-    (FIRMWARE, "Fix firmware first", "Has the hardware, but TPM or Secure Boot is off or it "
-     "boots in legacy BIOS mode: change the firmware settings, then upgrade."),
-    (REPLACE, "Replace hardware", "Below Windows 11's requirements (TPM 2.0, processor, memory "
-     "or system drive): replace it, or keep it on Windows 10 with Extended Security Updates."),
-    (UNKNOWN, "Not known yet", "The hardware data does not decide it: supply the hardware "
-     "inventory or Intune's feature update readiness report for these PCs."),
-)  # fmt: skip
-WINDOWS11_CHART_ROWS = 14
-
-
 def _windows11_block(
     book: Workbook, ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles
 ) -> None:
@@ -406,7 +237,7 @@ def _windows11_block(
         ws,
         at,
         styles,
-        "Windows 11: the " + _count(windows10, "Windows 10 PC", "Windows 10 PCs") + " in scope",
+        "Windows 11: the " + plural(windows10, "Windows 10 PC", "Windows 10 PCs") + " in scope",
     )
     _header(ws, at.take(), ("Path", "PCs", "Share", "What it means"), styles)
     first = at.row
@@ -424,38 +255,8 @@ def _windows11_block(
     for col in (2, 3):
         ws.write_blank(row, col, None, styles.total_label)
     if windows10:
-        _windows11_chart(book, ws, at.take(WINDOWS11_CHART_ROWS), first, last, paths)
+        windows11_chart(book, ws, at.take(WINDOWS11_CHART_ROWS), first, last, paths)
     at.take()
-
-
-def _windows11_chart(
-    book: Workbook, ws: Worksheet, row: int, first: int, last: int, paths: dict[str, int]
-) -> None:
-    chart = book.add_chart({"type": "bar"})
-    chart.add_series(
-        {
-            "name": "Windows 10 PCs",
-            "categories": [ws.name, first, 0, last, 0],
-            "values": [ws.name, first, 1, last, 1],
-            "categories_data": [label for _, label, _ in WINDOWS11_PATHS],
-            "values_data": [paths.get(key, 0) for key, _, _ in WINDOWS11_PATHS],
-            "points": [{"fill": {"color": colour}} for colour in WINDOWS11_CHART],
-            "gap": 60,
-            "data_labels": {"value": True, "font": {"size": 9}},
-        }
-    )
-    chart.set_title({"name": "Windows 11 path", "name_font": {"size": 12, "bold": True}})
-    chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True, "num_font": {"size": 9}})
-    chart.set_x_axis(
-        {
-            "major_gridlines": {"visible": True, "line": {"color": "#E5E7EB"}},
-            "num_font": {"size": 9},
-        }
-    )
-    chart.set_size({"width": 620, "height": 260})
-    chart.set_chartarea({"border": {"none": True}})
-    ws.insert_chart(row, 0, chart, {"x_offset": 2, "y_offset": 4, "object_position": 3})
 
 
 def _budget_block(ws: Worksheet, at: Cursor, result: AuditResult, styles: Styles) -> None:
@@ -553,7 +354,7 @@ def _how_to_read(ws: Worksheet, at: Cursor, styles: Styles, sheet_names: Sequenc
     ws.write_string(row, 3, "The check was not evaluated (see the Checks sheet).", styles.text)
 
 
-# --- Cells and charts ----------------------------------------------------------------------
+# --- Cells ---------------------------------------------------------------------------------
 
 
 def _wrapped(ws: Worksheet, row: int, texts: dict[int, str], styles: Styles) -> None:
@@ -585,58 +386,3 @@ def _section(ws: Worksheet, at: Cursor, styles: Styles, text: str) -> None:
 def _header(ws: Worksheet, row: int, names: Sequence[str], styles: Styles) -> None:
     for c, name in enumerate(names):
         ws.write_string(row, c, name, styles.header())
-
-
-def _readiness_chart(
-    book: Workbook, ws: Worksheet, row: int, summary: Summary, first: int, last: int
-) -> None:
-    chart = book.add_chart({"type": "doughnut"})
-    chart.add_series(
-        {
-            "name": "PCs",
-            "categories": [ws.name, first, 0, last, 0],
-            "values": [ws.name, first, 1, last, 1],
-            # Cached values, so viewers that do not recalculate charts still draw it.
-            "categories_data": [VERDICT_WORDS[v.value] for v in IN_SCOPE],
-            "values_data": [summary.verdicts[v.value] for v in IN_SCOPE],
-            "points": [{"fill": {"color": VERDICT_CHART[v.value]}} for v in IN_SCOPE],
-            "data_labels": {"value": True, "font": {"color": "#FFFFFF", "bold": True}},
-        }
-    )
-    chart.set_title({"name": "Windows 10/11 PCs", "name_font": {"size": 12, "bold": True}})
-    chart.set_legend({"position": "bottom", "font": {"size": 9}})
-    chart.set_hole_size(50)
-    chart.set_size({"width": 420, "height": 340})
-    chart.set_chartarea({"border": {"none": True}})
-    ws.insert_chart(row, 0, chart, {"x_offset": 2, "y_offset": 4, "object_position": 3})
-
-
-def _blockers_chart(
-    book: Workbook, ws: Worksheet, row: int, blockers: Sequence, first: int
-) -> None:
-    last = first + len(blockers) - 1
-    chart = book.add_chart({"type": "bar"})
-    chart.add_series(
-        {
-            "name": "PCs failing",
-            "categories": [ws.name, first, 0, last, 0],
-            "values": [ws.name, first, 1, last, 1],
-            "categories_data": [b.title for b in blockers],
-            "values_data": [b.devices for b in blockers],
-            "fill": {"color": BLOCKER_CHART},
-            "gap": 60,
-            "data_labels": {"value": True, "font": {"size": 9}},
-        }
-    )
-    chart.set_title({"name": "Top blockers", "name_font": {"size": 12, "bold": True}})
-    chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
-    chart.set_x_axis(
-        {
-            "major_gridlines": {"visible": True, "line": {"color": "#E5E7EB"}},
-            "num_font": {"size": 9},
-        }
-    )
-    chart.set_size({"width": 700, "height": 340})
-    chart.set_chartarea({"border": {"none": True}})
-    ws.insert_chart(row, 3, chart, {"x_offset": 10, "y_offset": 4, "object_position": 3})
