@@ -12,6 +12,11 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from comanage_audit.arrow_text import STRING as ARROW_STRING
+from comanage_audit.arrow_text import characters, large_text, text_series
 
 STRING = pd.StringDtype()
 
@@ -50,7 +55,25 @@ def clean_values(u: pd.Series) -> pd.Series:
 def factorize(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Codes into the distinct values of `s` (-1 for NA), and those values cleaned."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if STRING == ARROW_STRING and uniques.dtype in (STRING, ARROW_TEXT):
+        return codes, _clean_arrow(large_text(pd.Series(uniques.array)))
     return codes, clean_values(pd.Series(uniques, dtype="object")).reset_index(drop=True)
+
+
+ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's default "str"
+INVISIBLE = (("\u00a0", " "), ("\ufeff", ""), ("\u200b", ""))  # as clean_values replaces them
+
+
+def _clean_arrow(array: pa.ChunkedArray) -> pd.Series:
+    """`clean_values` of Arrow text, in Arrow: a parser runs on distinct values about fifty
+    times a customer, and clean_values' dozen pandas calls cost most of a millisecond."""
+    text = b"".join(bytes(characters(chunk)) for chunk in array.chunks)
+    for invisible, replacement in INVISIBLE:
+        if invisible.encode() in text:
+            array = pc.replace_substring(array, invisible, replacement)
+    array = pc.utf8_trim_whitespace(array)
+    array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
+    return text_series(array)
 
 
 def take(values: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
