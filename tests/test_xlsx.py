@@ -908,3 +908,18 @@ def test_column_width_is_the_same_whatever_holds_the_text(texts, expected):
     holders = ["object", pd.StringDtype("python"), pd.StringDtype("pyarrow"), "str"]
     widths = [measure_width(pd.Series(texts, dtype=h), "Header", Kind.TEXT) for h in holders]
     assert widths == [pytest.approx(expected)] * len(holders)
+
+
+def test_pivot_counts_are_a_crosstab():
+    """The Pivots sheet counts devices per value and verdict as pd.crosstab would."""
+    from comanage_audit.report.sheets.pivots import VERDICTS, _counts
+    from comanage_audit.report.words import blank_as_label, verdict_words
+
+    keys = blank_as_label(pd.Series(["b", "a", None, " ", "b", "a", "c"], dtype="string"))
+    verdicts = verdict_words(
+        pd.Series(["ready", "action-required", "ready", None, "ready", "ready", None])
+    ).cat.set_categories(VERDICTS)
+    expected = pd.crosstab(keys, verdicts, dropna=False).reindex(columns=VERDICTS, fill_value=0)
+    got = _counts(keys, verdicts)
+    pd.testing.assert_frame_equal(got, expected, check_names=False)
+    assert got.to_numpy().sum() == 5  # the two devices without a verdict are not counted
