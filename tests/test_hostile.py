@@ -843,6 +843,21 @@ def test_defuse_csv_covers_every_text_dtype() -> None:
     assert frame["object"].tolist() == ["=1+1", "ok", None]  # the input is not changed
 
 
+def test_defuse_csv_leaves_its_input_and_safe_columns_alone() -> None:
+    """Only the columns holding a formula-like value are replaced, in the copy."""
+    frame = pd.DataFrame(
+        {
+            "str": pd.Series(["=cmd|' /C calc'!A0", "ok", None], dtype="str"),
+            "safe": pd.Series(["a-1", "b", None], dtype="string"),
+        }
+    )
+    before = frame.copy()
+    safe = defuse_csv(frame)
+    assert safe["str"].fillna("<NA>").tolist() == ["'=cmd|' /C calc'!A0", "ok", "<NA>"]
+    pd.testing.assert_series_equal(safe["safe"], before["safe"])
+    pd.testing.assert_frame_equal(frame, before)
+
+
 BILLION_LAUGHS = (
     '<!DOCTYPE lolz [<!ENTITY lol "lol">'
     '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'

@@ -578,3 +578,53 @@ def test_large_series_with_few_distinct_values():
         parse.join_type(pd.Series(["AzureAd", "ServerAd"] * (n // 2))).eq("hybrid-joined").sum()
         == n // 2
     )
+
+
+# ---------------------------------------------------------------------------------- memo
+
+
+def test_memo_answers_as_the_parser_does_and_parses_each_value_once():
+    """A batch worker's parsers remember values across customers: same answers, same dtypes."""
+    from comanage_audit.ingest.distinct import Memo, clean_values
+
+    seen: list[list] = []
+
+    def versions(u: pd.Series) -> pd.DataFrame:
+        seen.append(u.tolist())
+        return parse._windows_version(u)
+
+    memo = Memo(versions)
+    first = clean_values(pd.Series(["10.0.19045.6036", "Windows 11 23H2", " ", "x"]))
+    second = clean_values(pd.Series(["x", "10.0.22631", "10.0.19045.6036", None]))
+    for values in (first, second, second.iloc[:0]):
+        pd.testing.assert_frame_equal(memo(values), parse._windows_version(values))
+    assert seen == [first.tolist(), ["10.0.22631"]]  # NA and known values are not parsed again
+
+    names = Memo(lambda u: parse._OS_FAMILY.parse(u).rename("family"))
+    for values in (first, second):
+        got, expected = names(values), parse._OS_FAMILY.parse(values).rename("family")
+        pd.testing.assert_series_equal(got, expected)
+
+
+@pytest.mark.parametrize("dtype", ["str", "string", "object"])
+def test_distinct_values_are_cleaned_alike_whatever_holds_the_text(dtype):
+    """Arrow text is cleaned in Arrow: the same values, order and dtype as clean_values."""
+    from comanage_audit.ingest.distinct import clean_values, factorize
+
+    raw = [
+        "\u00a0a\u00a0",
+        " ",
+        "",
+        "\ufeffx",
+        "a\u200bb",
+        "\u3000y\u3000",
+        None,
+        "\t\n",
+        "x",
+        " x",
+    ]
+    codes, values = factorize(pd.Series(raw, dtype=dtype))
+    expected = clean_values(pd.Series([v for v in dict.fromkeys(raw) if v is not None]))
+    pd.testing.assert_series_equal(values, expected)
+    assert values.tolist() == ["a", pd.NA, pd.NA, "x", "ab", "y", pd.NA, "x", "x"]
+    assert codes.tolist() == [0, 1, 2, 3, 4, 5, -1, 6, 7, 8]

@@ -480,3 +480,15 @@ def test_resolve_licences_with_a_user_supplied_catalogue():
     out = licences.resolve_licences(pd.Series(["Enterprise Mobility + Security E3+SPE_F1"]), table)
     assert bool(out.loc[0, "entra_p1"]) and bool(out.loc[0, "intune_full"])
     assert out.loc[0, "products"] == "ENTERPRISE MOBILITY + SECURITY E3; Microsoft 365 F3"
+
+
+def test_resolve_licences_knows_a_changed_table_from_the_last_one(table):
+    """The SKU index is kept between audits, but only for the very same table."""
+    cells = pd.Series(["Office 365 E3", "Contoso Seat"])
+    renamed = table.copy()
+    renamed["product_name"] = renamed["product_name"].replace({"Office 365 E3": "Contoso Seat"})
+    for _ in range(2):
+        known = licences.resolve_licences(cells, table)["products"]
+        assert known[0] == "Office 365 E3" and pd.isna(known[1])
+        renaming = licences.resolve_licences(cells, renamed)["products"]
+        assert renaming[1] == "Contoso Seat"

@@ -890,3 +890,36 @@ def test_split_parts_lists_every_non_blank_part_with_its_row() -> None:
     assert parts.tolist() == ["A", "B", "C", "D"]
     rows, parts = cells.split_parts(pd.Series(["WIN-001;CM-002", pd.NA]), ";")
     assert (rows.tolist(), parts.tolist()) == ([0, 0], ["WIN-001", "CM-002"])
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["ab", None, "abcdefghij" * 3, "é" * 12], 12 + 0.9 * 18 + 2.0),  # 95th pct of 2, 12, 30
+        ([None, None], 8.0),  # nothing to measure: the header decides
+        (["", None], 8.0),
+        (["ü" * 100], 60.0),  # capped
+    ],
+)
+def test_column_width_is_the_same_whatever_holds_the_text(texts, expected):
+    """Arrow text is measured by Arrow, other text by pandas: the same characters, the same width."""
+    from comanage_audit.report.columns import Kind, measure_width
+
+    holders = ["object", pd.StringDtype("python"), pd.StringDtype("pyarrow"), "str"]
+    widths = [measure_width(pd.Series(texts, dtype=h), "Header", Kind.TEXT) for h in holders]
+    assert widths == [pytest.approx(expected)] * len(holders)
+
+
+def test_pivot_counts_are_a_crosstab():
+    """The Pivots sheet counts devices per value and verdict as pd.crosstab would."""
+    from comanage_audit.report.sheets.pivots import VERDICTS, _counts
+    from comanage_audit.report.words import blank_as_label, verdict_words
+
+    keys = blank_as_label(pd.Series(["b", "a", None, " ", "b", "a", "c"], dtype="string"))
+    verdicts = verdict_words(
+        pd.Series(["ready", "action-required", "ready", None, "ready", "ready", None])
+    ).cat.set_categories(VERDICTS)
+    expected = pd.crosstab(keys, verdicts, dropna=False).reindex(columns=VERDICTS, fill_value=0)
+    got = _counts(keys, verdicts)
+    pd.testing.assert_frame_equal(got, expected, check_names=False)
+    assert got.to_numpy().sum() == 5  # the two devices without a verdict are not counted

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from comanage_audit.arrow_text import characters, large_text, text_series
 from comanage_audit.ingest.distinct import (
+    Memo,
     first_non_na,
     flag,
     mapped,
@@ -302,7 +303,10 @@ def os_family(*texts: pd.Series) -> pd.Series:
 
     Known spellings map to an `OsFamily`; anything else is NA, not "other".
     """
-    return first_non_na([per_distinct(t, lambda u: rules(u.str.lower(), _OS_RULES)) for t in texts])
+    return first_non_na([per_distinct(t, _OS_FAMILY) for t in texts])
+
+
+_OS_FAMILY = Memo(lambda u: rules(u.str.lower(), _OS_RULES))
 
 
 _EDITION_RULES: list[tuple[str | None, str]] = [
@@ -322,9 +326,10 @@ def windows_edition_family(*texts: pd.Series) -> pd.Series:
 
     Pro Education and Pro for Workstations follow the Home/Pro timeline.
     """
-    return first_non_na(
-        [per_distinct(t, lambda u: rules(u.str.lower(), _EDITION_RULES)) for t in texts]
-    )
+    return first_non_na([per_distinct(t, _EDITION_FAMILY) for t in texts])
+
+
+_EDITION_FAMILY = Memo(lambda u: rules(u.str.lower(), _EDITION_RULES))
 
 
 @functools.cache
@@ -402,11 +407,14 @@ def _label_build(low: pd.Series) -> pd.Series:
     return key.map(table).astype("Int64")
 
 
+_WINDOWS_VERSION = Memo(_windows_version)
+
+
 def _build_and_ubr(texts: tuple[pd.Series, ...]) -> pd.DataFrame:
     """Build from the first series that gives one; UBR from the first that agrees on it."""
     if not texts:
         raise TypeError("give at least one Series")
-    frames = [per_distinct_frame(t, _windows_version) for t in texts]
+    frames = [per_distinct_frame(t, _WINDOWS_VERSION) for t in texts]
     build = first_non_na([f["build"] for f in frames])
     ubr = first_non_na([f["ubr"].where(f["build"] == build) for f in frames])
     return pd.DataFrame({"build": build, "ubr": ubr})
