@@ -60,7 +60,16 @@ def factorize(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, clean_values(pd.Series(uniques, dtype="object")).reset_index(drop=True)
 
 
-ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's default "str"
+def _nan_arrow_text() -> pd.StringDtype:
+    """pandas 3's default "str": Arrow text whose missing value is NaN (pandas before 2.3
+    called the same dtype "pyarrow_numpy")."""
+    try:
+        return pd.StringDtype("pyarrow", na_value=np.nan)
+    except TypeError:
+        return pd.StringDtype("pyarrow_numpy")
+
+
+ARROW_TEXT = _nan_arrow_text()
 INVISIBLE = (("\u00a0", " "), ("\ufeff", ""), ("\u200b", ""))  # as clean_values replaces them
 
 
