@@ -160,14 +160,16 @@ def _messages(
     parts = [
         pd.Series("Not enough data: " + spec.unknown, index=fleet.index[unknown], dtype=STRING)
     ]
+    # Only the check's own columns are copied for the rows that need a reason.
+    own = [c for c in spec.columns if c in fleet] or list(fleet.columns)
     if spec.unknown_message is not None and unknown.any():
-        said = spec.unknown_message(fleet.loc[unknown], ctx).astype(STRING)
+        said = spec.unknown_message(fleet.loc[unknown, own], ctx).astype(STRING)
         parts[0] = ("Not enough data: " + said).fillna(parts[0])
     if assumed:
         on = codes == CODE[Status.ASSUMED]
         parts.append(pd.Series(assumed, index=fleet.index[on], dtype=STRING))
     if not_met.any():
-        subset = fleet.loc[not_met]
+        subset = fleet.loc[not_met, own]
         text = (
             spec.message(subset, ctx) if spec.message else pd.Series(spec.title, index=subset.index)
         )
