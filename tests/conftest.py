@@ -18,11 +18,11 @@ AS_OF = date(2026, 11, 26)
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_inventories"
 LICENSING = ROOT / "tests" / "data" / "licensing"  # catalogue excerpts, see its SOURCES.md
-# Microsoft's full licensing CSVs, for the few comparisons only they allow; tests needing them
-# skip when absent (a user's clone has none beside it).
-FULL_CATALOGUES = Path(
-    os.environ.get("COMANAGE_AUDIT_FULL_CATALOGUES") or ROOT.parent / "shared" / "data"
-)
+# Microsoft's full licensing CSVs, for the few comparisons only they allow: a folder named by
+# COMANAGE_AUDIT_FULL_CATALOGUES (.ci/run sets it where the files exist); without it the tests
+# needing them skip with a reason, as in a user's clone.
+_FULL = os.environ.get("COMANAGE_AUDIT_FULL_CATALOGUES")
+FULL_CATALOGUES = Path(_FULL) if _FULL else None
 ALL_SOURCES = frozenset(SourceKind)
 
 # A device that passes every check on AS_OF: a hybrid-joined Windows 11 24H2 Enterprise

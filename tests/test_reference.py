@@ -16,13 +16,15 @@ CURRENT = LICENSING / "catalogue_2025-10.csv"
 DRIFT_2022_01 = LICENSING / "catalogue_2022-01_string_space_id.csv"
 DRIFT_2022_08 = LICENSING / "catalogue_2022-08_semicolon.csv"
 # Microsoft's full files, for the comparisons only they can make (optional)
-FULL_CURRENT = FULL_CATALOGUES / "product_names_service_plan_identifiers.csv"
-FULL_2022_01 = FULL_CATALOGUES / "licensing-drift" / "licensing_csv_2022-01_string_space_id.csv"
-FULL_2022_08 = FULL_CATALOGUES / "licensing-drift" / "licensing_csv_2022-08_semicolon.csv"
+FULL = FULL_CATALOGUES or Path("COMANAGE_AUDIT_FULL_CATALOGUES is not set")
+FULL_CURRENT = FULL / "product_names_service_plan_identifiers.csv"
+FULL_2022_01 = FULL / "licensing-drift" / "licensing_csv_2022-01_string_space_id.csv"
+FULL_2022_08 = FULL / "licensing-drift" / "licensing_csv_2022-08_semicolon.csv"
 needs_full_catalogues = pytest.mark.skipif(
     not (FULL_CURRENT.exists() and FULL_2022_01.exists() and FULL_2022_08.exists()),
-    reason=f"Microsoft's full licensing CSVs are not in {FULL_CATALOGUES} (set "
-    "COMANAGE_AUDIT_FULL_CATALOGUES to a folder laid out as tests/data/licensing/SOURCES.md says)",
+    reason="Microsoft's full licensing CSVs are not in COMANAGE_AUDIT_FULL_CATALOGUES "
+    f"({FULL_CATALOGUES or 'not set'}): set it to a folder laid out as "
+    "tests/data/licensing/SOURCES.md says",
 )
 
 

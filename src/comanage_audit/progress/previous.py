@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 from xml.etree.ElementTree import ParseError
 
 import pandas as pd
@@ -34,6 +36,8 @@ from comanage_audit.output import manifest
 from comanage_audit.output.names import DEVICES_CSV, SUMMARY_JSON, WORKBOOK
 from comanage_audit.progress.devices_sheet import devices_sheet_states
 from comanage_audit.progress.plan_entries import PLAN_SHEET, plan_rows, plan_sheets
+
+T = TypeVar("T")
 
 STATE_COLUMNS = ("device_id", "device_name", "readiness", "wave", "failed_checks", "warnings")
 _DEFUSED = r"^'([=+\-@\t\r])"  # the apostrophe our CSV writer puts before such values
@@ -284,14 +288,7 @@ def read_plan(audit: PreviousAudit, max_input_mb: int) -> pd.DataFrame | None:
         )
         return None
 
-    def note(file: str, sheet: object, text: str, _code: object = None) -> None:
-        audit.notes.append(f"{file}, sheet {sheet!r}: {text}" if sheet else f"{file}: {text}")
-
-    try:
-        tables = plan_sheets(audit.workbook, max_input_mb, note)
-    except InputError as error:
-        raise UserError(f"--previous: {error}") from error
-    plan = plan_rows(tables)
+    plan = plan_rows(_read_workbook(audit, plan_sheets, max_input_mb))
     if plan is None:
         audit.notes.append(
             f"{audit.workbook} has no {PLAN_SHEET!r} sheet with a Device ID column; nothing "
@@ -305,11 +302,18 @@ def read_devices_sheet(audit: PreviousAudit, max_input_mb: int) -> pd.DataFrame 
     if audit.workbook is None:
         return None
 
+    states = _read_workbook(audit, devices_sheet_states, max_input_mb)
+    return None if states is None else device_states(states)
+
+
+def _read_workbook(audit: PreviousAudit, reader: Callable[..., T], max_input_mb: int) -> T:
+    """`reader(workbook, max_input_mb, note)` on the previous workbook: what it notes goes to
+    the audit's notes, a workbook it cannot read stops the run as a --previous error."""
+
     def note(file: str, sheet: object, text: str, _code: object = None) -> None:
         audit.notes.append(f"{file}, sheet {sheet!r}: {text}" if sheet else f"{file}: {text}")
 
     try:
-        states = devices_sheet_states(audit.workbook, max_input_mb, note)
+        return reader(audit.workbook, max_input_mb, note)
     except InputError as error:
         raise UserError(f"--previous: {error}") from error
-    return None if states is None else device_states(states)

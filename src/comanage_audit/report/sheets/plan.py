@@ -275,7 +275,7 @@ def write_waves(ws: Worksheet, result: AuditResult, styles: Styles) -> None:
     for c, name in enumerate(header):
         ws.write_string(3, c, name, styles.header())
     row = 4
-    for wave, n, common, needs, level in overview.itertuples(index=False):
+    for wave, n, common, needs, level in overview.itertuples(index=False):  # waves, not devices
         label_style = styles.wrap_indent if level else styles.wrap_label
         texts = {0: wave, 2: common, 3: needs}
         lines = max(line_count(text, widths[col]) for col, text in texts.items())
